@@ -1,0 +1,415 @@
+"""The tidy data model: one column contract per kind of input, validated in one place.
+
+Readers in :mod:`analysis.io` turn real exports into these frames; :func:`validate` checks a
+frame against its contract and collects *every* problem (file, row, column, value, expected)
+into one :class:`~analysis.errors.DataError`. The full model is documented in
+``docs/data-model.md``; the column lists below are its source of truth.
+
+Kinds: ``crimes``, ``population``, ``survey`` (respondent rows), ``items`` (item catalogue),
+``margins`` (population margins for calibration), ``measures`` (registry of measures),
+``municipalities``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .crime_types import AGGREGATES, CRIME_TYPE_NAMES
+from .errors import DataError, Problem, ProblemCollector
+from .municipalities import _valid_codes
+
+__all__ = ["Column", "Schema", "SCHEMAS", "validate", "ESTIMATE_COLUMNS", "SEXES", "AGE_GROUPS",
+           "STATUSES", "SURVEY_DESIGN_COLUMNS"]
+
+SEXES = ("kvinna", "man")
+AGE_GROUPS = ("16-24", "25-44", "45-64", "65-84")
+STATUSES = ("preliminär", "slutlig")
+SURVEY_DESIGN_COLUMNS = ("respondent_id", "kommunkod", "year", "area", "sex", "age_group",
+                         "stratum", "psu", "design_weight")
+
+#: The fixed column contract of simple estimates (crime and survey statistics alike).
+ESTIMATE_COLUMNS = ("variable", "estimate", "se", "ci_low", "ci_high", "ci_level", "df", "deff",
+                    "n", "n_eff", "method", "suppressed", "suppressed_reason")
+
+
+@dataclass(frozen=True)
+class Column:
+    """Contract for one column.
+
+    ``kind`` is one of ``kommunkod``, ``str``, ``int``, ``float``, ``month`` (a calendar month,
+    stored as ``pandas.Period[M]``), ``date``, ``year``.
+    """
+
+    name: str
+    kind: str
+    description: str
+    required: bool = True
+    nullable: bool = False
+    minimum: float | None = None
+    exclusive_minimum: bool = False
+    allowed: tuple[Any, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Schema:
+    """Contract for one kind of tidy frame."""
+
+    kind: str
+    description: str
+    columns: tuple[Column, ...]
+    unique: tuple[str, ...] = ()
+    extra_columns: bool = False  # survey frames carry item columns after the design columns
+    checks: tuple[Callable[[pd.DataFrame, "ProblemCollector", Sequence[int]], None], ...] = field(default=())
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+# --------------------------------------------------------------------------- coercion helpers
+
+def _user_rows(df: pd.DataFrame, rows: Sequence[int] | None) -> np.ndarray:
+    if rows is not None:
+        return np.asarray(rows)
+    if "source_rows" in df.attrs:
+        return np.asarray(df.attrs["source_rows"])
+    return np.arange(len(df)) + 2  # header on line 1
+
+
+def _coerce(series: pd.Series, col: Column, pc: ProblemCollector, rows: np.ndarray) -> pd.Series:
+    missing = series.isna() | (series.astype(str).str.strip() == "")
+    if not col.nullable:
+        for i in np.flatnonzero(missing.to_numpy()):
+            pc.add("missing value", row=int(rows[i]), column=col.name, expected=_expected(col))
+    values = series.where(~missing)
+    if col.kind in ("str",):
+        out = values.astype("string")
+    elif col.kind == "kommunkod":
+        out = values.astype("string")
+        valid = _valid_codes()
+        for i, v in enumerate(out.to_numpy()):
+            if v is pd.NA or v is None:
+                continue
+            if v not in valid:
+                hint = "a 4-character code of one of the 290 kommuner, e.g. '0114'"
+                if isinstance(v, str) and v.isdigit() and len(v) < 4:
+                    hint += f" (did a leading zero get lost? '{v.zfill(4)}')"
+                pc.add("unknown or malformed kommun code", row=int(rows[i]), column=col.name,
+                       value=v, expected=hint)
+    elif col.kind in ("int", "year", "float"):
+        num = pd.to_numeric(values, errors="coerce")
+        bad = num.isna() & ~missing
+        for i in np.flatnonzero(bad.to_numpy()):
+            raw = series.iloc[i]
+            hint = _expected(col)
+            if isinstance(raw, str) and "," in raw:
+                hint += " (decimal commas are read by the format readers; here use a point)"
+            pc.add("not a number", row=int(rows[i]), column=col.name, value=raw, expected=hint)
+        if col.kind in ("int", "year"):
+            frac = num.notna() & (num != np.floor(num.fillna(0)))
+            for i in np.flatnonzero(frac.to_numpy()):
+                pc.add("not a whole number", row=int(rows[i]), column=col.name,
+                       value=series.iloc[i], expected=_expected(col))
+            out = num.round().astype("Int64")
+        else:
+            out = num.astype("float64")
+        if col.minimum is not None:
+            low = num < col.minimum if not col.exclusive_minimum else num <= col.minimum
+            for i in np.flatnonzero(low.fillna(False).to_numpy()):
+                pc.add("value out of range", row=int(rows[i]), column=col.name,
+                       value=series.iloc[i], expected=_expected(col))
+        if col.kind == "year":
+            odd = (num < 1900) | (num > 2100)
+            for i in np.flatnonzero(odd.fillna(False).to_numpy()):
+                pc.add("implausible year", row=int(rows[i]), column=col.name,
+                       value=series.iloc[i], expected="a year such as 2025")
+    elif col.kind == "month":
+        out = _to_month(values, col, pc, rows)
+    elif col.kind == "date":
+        parsed = pd.to_datetime(values, errors="coerce", format="mixed")
+        bad = parsed.isna() & ~missing
+        for i in np.flatnonzero(bad.to_numpy()):
+            pc.add("not a date", row=int(rows[i]), column=col.name, value=series.iloc[i],
+                   expected="a date written YYYY-MM-DD")
+        out = parsed
+    else:  # pragma: no cover - schema definition error
+        raise TypeError(f"unknown column kind {col.kind!r}")
+    if col.allowed is not None:
+        ok = out.isna() | out.isin(col.allowed)
+        for i in np.flatnonzero(~ok.to_numpy()):
+            pc.add("value not allowed", row=int(rows[i]), column=col.name, value=series.iloc[i],
+                   expected=_expected(col))
+    return out
+
+
+def _to_month(values: pd.Series, col: Column, pc: ProblemCollector, rows: np.ndarray) -> pd.Series:
+    if isinstance(values.dtype, pd.PeriodDtype):
+        return values.dt.asfreq("M")
+    out = []
+    for i, v in enumerate(values.to_numpy(dtype=object)):
+        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+            out.append(pd.NaT)
+            continue
+        try:
+            if isinstance(v, pd.Period):
+                out.append(v.asfreq("M"))
+                continue
+            text = str(v).strip()
+            if len(text) == 7 and text[4] in "-M":
+                out.append(pd.Period(year=int(text[:4]), month=int(text[5:]), freq="M"))
+            else:
+                ts = pd.Timestamp(text)
+                if ts.day != 1 or ts.hour or ts.minute:
+                    raise ValueError
+                out.append(ts.to_period("M"))
+        except (ValueError, TypeError):
+            pc.add("not a calendar month", row=int(rows[i]), column=col.name, value=v,
+                   expected="a month written YYYY-MM, e.g. 2025-01")
+            out.append(pd.NaT)
+    return pd.Series(pd.PeriodIndex(out, freq="M"), index=values.index)
+
+
+def _expected(col: Column) -> str:
+    base = {
+        "kommunkod": "a 4-character kommun code such as '0114'",
+        "str": "text",
+        "int": "a whole number",
+        "year": "a year such as 2025",
+        "float": "a number",
+        "month": "a month written YYYY-MM",
+        "date": "a date written YYYY-MM-DD",
+    }[col.kind]
+    if col.minimum is not None:
+        base += f" {'>' if col.exclusive_minimum else '>='} {col.minimum:g}"
+    if col.allowed is not None:
+        shown = ", ".join(map(str, col.allowed[:14]))
+        base = "one of: " + shown + (" ..." if len(col.allowed) > 14 else "")
+    return base
+
+
+# --------------------------------------------------------------------------- table-level checks
+
+def _check_unique(df: pd.DataFrame, keys: Sequence[str], pc: ProblemCollector, rows: np.ndarray) -> None:
+    if not keys or any(k not in df for k in keys):
+        return
+    dup = df.duplicated(list(keys), keep=False).to_numpy()
+    if not dup.any():
+        return
+    groups: dict[tuple, list[int]] = {}
+    for i in np.flatnonzero(dup):
+        groups.setdefault(tuple(df.iloc[i][list(keys)]), []).append(int(rows[i]))
+    for key, where in groups.items():
+        pc.add(f"duplicate rows for the same {' × '.join(keys)} (rows {', '.join(map(str, where))})",
+               row=where[1], column=keys[0], value=" / ".join(map(str, key)),
+               expected="one row per " + " × ".join(keys))
+
+
+def _check_monthly_gaps(df: pd.DataFrame, pc: ProblemCollector, rows: np.ndarray) -> None:
+    if df.empty or df["period"].isna().any():
+        return
+    for (code, ctype), g in df.groupby(["kommunkod", "crime_type"], sort=False):
+        ords = np.sort(np.unique(g["period"].array.asi8))
+        if len(ords) < 2:
+            continue
+        full = np.arange(ords[0], ords[-1] + 1)
+        missing = np.setdiff1d(full, ords)
+        if len(missing):
+            months = [str(pd.Period(ordinal=int(m), freq="M")) for m in missing[:6]]
+            more = f" and {len(missing) - 6} more" if len(missing) > 6 else ""
+            pc.add(f"gap in the monthly series of {code} × {ctype}: {len(missing)} month(s) missing "
+                   f"({', '.join(months)}{more}); not filled silently",
+                   column="period", expected="one row per month from first to last month "
+                   "(write count 0 for months with no crimes)")
+
+
+def _check_survey(df: pd.DataFrame, pc: ProblemCollector, rows: np.ndarray) -> None:
+    if "stratum" not in df or "kommunkod" not in df:
+        return
+    sizes = df.groupby(["kommunkod", "year", "stratum"], dropna=False, observed=True).size()
+    for (code, year, stratum), n in sizes.items():
+        if n < 2:
+            i = int(np.flatnonzero(((df["kommunkod"] == code) & (df["year"] == year)
+                                    & (df["stratum"] == stratum)).to_numpy())[0])
+            pc.add(f"stratum has only {n} respondent: its variance cannot be estimated "
+                   "(merge it with a neighbouring stratum)", row=int(rows[i]), column="stratum",
+                   value=stratum, expected="at least 2 respondents per stratum")
+
+
+def _check_measures(df: pd.DataFrame, pc: ProblemCollector, rows: np.ndarray) -> None:
+    if "start" in df and "end" in df:
+        bad = (df["end"].notna() & df["start"].notna() & (df["end"] < df["start"])).to_numpy()
+        for i in np.flatnonzero(bad):
+            pc.add("measure ends before it starts", row=int(rows[i]), column="end",
+                   value=str(df["end"].iloc[i].date()), expected=f"a date on or after {df['start'].iloc[i].date()}")
+    if "target_crime_types" in df:
+        known = set(CRIME_TYPE_NAMES) | set(AGGREGATES)
+        for i, v in enumerate(df["target_crime_types"].to_numpy(dtype=object)):
+            if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+                continue
+            for part in str(v).split(";"):
+                if part.strip() and part.strip() not in known:
+                    pc.add("unknown crime type", row=int(rows[i]), column="target_crime_types",
+                           value=part.strip(), expected="Brå crime types separated by ';', e.g. "
+                           "'Misshandel (inkl. grov);Rån (inkl. grovt)'")
+
+
+# --------------------------------------------------------------------------- the contracts
+
+_K = Column("kommunkod", "kommunkod", "4-character kommun code ('0114')")
+
+SCHEMAS: dict[str, Schema] = {
+    "crimes": Schema(
+        "crimes", "Reported crimes per kommun, calendar month and Brå crime type.",
+        (_K,
+         Column("period", "month", "Calendar month of the report (Brå counts by month of reporting)."),
+         Column("crime_type", "str", "Brå crime type, canonical name (analysis.crime_types).",
+                allowed=CRIME_TYPE_NAMES + tuple(AGGREGATES)),
+         Column("count", "int", "Number of reported crimes.", minimum=0),
+         Column("status", "str", "Whether the figure is preliminary or final.", required=False,
+                allowed=STATUSES)),
+        unique=("kommunkod", "period", "crime_type"),
+        checks=(_check_monthly_gaps,)),
+    "population": Schema(
+        "population", "Population on 31 December per kommun and year (SCB BE0101N1).",
+        (_K,
+         Column("year", "year", "Year; the population refers to 31 December."),
+         Column("population", "int", "Number of inhabitants.", minimum=0, exclusive_minimum=True),
+         Column("sex", "str", "Optional breakdown by sex.", required=False, allowed=SEXES),
+         Column("age_group", "str", "Optional breakdown by age group.", required=False)),
+        unique=("kommunkod", "year", "sex", "age_group")),
+    "survey": Schema(
+        "survey", "Safety-survey microdata, one row per respondent; item columns follow.",
+        (Column("respondent_id", "str", "Respondent identifier (never leaves the estimation layer)."),
+         _K,
+         Column("year", "year", "Survey year."),
+         Column("area", "str", "Area (stadsdel, tätort) inside the kommun; also the usual stratum."),
+         Column("sex", "str", "Sex, as in the register.", allowed=SEXES),
+         Column("age_group", "str", "Age group.", allowed=AGE_GROUPS),
+         Column("stratum", "str", "Sampling stratum."),
+         Column("psu", "str", "Primary sampling unit, if the sample was clustered.", required=False,
+                nullable=True),
+         Column("design_weight", "float", "Inverse inclusion probability (before calibration).",
+                minimum=0, exclusive_minimum=True)),
+        unique=("kommunkod", "year", "respondent_id"), extra_columns=True,
+        checks=(_check_survey,)),
+    "items": Schema(
+        "items", "Item catalogue: what each survey item asks and how its answers count.",
+        (Column("item", "str", "Column name of the item in the survey frame."),
+         Column("question", "str", "Question text as asked."),
+         Column("scale", "str", "Answer codes and labels, '1=Mycket trygg|2=Ganska trygg|...'."),
+         Column("indicator_values", "str", "Codes that count as the indicator ('unsafe', "
+                "'worried', 'a problem'), separated by '|'."),
+         Column("indicator", "str", "Name of the indicator the item feeds.", required=False,
+                nullable=True),
+         Column("missing_values", "str", "Codes meaning 'don't know / not answered'.", required=False,
+                nullable=True)),
+        unique=("item",)),
+    "margins": Schema(
+        "margins", "Population margins for calibration of a survey.",
+        (_K,
+         Column("year", "year", "Year the margins refer to."),
+         Column("area", "str", "Area, if margins are given per area.", required=False, nullable=True),
+         Column("sex", "str", "Sex.", allowed=SEXES),
+         Column("age_group", "str", "Age group.", allowed=AGE_GROUPS),
+         Column("population", "int", "Number of people in the cell.", minimum=0)),
+        unique=("kommunkod", "year", "area", "sex", "age_group")),
+    "measures": Schema(
+        "measures", "Registry of the kommun's crime-prevention measures.",
+        (Column("measure_id", "str", "Unique id, e.g. 'M2181-01'."),
+         _K,
+         Column("name", "str", "Short name of the measure."),
+         Column("focus_area", "str", "Focus area (analysis.crime_types.FOCUS_AREAS or free text)."),
+         Column("start", "date", "First day of the measure."),
+         Column("end", "date", "Last day; empty while it runs.", nullable=True),
+         Column("target_crime_types", "str", "Crime types it should reduce, separated by ';'.",
+                nullable=True),
+         Column("area", "str", "Where it applies (empty = whole kommun).", required=False, nullable=True),
+         Column("indicator", "str", "How success is followed up.", nullable=True),
+         Column("description", "str", "What is done.", required=False, nullable=True)),
+        unique=("measure_id",), checks=(_check_measures,)),
+    "municipalities": Schema(
+        "municipalities", "A kommun list such as kommuner.csv.",
+        (_K,
+         Column("kommun", "str", "Name."),
+         Column("lanskod", "str", "2-character län code."),
+         Column("lan", "str", "Län name."),
+         Column("population", "int", "Population.", minimum=0, required=False)),
+        unique=("kommunkod",)),
+}
+
+
+def validate(df: pd.DataFrame, kind: str, *, file: str | None = None,
+             rows: Sequence[int] | None = None) -> pd.DataFrame:
+    """Check a frame against the contract of ``kind`` and return a typed copy.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The frame, as read (text is fine: numbers, months and dates are coerced).
+    kind : str
+        One of the keys of :data:`SCHEMAS`.
+    file : str, optional
+        Name shown in problems (default: ``df.attrs['source']`` if set).
+    rows : sequence of int, optional
+        Row numbers as the user counts them, aligned with ``df`` (default:
+        ``df.attrs['source_rows']``, else header on line 1 and data from line 2).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Contract columns first, in contract order, with their dtypes; for ``survey``, item
+        columns follow unchanged.
+
+    Raises
+    ------
+    DataError
+        Listing every problem found.
+
+    Examples
+    --------
+    >>> bad = pd.DataFrame({"kommunkod": ["0114", "114"], "period": ["2025-01", "2025-02"],
+    ...                     "crime_type": ["Cykelstöld", "Cykelstöld"], "count": [3, -1]})
+    >>> validate(bad, "crimes", file="brott.csv")
+    Traceback (most recent call last):
+    ...
+    analysis.errors.DataError: 2 problems found:
+      - brott.csv, row 3, column 'kommunkod': unknown or malformed kommun code (got '114'); expected a 4-character code of one of the 290 kommuner, e.g. '0114' (did a leading zero get lost? '0114')
+      - brott.csv, row 3, column 'count': value out of range (got -1); expected a whole number >= 0
+    """
+    if kind not in SCHEMAS:
+        raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(SCHEMAS)}")
+    schema = SCHEMAS[kind]
+    file = file or df.attrs.get("source")
+    pc = ProblemCollector(file=file)
+    user_rows = _user_rows(df, rows)
+    if len(user_rows) != len(df):
+        raise ValueError("rows must have one entry per row of df")
+    present = set(df.columns)
+    missing_cols = [c.name for c in schema.columns if c.required and c.name not in present]
+    for name in missing_cols:
+        pc.add("required column missing", column=name,
+               expected=f"columns {', '.join(c.name for c in schema.columns if c.required)}"
+               f" (found: {', '.join(map(str, df.columns))})")
+    pc.raise_if_any()
+    out = {}
+    for col in schema.columns:
+        if col.name in present:
+            out[col.name] = _coerce(df[col.name], col, pc, user_rows)
+    typed = pd.DataFrame(out, index=df.index)
+    if schema.extra_columns:
+        extra = [c for c in df.columns if c not in schema.names]
+        typed = pd.concat([typed, df[extra]], axis=1)
+    keys = [k for k in schema.unique if k in typed]
+    _check_unique(typed, keys, pc, user_rows)
+    if not pc.problems:  # table-level checks need clean columns
+        for check in schema.checks:
+            check(typed, pc, user_rows)
+    pc.raise_if_any()
+    typed.attrs = {k: v for k, v in df.attrs.items() if k != "source_rows"}
+    if file:
+        typed.attrs["source"] = file
+    return typed.reset_index(drop=True)
