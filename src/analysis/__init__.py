@@ -7,10 +7,8 @@ Nothing happens at import time beyond defining names.
 """
 
 from .errors import DataError, LagesbildWarning, Problem
-from .municipalities import code_for_name, municipalities
 
 __version__ = "0.1.0"
 SAMPLE_DATA_LABEL = "Syntetiska exempeldata – inte verklig statistik"
 
-__all__ = ["DataError", "LagesbildWarning", "Problem", "municipalities", "code_for_name",
-           "SAMPLE_DATA_LABEL", "__version__"]
+__all__ = ["DataError", "LagesbildWarning", "Problem", "SAMPLE_DATA_LABEL", "__version__"]

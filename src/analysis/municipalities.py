@@ -82,11 +82,16 @@ def counties() -> pd.DataFrame:
              .agg(n_kommuner=("kommunkod", "size"), population=("population", "sum")))
 
 
-def _fold(name: str) -> str:
-    """Case-, hyphen-, whitespace- and diacritics-insensitive key for a kommun name."""
-    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode("ascii")
-    text = re.sub(r"[\s\-_]+", " ", text.casefold()).strip()
-    return text
+def _fold(name: str, *, ascii_only: bool = False) -> str:
+    """Case-, hyphen- and whitespace-insensitive key for a kommun name.
+
+    With ``ascii_only`` diacritics are dropped too ("Vaxjo" for "Växjö"); such keys are used
+    only where they are unambiguous (Håbo and Habo both fold to "habo").
+    """
+    text = unicodedata.normalize("NFC", str(name))
+    if ascii_only:
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[\s\-_]+", " ", text.casefold()).strip()
 
 
 def _strip_affixes(key: str) -> list[str]:
@@ -102,35 +107,43 @@ def _strip_affixes(key: str) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def _name_index() -> dict[str, str]:
+def _name_index() -> tuple[dict[str, str], dict[str, str]]:
+    """Exact (diacritics kept) and ascii-folded indexes; ambiguous ascii keys are dropped."""
     reg = _register()
-    index: dict[str, str] = {}
-    for code, name in zip(reg["kommunkod"], reg["kommun"]):
-        index[_fold(name)] = code
     variants = _read_package_csv("kommun_name_variants.csv")
-    for variant, code in zip(variants["variant"], variants["kommunkod"]):
-        index.setdefault(_fold(variant), code)
-    return index
+    pairs = list(zip(reg["kommun"], reg["kommunkod"])) + list(zip(variants["variant"], variants["kommunkod"]))
+    exact: dict[str, str] = {}
+    loose: dict[str, set[str]] = {}
+    for name, code in pairs:
+        exact.setdefault(_fold(name), code)
+        loose.setdefault(_fold(name, ascii_only=True), set()).add(code)
+    return exact, {k: next(iter(v)) for k, v in loose.items() if len(v) == 1}
 
 
 def code_for_name(name: str) -> str | None:
     """Map a kommun name, in any common variant, to its code; ``None`` if unknown.
 
-    Matching ignores case, hyphens, extra spaces and diacritics, and accepts the official
-    forms ("Stockholms stad", "Region Gotland", "Falu kommun").
+    Matching ignores case, hyphens and extra spaces, accepts the official forms
+    ("Stockholms stad", "Region Gotland", "Falu kommun"), and accepts names written without
+    å, ä, ö where that is unambiguous ("Vaxjo", but not "Habo" for Håbo).
 
     Examples
     --------
     >>> [code_for_name(n) for n in ["Upplands Bro", "Upplands-Bro", "REGION GOTLAND",
     ...                              "Malung-Sälen", "Dals Ed", "Göteborgs stad", "Narnia"]]
     ['0139', '0139', '0980', '2023', '1438', '1480', None]
+    >>> code_for_name("Håbo"), code_for_name("Habo"), code_for_name("Vaxjo")
+    ('0305', '0643', '0780')
     """
     if name is None:
         return None
-    index = _name_index()
+    exact, loose = _name_index()
     for key in _strip_affixes(_fold(name)):
-        if key in index:
-            return index[key]
+        if key in exact:
+            return exact[key]
+    for key in _strip_affixes(_fold(name, ascii_only=True)):
+        if key in loose:
+            return loose[key]
     return None
 
 

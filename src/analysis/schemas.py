@@ -81,25 +81,27 @@ def _user_rows(df: pd.DataFrame, rows: Sequence[int] | None) -> np.ndarray:
 
 
 def _coerce(series: pd.Series, col: Column, pc: ProblemCollector, rows: np.ndarray) -> pd.Series:
-    missing = series.isna() | (series.astype(str).str.strip() == "")
+    if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
+        series = series.astype("str").str.strip()  # one pass; "" and NaN both mean missing
+        missing = series.isna() | (series == "")
+    else:
+        missing = series.isna()
     if not col.nullable:
         for i in np.flatnonzero(missing.to_numpy()):
             pc.add("missing value", row=int(rows[i]), column=col.name, expected=_expected(col))
     values = series.where(~missing)
     if col.kind in ("str",):
-        out = values.astype("string")
+        out = values.astype("str")
     elif col.kind == "kommunkod":
-        out = values.astype("string")
-        valid = _valid_codes()
-        for i, v in enumerate(out.to_numpy()):
-            if v is pd.NA or v is None:
-                continue
-            if v not in valid:
-                hint = "a 4-character code of one of the 290 kommuner, e.g. '0114'"
-                if isinstance(v, str) and v.isdigit() and len(v) < 4:
-                    hint += f" (did a leading zero get lost? '{v.zfill(4)}')"
-                pc.add("unknown or malformed kommun code", row=int(rows[i]), column=col.name,
-                       value=v, expected=hint)
+        out = values.astype("str")
+        bad = (~out.isin(list(_valid_codes())) & out.notna()).to_numpy()
+        for i in np.flatnonzero(bad):
+            v = out.iloc[i]
+            hint = "a 4-character code of one of the 290 kommuner, e.g. '0114'"
+            if isinstance(v, str) and v.isdigit() and len(v) < 4:
+                hint += f" (did a leading zero get lost? '{v.zfill(4)}')"
+            pc.add("unknown or malformed kommun code", row=int(rows[i]), column=col.name,
+                   value=v, expected=hint)
     elif col.kind in ("int", "year", "float"):
         num = pd.to_numeric(values, errors="coerce")
         bad = num.isna() & ~missing
@@ -115,6 +117,8 @@ def _coerce(series: pd.Series, col: Column, pc: ProblemCollector, rows: np.ndarr
                 pc.add("not a whole number", row=int(rows[i]), column=col.name,
                        value=series.iloc[i], expected=_expected(col))
             out = num.round().astype("Int64")
+            if not out.isna().any():
+                out = out.astype("int64")  # plain numpy ints when complete
         else:
             out = num.astype("float64")
         if col.minimum is not None:
@@ -149,28 +153,24 @@ def _coerce(series: pd.Series, col: Column, pc: ProblemCollector, rows: np.ndarr
 def _to_month(values: pd.Series, col: Column, pc: ProblemCollector, rows: np.ndarray) -> pd.Series:
     if isinstance(values.dtype, pd.PeriodDtype):
         return values.dt.asfreq("M")
-    out = []
-    for i, v in enumerate(values.to_numpy(dtype=object)):
-        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
-            out.append(pd.NaT)
-            continue
-        try:
-            if isinstance(v, pd.Period):
-                out.append(v.asfreq("M"))
-                continue
-            text = str(v).strip()
-            if len(text) == 7 and text[4] in "-M":
-                out.append(pd.Period(year=int(text[:4]), month=int(text[5:]), freq="M"))
-            else:
-                ts = pd.Timestamp(text)
-                if ts.day != 1 or ts.hour or ts.minute:
-                    raise ValueError
-                out.append(ts.to_period("M"))
-        except (ValueError, TypeError):
-            pc.add("not a calendar month", row=int(rows[i]), column=col.name, value=v,
-                   expected="a month written YYYY-MM, e.g. 2025-01")
-            out.append(pd.NaT)
-    return pd.Series(pd.PeriodIndex(out, freq="M"), index=values.index)
+    obj = values.astype(object)
+    is_period = obj.map(lambda v: isinstance(v, pd.Period)).to_numpy(dtype=bool)
+    text = obj.where(~is_period).astype("str")
+    # vectorised: "YYYY-MM" (the on-disk form), else a full date on the first of the month
+    ts = pd.to_datetime(text, format="%Y-%m", errors="coerce")
+    retry = ts.isna() & text.notna()
+    if retry.any():
+        full = pd.to_datetime(text[retry], format="%Y-%m-%d", errors="coerce")
+        full = full.where(full.dt.day == 1)
+        ts.loc[retry] = full
+    out = pd.Series(ts.dt.to_period("M"), index=values.index)
+    if is_period.any():
+        out.loc[is_period] = [v.asfreq("M") for v in obj[is_period]]
+    bad = (out.isna() & values.notna() & (text.fillna("x") != "")).to_numpy() & ~is_period
+    for i in np.flatnonzero(bad):
+        pc.add("not a calendar month", row=int(rows[i]), column=col.name, value=values.iloc[i],
+               expected="a month written YYYY-MM, e.g. 2025-01")
+    return out
 
 
 def _expected(col: Column) -> str:
@@ -211,19 +211,18 @@ def _check_unique(df: pd.DataFrame, keys: Sequence[str], pc: ProblemCollector, r
 def _check_monthly_gaps(df: pd.DataFrame, pc: ProblemCollector, rows: np.ndarray) -> None:
     if df.empty or df["period"].isna().any():
         return
-    for (code, ctype), g in df.groupby(["kommunkod", "crime_type"], sort=False):
-        ords = np.sort(np.unique(g["period"].array.asi8))
-        if len(ords) < 2:
-            continue
-        full = np.arange(ords[0], ords[-1] + 1)
-        missing = np.setdiff1d(full, ords)
-        if len(missing):
-            months = [str(pd.Period(ordinal=int(m), freq="M")) for m in missing[:6]]
-            more = f" and {len(missing) - 6} more" if len(missing) > 6 else ""
-            pc.add(f"gap in the monthly series of {code} × {ctype}: {len(missing)} month(s) missing "
-                   f"({', '.join(months)}{more}); not filled silently",
-                   column="period", expected="one row per month from first to last month "
-                   "(write count 0 for months with no crimes)")
+    ords = pd.Series(df["period"].array.asi8, index=df.index)
+    spans = ords.groupby([df["kommunkod"], df["crime_type"]], sort=False).agg(["min", "max", "nunique"])
+    gappy = spans[spans["max"] - spans["min"] + 1 != spans["nunique"]]
+    for (code, ctype), span in gappy.iterrows():
+        have = np.unique(ords[(df["kommunkod"] == code) & (df["crime_type"] == ctype)].to_numpy())
+        missing = np.setdiff1d(np.arange(span["min"], span["max"] + 1), have)
+        months = [str(pd.Period(ordinal=int(m), freq="M")) for m in missing[:6]]
+        more = f" and {len(missing) - 6} more" if len(missing) > 6 else ""
+        pc.add(f"gap in the monthly series of {code} × {ctype}: {len(missing)} month(s) missing "
+               f"({', '.join(months)}{more}); not filled silently",
+               column="period", expected="one row per month from first to last month "
+               "(write count 0 for months with no crimes)")
 
 
 def _check_survey(df: pd.DataFrame, pc: ProblemCollector, rows: np.ndarray) -> None:

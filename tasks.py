@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""Set-up and task runner for lagesbild: needs nothing but Python 3.11 on a Debian machine.
+
+    python3 tasks.py reports   # sample data -> report drafts for the four sample kommuner
+    python3 tasks.py test      # the whole test-suite (what CI runs)
+    python3 tasks.py bench     # benchmarks (prints figures; not part of the tests)
+    python3 tasks.py setup     # only create/refresh the virtual environment
+
+Each task creates `.venv` and installs the project (pip, from pyproject.toml) on first use,
+and again whenever pyproject.toml changes. System packages the tests need (Debian `chromium`
+for the headless-browser check of the HTML drafts) are installed with apt-get when missing and
+when running as root; otherwise the task says what to install.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+PY = VENV / "bin" / "python"
+STAMP = VENV / ".lagesbild-installed"
+SAMPLE_KOMMUNER = ["2181", "2026", "1760", "1080"]  # Sandviken, Gagnef, Storfors, Karlskrona
+
+
+def say(msg: str) -> None:
+    print(f"[tasks] {msg}", flush=True)
+
+
+def run(cmd: list[str], **kw) -> None:
+    say(" ".join(map(str, cmd)))
+    subprocess.run(cmd, check=True, cwd=ROOT, **kw)
+
+
+def ensure_venv(extras: str = "test") -> None:
+    if sys.version_info < (3, 11):
+        sys.exit(f"Python 3.11 or newer is needed (this is {sys.version.split()[0]})")
+    want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    if STAMP.exists() and STAMP.read_text().strip() == want and PY.exists():
+        return
+    if not PY.exists():
+        say(f"creating virtual environment in {VENV}")
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    run([str(PY), "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
+    run([str(PY), "-m", "pip", "install", "--quiet", "-e", f".[{extras}]"])
+    STAMP.write_text(want)
+
+
+def ensure_system_packages() -> None:
+    """Debian chromium for the browser test of the HTML drafts (pandoc comes from a wheel)."""
+    if shutil.which("chromium") or shutil.which("chromium-browser"):
+        return
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        run(["apt-get", "update", "-qq"], env=env)
+        run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"], env=env)
+    else:
+        say("chromium is not installed and cannot be installed here (not root or no apt-get): "
+            "the headless-browser test will be skipped. Install it with: sudo apt-get install chromium")
+
+
+def task_setup(_: list[str]) -> int:
+    ensure_venv()
+    return 0
+
+
+def task_test(args: list[str]) -> int:
+    ensure_venv()
+    ensure_system_packages()
+    env = dict(os.environ, MPLBACKEND="Agg", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
+               MKL_NUM_THREADS="1", PYTHONHASHSEED="0")
+    return subprocess.run([str(PY), "-m", "pytest", *args], cwd=ROOT, env=env).returncode
+
+
+def task_reports(args: list[str]) -> int:
+    ensure_venv()
+    cli = [str(PY), "-m", "analysis.cli"]
+    data = ROOT / "data" / "sample"
+    if not (data / "DATASET.json").exists():
+        run(cli + ["sample", "--out", str(data)])
+    env = dict(os.environ, MPLBACKEND="Agg")
+    return subprocess.run(cli + ["reports", "--data", str(data), "--out", str(ROOT / "reports"),
+                                 *(args or ["--kommun", *SAMPLE_KOMMUNER])], cwd=ROOT, env=env).returncode
+
+
+def task_bench(args: list[str]) -> int:
+    ensure_venv("test,bench")
+    env = dict(os.environ, MPLBACKEND="Agg")
+    rc = 0
+    for script in sorted((ROOT / "benchmarks").glob("*.py")):
+        if args and script.stem not in args:
+            continue
+        say(f"benchmark {script.name}")
+        rc |= subprocess.run([str(PY), str(script)], cwd=ROOT, env=env).returncode
+    return rc
+
+
+TASKS = {"setup": task_setup, "test": task_test, "reports": task_reports, "bench": task_bench}
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] not in TASKS:
+        print(__doc__)
+        sys.exit(2)
+    sys.exit(TASKS[sys.argv[1]](sys.argv[2:]))

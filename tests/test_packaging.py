@@ -1,0 +1,72 @@
+"""Structure tests: one source of dependencies, the README's commands, CI, notebooks."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _name(req: str) -> tuple[str, str]:
+    m = re.match(r"^\s*([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?\s*(.*)$", req)
+    assert m, req
+    return m.group(1).lower().replace("_", "-"), m.group(2).replace(" ", "")
+
+
+def test_environment_yml_mirrors_pyproject():
+    py = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    wanted = dict(_name(r) for r in py["project"]["dependencies"])
+    wanted.update(_name(r) for r in py["project"]["optional-dependencies"]["test"])
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    got: dict[str, str] = {}
+    pip_section: list[str] = []
+    for dep in env["dependencies"]:
+        if isinstance(dep, dict):
+            pip_section = dep["pip"]
+            continue
+        name, spec = _name(dep.replace("=", "==", 1) if re.match(r"^[^<>=!]+=[^=]", dep) else dep)
+        got[name] = spec
+    assert got.pop("python") == "==3.11"
+    got.pop("pip")
+    for dep in pip_section:
+        if dep.strip().startswith("-e"):
+            continue
+        name, spec = _name(dep)
+        got[name] = spec
+    assert got == wanted
+    assert any(d.strip() == "-e ." for d in pip_section), "environment.yml must install the project"
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "python3 tasks.py test" in readme
+    assert "python3 tasks.py reports" in readme
+    assert re.search(r"^python3 tasks.py test\s*$", ci, re.M)
+
+
+def test_layout_of_the_design_card():
+    for path in ["notebooks", "src/analysis", "data", "reports", "tests", "environment.yml",
+                 "README.md", "benchmarks", "pyproject.toml", "ARCHITECTURE.md", ".gitignore"]:
+        assert (ROOT / path).exists(), path
+
+
+def test_files_named_in_readme_exist():
+    readme = (ROOT / "README.md").read_text()
+    for rel in re.findall(r"`((?:docs|notebooks|benchmarks|src|tests)/[^`\s]+)`", readme):
+        assert (ROOT / rel).exists(), f"README names {rel}, which does not exist"
+
+
+def test_no_notebook_outputs_committed():
+    for nb in ROOT.rglob("*.ipynb"):
+        if ".venv" in nb.parts or "reports" in nb.parts or ".ipynb_checkpoints" in nb.parts:
+            continue
+        data = json.loads(nb.read_text(encoding="utf-8"))
+        for cell in data.get("cells", []):
+            if cell.get("cell_type") == "code":
+                assert not cell.get("outputs") and not cell.get("execution_count"), nb
