@@ -215,13 +215,18 @@ def _check_monthly_gaps(df: pd.DataFrame, pc: ProblemCollector, rows: np.ndarray
     spans = ords.groupby([df["kommunkod"], df["crime_type"]], sort=False).agg(["min", "max", "nunique"])
     gappy = spans[spans["max"] - spans["min"] + 1 != spans["nunique"]]
     for (code, ctype), span in gappy.iterrows():
-        have = np.unique(ords[(df["kommunkod"] == code) & (df["crime_type"] == ctype)].to_numpy())
+        series = ((df["kommunkod"] == code) & (df["crime_type"] == ctype)).to_numpy()
+        have = np.unique(ords[series].to_numpy())
         missing = np.setdiff1d(np.arange(span["min"], span["max"] + 1), have)
         months = [str(pd.Period(ordinal=int(m), freq="M")) for m in missing[:6]]
         more = f" and {len(missing) - 6} more" if len(missing) > 6 else ""
+        # point at the row of the month just before the first missing one
+        before = np.flatnonzero(series & (ords.to_numpy() == missing[0] - 1))
         pc.add(f"gap in the monthly series of {code} × {ctype}: {len(missing)} month(s) missing "
-               f"({', '.join(months)}{more}); not filled silently",
-               column="period", expected="one row per month from first to last month "
+               f"({', '.join(months)}{more}) after this row; not filled silently",
+               row=int(rows[before[0]]) if len(before) else None,
+               column="period", value=str(pd.Period(ordinal=int(missing[0]) - 1, freq="M")),
+               expected="one row per month from first to last month "
                "(write count 0 for months with no crimes)")
 
 

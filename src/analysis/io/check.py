@@ -1,0 +1,179 @@
+"""``lagesbild check FILE --kind KIND``: validate one file and describe what is in it.
+
+An analyst runs this before anything else on a new export: it either says OK with a short
+profile (rows, kommuner, period, crime types, respondents per year) or lists every problem with
+file, row and column. The CLI (:mod:`analysis.cli`) prints :meth:`CheckResult.render` and exits
+non-zero when ``ok`` is false.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .. import SAMPLE_DATA_LABEL
+from ..errors import DataError, Problem
+from ..schemas import SCHEMAS
+from .survey_files import read_items, read_survey
+from .tidy import read_measures, read_tidy
+
+__all__ = ["CheckResult", "check_file", "CHECK_KINDS"]
+
+CHECK_KINDS = ("crimes", "population", "survey", "margins", "measures", "municipalities", "items")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """Outcome of :func:`check_file`.
+
+    Attributes
+    ----------
+    ok : bool
+    problems : tuple of Problem
+        Every problem found (empty when ``ok``).
+    profile : str
+        A short description of the contents (empty when the file could not be read).
+    file, kind : str
+    table : pandas.DataFrame or None
+        The validated frame when ``ok``.
+    """
+
+    ok: bool
+    problems: tuple[Problem, ...]
+    profile: str
+    file: str
+    kind: str
+    table: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+
+    def summary(self) -> str:
+        """One line: OK or the number of problems."""
+        if self.ok:
+            return f"OK: {self.file} is a valid {self.kind} file"
+        n = len(self.problems)
+        return f"NOT OK: {n} problem{'s' if n != 1 else ''} in {self.file} (kind {self.kind})"
+
+    def render(self, *, max_problems: int = 200) -> str:
+        """Text for the terminal: the summary, then the profile or every problem."""
+        lines = [self.summary()]
+        if self.ok:
+            lines += ["  " + ln for ln in self.profile.splitlines()]
+        else:
+            lines += [f"  - {p}" for p in self.problems[:max_problems]]
+            if len(self.problems) > max_problems:
+                lines.append(f"  ... and {len(self.problems) - max_problems} more")
+        return "\n".join(lines)
+
+
+def check_file(path: str | Path, kind: str, *, items: str | Path | None = None,
+               margins: str | Path | None = None, kommunkod: str | None = None) -> CheckResult:
+    """Validate one file against the contract of ``kind`` and profile it.
+
+    Parameters
+    ----------
+    path : str or Path
+    kind : {"crimes", "population", "survey", "margins", "measures", "municipalities", "items"}
+    items, margins, kommunkod : optional
+        For ``survey``: also check answers against the item catalogue, respondents against
+        the margins, and that every respondent belongs to ``kommunkod``.
+
+    Returns
+    -------
+    CheckResult
+        Never raises for bad data: problems are in the result.
+
+    Examples
+    --------
+    >>> import tempfile, os; p = os.path.join(tempfile.mkdtemp(), "crimes.csv")
+    >>> _ = Path(p).write_text("kommunkod,period,crime_type,count\\n"
+    ...     "1760,2025-01,Cykelstöld,2\\n1760,2025-02,Cykelstöld,-1\\n", encoding="utf-8")
+    >>> print(check_file(p, "crimes").render().replace(p, "crimes.csv"))
+    NOT OK: 1 problem in crimes.csv (kind crimes)
+      - crimes.csv, row 3, column 'count': value out of range (got -1); expected a whole number >= 0
+    """
+    if kind not in CHECK_KINDS:
+        raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(CHECK_KINDS)}")
+    path = Path(path)
+    name = str(path)
+    if not path.exists():
+        return CheckResult(False, (Problem("file not found", file=name),), "", name, kind)
+    try:
+        if kind == "survey":
+            df = read_survey(path, items=items, margins=margins, kommunkod=kommunkod)
+        elif kind == "items":
+            df = read_items(path)
+        elif kind == "measures":
+            df = read_measures(path)
+        else:
+            df = read_tidy(path, kind)
+    except DataError as err:
+        return CheckResult(False, tuple(err.problems), "", name, kind)
+    except (OSError, UnicodeError) as err:
+        return CheckResult(False, (Problem(f"cannot read the file: {err}", file=name),), "", name, kind)
+    text = profile(df, kind)
+    label = _synthetic_label(path.parent)
+    if label:  # a sample file must never pass for real statistics
+        text = label + "\n" + text
+    return CheckResult(True, (), text, name, kind, df)
+
+
+def _synthetic_label(folder: Path) -> str:
+    info = folder / "DATASET.json"
+    try:
+        data = json.loads(info.read_text(encoding="utf-8")) if info.exists() else {}
+    except (OSError, json.JSONDecodeError):
+        data = {}
+    if data.get("synthetic") or (folder / "planted_truth.json").exists():
+        return str(data.get("label") or SAMPLE_DATA_LABEL)
+    return ""
+
+
+def _n(x: float | int) -> str:
+    return f"{int(x):,}".replace(",", " ")
+
+
+def profile(df: pd.DataFrame, kind: str) -> str:
+    """A few lines describing a validated frame of ``kind``."""
+    lines = [f"rows: {_n(len(df))}; columns: {', '.join(map(str, df.columns[:12]))}"
+             + (" ..." if df.shape[1] > 12 else "")]
+    fmt = df.attrs.get("format") or {}
+    if fmt:
+        how = [f"{k} {fmt[k]!r}" for k in ("encoding", "delimiter", "sheet") if fmt.get(k)]
+        if how:
+            lines.append("read as: " + ", ".join(how))
+        for note in fmt.get("notes", []):
+            if "decimal" in note:
+                lines.append("note: " + note)
+    if "kommunkod" in df:
+        lines.append(f"kommuner: {df['kommunkod'].nunique()}")
+    if kind == "crimes":
+        lines.append(f"period: {df['period'].min()} to {df['period'].max()} "
+                     f"({df['period'].nunique()} months)")
+        lines.append(f"crime types ({df['crime_type'].nunique()}): "
+                     + ", ".join(sorted(df["crime_type"].dropna().unique())))
+        per_year = df.assign(y=df["period"].dt.year).groupby("y")["count"].sum()
+        lines.append("crimes per year: " + "; ".join(f"{y} {_n(v)}" for y, v in per_year.items()))
+        if "status" in df:
+            lines.append("status: " + ", ".join(f"{k} {_n(v)}" for k, v in df["status"].value_counts().items()))
+    elif kind in ("population", "margins"):
+        by = df.groupby("year")["population"].sum()
+        lines.append("population per year: " + "; ".join(f"{y} {_n(v)}" for y, v in by.items()))
+        if kind == "margins" and "area" in df:
+            lines.append(f"areas: {df['area'].nunique()}; cells: {_n(len(df))}")
+    elif kind == "survey":
+        per = df.groupby("year").agg(n=("respondent_id", "size"), k=("kommunkod", "nunique"),
+                                     w=("design_weight", "sum"))
+        lines.append("respondents per year: " + "; ".join(
+            f"{r.Index} {_n(r.n)} in {r.k} kommun{'er' if r.k != 1 else ''} (weights sum {_n(round(r.w))})"
+            for r in per.itertuples()))
+        lines.append(f"areas: {df['area'].nunique()}; strata: {df[['kommunkod', 'year', 'stratum']].drop_duplicates().shape[0]}")
+        items = [c for c in df.columns if c not in SCHEMAS["survey"].names]
+        lines.append(f"items ({len(items)}): " + ", ".join(items))
+    elif kind == "measures":
+        lines.append(f"measures: {len(df)}; start {df['start'].min().date()} to {df['start'].max().date()}; "
+                     f"running: {int(df['end'].isna().sum())}")
+    elif kind == "items":
+        lines.append("items: " + ", ".join(df["item"]))
+    return "\n".join(lines)
