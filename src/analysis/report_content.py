@@ -1,0 +1,366 @@
+"""What goes into a lägesbild: the tables and findings of each section, from a data folder.
+
+The notebook ``notebooks/lagesbild.py`` calls one function per section and only shows what it
+gets back; significance is decided by the statistics modules (their ``verdict`` columns) and
+worded by :mod:`analysis.report_text`. Shared computations for all kommuner (rates for län and
+riket, funnel data against all 290 kommuner) are made once per batch through
+:func:`analysis.batch.shared_artifact`. Survey results leave this module as aggregates only.
+"""
+
+from __future__ import annotations
+
+import platform
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .batch import shared_artifact
+from .crime_compare import compare_periods
+from .crime_rates import crime_rates
+from .crime_trends import seasonality_profile, trend
+from .crime_types import CRIME_TYPE_NAMES, FOCUS_AREAS
+from .funnel import funnel_data
+from .io import Dataset, load_dataset
+from .municipalities import lan_of, municipalities, name_of, normalize_code
+from .multiplicity import add_qvalues
+from .report_tables import survey_label, survey_subject
+from .report_text import format_percent
+from .report_text import key_findings as word_findings
+
+__all__ = ["ReportContext", "make_context", "similar_kommuner", "omfattning", "forandring",
+           "utveckling", "fordelning_over_aret", "fokusomraden", "jamforelse", "trygghet",
+           "atgarder", "sammanfattning", "provenance", "national_tables"]
+
+SERIES_BREAK = pd.Period("2015-01", freq="M")
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """Everything a lägesbild for one kommun is computed from.
+
+    Attributes
+    ----------
+    dataset : Dataset
+        The validated data folder.
+    kommunkod, kommun, lanskod, lan : str
+    year : int
+        The report year: the last complete calendar year in the data (or the one asked for).
+    similar : tuple of str
+        Kommuner of similar size used as the "liknande kommuner" comparison set.
+    cache_dir : str or None
+        Shared cache of the batch (None when a notebook runs on its own).
+    """
+
+    dataset: Dataset
+    kommunkod: str
+    kommun: str
+    lanskod: str
+    lan: str
+    year: int
+    similar: tuple[str, ...]
+    cache_dir: str | None = None
+
+    @property
+    def data_files(self) -> list[Path]:
+        return [Path(self.dataset.path) / p for p in self.dataset.files]
+
+    @property
+    def crimes(self) -> pd.DataFrame:
+        return self.dataset.crimes
+
+    @property
+    def population(self) -> pd.DataFrame:
+        return self.dataset.population
+
+
+def similar_kommuner(kommunkod: str, *, n: int = 10) -> list[str]:
+    """The ``n`` kommuner closest in (log) population, excluding the kommun itself.
+
+    A transparent default for "liknande kommuner"; pass your own list (e.g. a Kolada
+    kommungruppering) where one exists.
+
+    Examples
+    --------
+    >>> similar_kommuner("1760", n=3)
+    ['2161', '2403', '1445']
+    """
+    reg = municipalities()
+    code = normalize_code(kommunkod)
+    logpop = np.log(reg.set_index("kommunkod")["population"].astype(float))
+    dist = (logpop - logpop[code]).abs().drop(code)
+    return list(dist.sort_values(kind="stable").index[:n])
+
+
+def _load(data_dir: str | Path, cache_dir: str | None) -> Dataset:
+    return shared_artifact("dataset", lambda: load_dataset(data_dir), cache_dir=cache_dir,
+                           data_files=[data_dir])
+
+
+def make_context(data_dir: str | Path, kommunkod: str, *, year: int | None = None,
+                 similar: Sequence[str] | None = None, n_similar: int = 10,
+                 cache_dir: str | None = None) -> ReportContext:
+    """Load (or take from the batch cache) the data and fix what the report is about.
+
+    Raises
+    ------
+    ValueError
+        If the kommun has no crime data, or ``year`` is not a complete year in the data.
+    """
+    code = normalize_code(kommunkod)
+    ds = _load(data_dir, cache_dir)
+    mine = ds.crimes[ds.crimes["kommunkod"] == code]
+    if mine.empty:
+        raise ValueError(f"kommun {code} ({name_of(code)}) has no rows in {data_dir}/crimes.csv")
+    months = mine["period"]
+    full_years = [y for y, g in months.groupby(months.dt.year) if g.dt.month.nunique() == 12]
+    if year is None:
+        if not full_years:
+            raise ValueError(f"no complete calendar year of crime data for {code}")
+        year = int(max(full_years))
+    elif int(year) not in full_years:
+        raise ValueError(f"year {year} is not a complete year in the data for {code} "
+                         f"(complete years: {', '.join(map(str, full_years))})")
+    lanskod, lan = lan_of(code)
+    peers = tuple(normalize_code(s) for s in similar) if similar else tuple(similar_kommuner(code, n=n_similar))
+    return ReportContext(ds, code, name_of(code), lanskod, lan, int(year), peers,
+                         str(cache_dir) if cache_dir else None)
+
+
+def national_tables(ctx: ReportContext) -> dict:
+    """Rates for every kommun, län and riket, and funnel data against all kommuner (cached)."""
+    def compute() -> dict:
+        rates = crime_rates(ctx.crimes, ctx.population, level=["kommun", "lan", "riket"], period="year")
+        funnels = {ct: funnel_data(ctx.crimes, ctx.population, crime_type=ct, period=ctx.year,
+                                   peers="riket") for ct in CRIME_TYPE_NAMES}
+        return {"rates": rates, "funnels": funnels}
+    return shared_artifact("national_tables", compute, cache_dir=ctx.cache_dir,
+                           data_files=ctx.data_files, key={"year": ctx.year})
+
+
+def omfattning(ctx: ReportContext) -> pd.DataFrame:
+    """Counts and rates per crime type in the report year: kommun, län, riket.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``crime_type, count, rate, ci_low, ci_high, small_numbers, rate_lan, rate_riket,
+        ratio_riket, verdict_riket, rank, rank_low, rank_high, n_ranked`` (rates per 100 000
+        and year; the verdict compares the kommun with the national level allowing for
+        overdispersion between kommuner: ``högre``/``lägre``/``ingen säkerställd skillnad``).
+    """
+    nat = national_tables(ctx)
+    r = nat["rates"]
+    r = r[r["period"] == str(ctx.year)]
+    k = r[(r["level"] == "kommun") & (r["area_code"] == ctx.kommunkod)].set_index("crime_type")
+    lan = r[(r["level"] == "lan") & (r["area_code"] == ctx.lanskod)].set_index("crime_type")["estimate"]
+    riket = r[r["level"] == "riket"].set_index("crime_type")["estimate"]
+    rows = []
+    for ct in CRIME_TYPE_NAMES:
+        f = nat["funnels"][ct].table
+        me = f[f["area_code"] == ctx.kommunkod].iloc[0]
+        rows.append({"crime_type": ct, "count": int(k.at[ct, "count"]), "rate": k.at[ct, "estimate"],
+                     "ci_low": k.at[ct, "ci_low"], "ci_high": k.at[ct, "ci_high"],
+                     "small_numbers": bool(k.at[ct, "small_numbers"]), "rate_lan": lan[ct],
+                     "rate_riket": riket[ct], "ratio_riket": k.at[ct, "estimate"] / riket[ct],
+                     "verdict_riket": me["verdict"], "rank": int(me["rank"]),
+                     "rank_low": int(me["rank_low"]), "rank_high": int(me["rank_high"]),
+                     "n_ranked": int(me["n_ranked"])})
+    return pd.DataFrame(rows)
+
+
+def rate_history(ctx: ReportContext, crime_type: str) -> pd.DataFrame:
+    """Yearly rates with intervals for the kommun, its län and riket (for a time-series figure)."""
+    r = national_tables(ctx)["rates"]
+    r = r[(r["crime_type"] == crime_type) & r["complete"]
+          & (((r["level"] == "kommun") & (r["area_code"] == ctx.kommunkod))
+             | ((r["level"] == "lan") & (r["area_code"] == ctx.lanskod)) | (r["level"] == "riket"))]
+    out = r[["area_name", "period", "estimate", "ci_low", "ci_high"]].copy()
+    out["period"] = out["period"].astype(int)
+    out["area_name"] = out["area_name"].replace({"riket": "Riket", "Riket": "Riket"})
+    return out.reset_index(drop=True)
+
+
+def forandring(ctx: ReportContext) -> pd.DataFrame:
+    """Report year against the year before, per crime type, with the default test and FDR.
+
+    The default method of :func:`analysis.crime_compare.compare_periods` (overdispersion from
+    12-month blocks) decides ``verdict``; Benjamini-Hochberg over the 12 crime types gives
+    ``q_value`` and ``survives``.
+    """
+    cmp = compare_periods(ctx.crimes, ctx.population, period1=ctx.year - 1, period2=ctx.year,
+                          areas=[ctx.kommunkod])
+    return add_qvalues(cmp, p_col="p_value")
+
+
+def utveckling(ctx: ReportContext) -> pd.DataFrame:
+    """Annual percent change per crime type over the whole series (from 2015, the series break)."""
+    res = trend(ctx.crimes, ctx.population, areas=[ctx.kommunkod],
+                start=max(SERIES_BREAK, ctx.crimes["period"].min()), end=pd.Period(f"{ctx.year}-12", "M"))
+    return add_qvalues(res.table, p_col="p_value")
+
+
+def fordelning_over_aret(ctx: ReportContext) -> pd.DataFrame:
+    """Seasonality profile: which months are high, per crime type (kommun, whole series)."""
+    return seasonality_profile(ctx.crimes, ctx.population, areas=[ctx.kommunkod])
+
+
+def jamforelse(ctx: ReportContext, crime_type: str, *, peers: str = "liknande"):
+    """Funnel data for one crime type in the report year, against riket or similar kommuner."""
+    if peers == "riket":
+        return national_tables(ctx)["funnels"][crime_type]
+    if peers == "lan":
+        return funnel_data(ctx.crimes, ctx.population, crime_type=crime_type, period=ctx.year,
+                           peers="lan", focus=ctx.kommunkod)
+    return funnel_data(ctx.crimes, ctx.population, crime_type=crime_type, period=ctx.year,
+                       peers=list(ctx.similar) + [ctx.kommunkod], focus=ctx.kommunkod)
+
+
+def fokusomraden(ctx: ReportContext, changes: pd.DataFrame, survey: dict | None) -> pd.DataFrame:
+    """One row per focus area: its crime types' change and its survey indicators' levels."""
+    rows = []
+    for area, spec in FOCUS_AREAS.items():
+        ch = changes[changes["crime_type"].isin(spec["crime_types"])]
+        crimes_text = "; ".join(f"{r.crime_type}: {r.x1} → {r.x2} ({r.verdict})" for r in ch.itertuples()) or "–"
+        ind = ""
+        if survey is not None:
+            t = survey["kommun"]
+            t = t[t["variable"].isin([f"{i}_andel" for i in spec["survey_items"]])]
+            ind = "; ".join(f"{survey_label(r.variable)}: "
+                            f"{'x' if r.suppressed else format_percent(r.estimate)}" for r in t.itertuples())
+        rows.append({"focus_area": area, "crime_types": crimes_text, "survey": ind})
+    return pd.DataFrame(rows)
+
+
+def trygghet(ctx: ReportContext) -> dict | None:
+    """Survey indicators for the last wave: kommun, by area, sex and age; change; small areas.
+
+    Returns ``None`` when the data folder has no survey for the kommun. All tables are
+    aggregates with ``suppressed``/``suppressed_reason`` (default rule: fewer than 50
+    respondents); no respondent-level row leaves this function.
+    """
+    from .survey import SurveyDesign
+    from .survey.calibration import rake
+    from .survey.compare import compare_years
+    from .survey.indicators import indicator_table, indicators_from_catalogue
+    from .survey.small_area import fay_herriot
+
+    ds = ctx.dataset
+    if ds.survey is None or ds.items is None:
+        return None
+    sv = ds.survey[ds.survey["kommunkod"] == ctx.kommunkod]
+    if sv.empty:
+        return None
+    years = sorted(sv["year"].unique())
+    defs = indicators_from_catalogue(ds.items)
+
+    def design(year):
+        d = SurveyDesign.from_survey(sv[sv["year"] == year])
+        if ds.margins is not None:
+            m = ds.margins[(ds.margins["kommunkod"] == ctx.kommunkod) & (ds.margins["year"] == year)]
+            if not m.empty:
+                d = rake(d, [["sex", "age_group"], "area"], m, count="population")
+        return d
+
+    last = design(years[-1])
+    out = {"year": int(years[-1]), "n": int((sv["year"] == years[-1]).sum()),
+           "calibrated": ds.margins is not None}
+    out["kommun"] = indicator_table(last, defs)
+    for by in ("area", "sex", "age_group"):
+        out[by] = indicator_table(last, defs, by=by)
+    if len(years) > 1:
+        prev = design(years[-2])
+        out["previous_year"] = int(years[-2])
+        changes = []
+        for d in defs:
+            t = compare_years(add_ind(prev, d), add_ind(last, d), d.name, na_rm=True,
+                              labels=(str(years[-2]), str(years[-1])))
+            changes.append(t.assign(label=d.label))
+        out["change"] = pd.concat(changes, ignore_index=True)
+    by_area = out["area"]
+    main = defs[0].name
+    direct = by_area[by_area["variable"] == main]
+    if len(direct) >= 3:
+        fh = fay_herriot(direct.assign(se=direct["se"].clip(lower=1e-4)), area="area")
+        out["small_area"] = fh.table
+    return out
+
+
+def add_ind(design, definition):
+    from .survey.indicators import add_indicators
+    return add_indicators(design, [definition])
+
+
+def atgarder(ctx: ReportContext, *, evaluate: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The kommun's measures, and (where the data allow) their evaluation as data.
+
+    Returns
+    -------
+    (measures, evaluations)
+        The registry rows for the kommun, and one row per evaluated measure and crime type
+        with the effect, interval, verdict and caveats of the default method.
+    """
+    ds = ctx.dataset
+    if ds.measures is None:
+        return pd.DataFrame(), pd.DataFrame()
+    mine = ds.measures[ds.measures["kommunkod"] == ctx.kommunkod].reset_index(drop=True)
+    if not evaluate or mine.empty:
+        return mine, pd.DataFrame()
+    from .measure_evaluation import evaluate_measure
+
+    tables = []
+    for mid in mine["measure_id"]:
+        try:
+            ev = evaluate_measure(ds, mid, controlled=False, synthetic=False)
+        except (ValueError, KeyError) as exc:  # too little data after the start, etc.
+            tables.append(pd.DataFrame({"measure_id": [mid], "verdict": ["ej bedömbar"],
+                                        "caveats": [str(exc)]}))
+            continue
+        tables.append(ev.table.assign(measure_id=mid))
+    return mine, pd.concat(tables, ignore_index=True)
+
+
+def sammanfattning(ctx: ReportContext, changes: pd.DataFrame, trends: pd.DataFrame,
+                   levels: pd.DataFrame, survey: dict | None, *, n_max: int = 8):
+    """The 5–8 key findings, most important first, worded by :mod:`analysis.report_text`."""
+    rows = []
+    for r in changes.itertuples():
+        rows.append({"topic": "brott", "crime_type": r.crime_type, "measure": "rate_ratio",
+                     "estimate": r.rate_ratio, "ci_low": r.ci_low, "ci_high": r.ci_high,
+                     "verdict": r.verdict, "q_value": r.q_value, "survives_fdr": r.survives,
+                     "x1": r.x1, "x2": r.x2, "period1": str(ctx.year - 1), "period2": str(ctx.year),
+                     "small_numbers": r.small_numbers, "importance": 2.0})
+    for r in levels.itertuples():
+        if r.verdict_riket in ("högre", "lägre") and not r.small_numbers:
+            lo, hi = (r.ci_low / r.rate_riket, r.ci_high / r.rate_riket)
+            rows.append({"topic": "jämförelse", "crime_type": r.crime_type, "measure": "ratio",
+                         "estimate": r.ratio_riket, "ci_low": lo, "ci_high": hi,
+                         "verdict": r.verdict_riket if (lo > 1 or hi < 1) else "ingen säkerställd skillnad",
+                         "reference": "riket", "importance": 1.5})
+    if survey is not None:
+        t = survey["kommun"]
+        main = t.iloc[0]
+        if not main["suppressed"]:
+            rows.append({"topic": "trygghet", "subject": survey_subject(main["variable"]),
+                         "measure": "share", "estimate": main["estimate"], "ci_low": main["ci_low"],
+                         "ci_high": main["ci_high"], "period2": str(survey["year"]), "importance": 1.8})
+    return word_findings(pd.DataFrame(rows), n_max=n_max)
+
+
+def provenance(ctx: ReportContext, parameters: dict) -> pd.DataFrame:
+    """Data files and their hashes, package versions, parameters and run time, as one table."""
+    rows = [{"typ": "datafil", "namn": str(p), "värde": f"sha256 {h[:16]}…"} for p, h in ctx.dataset.files.items()]
+    for pkg in ("lagesbild", "pandas", "numpy", "scipy", "statsmodels", "matplotlib", "seaborn", "papermill"):
+        try:
+            rows.append({"typ": "paket", "namn": pkg, "värde": metadata.version(pkg)})
+        except metadata.PackageNotFoundError:
+            continue
+    rows.append({"typ": "paket", "namn": "python", "värde": platform.python_version()})
+    rows += [{"typ": "parameter", "namn": k, "värde": str(v)} for k, v in parameters.items()]
+    rows.append({"typ": "körning", "namn": "tidpunkt (UTC)",
+                 "värde": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M")})
+    return pd.DataFrame(rows)

@@ -1,0 +1,73 @@
+"""The `lagesbild` command as a user runs it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from analysis.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def small_sample(tmp_path_factory):
+    out = tmp_path_factory.mktemp("data") / "sample"
+    res = runner.invoke(app, ["sample", "--out", str(out), "--kommun", "1760", "--kommun", "2026"])
+    assert res.exit_code == 0, res.output
+    return out
+
+
+def test_sample_writes_labelled_data(small_sample):
+    meta = json.loads((small_sample / "DATASET.json").read_text(encoding="utf-8"))
+    assert meta["synthetic"] is True
+    assert meta["label"] == "Syntetiska exempeldata – inte verklig statistik"
+    assert (small_sample / "crimes.csv").exists()
+
+
+def test_sample_refuses_to_clobber(small_sample):
+    res = runner.invoke(app, ["sample", "--out", str(small_sample), "--kommun", "1760"])
+    assert res.exit_code == 1
+    assert "--overwrite" in res.output
+
+
+def test_check_ok_prints_profile(small_sample):
+    res = runner.invoke(app, ["check", str(small_sample / "crimes.csv"), "--kind", "crimes"])
+    assert res.exit_code == 0, res.output
+    assert "OK" in res.output
+
+
+def test_check_reports_every_problem_and_fails(tmp_path):
+    bad = tmp_path / "brott.csv"
+    bad.write_text("kommunkod,period,crime_type,count\n"
+                   "0114,2024-01,Cykelstöld,3\n"
+                   "114,2024-02,Cykelstöld,-1\n", encoding="utf-8")
+    res = runner.invoke(app, ["check", str(bad), "--kind", "crimes"])
+    assert res.exit_code == 1
+    assert "brott.csv" in res.output and "row 3" in res.output
+    assert "kommunkod" in res.output and "count" in res.output
+
+
+def test_check_missing_file(tmp_path):
+    res = runner.invoke(app, ["check", str(tmp_path / "nope.csv"), "--kind", "crimes"])
+    assert res.exit_code == 2
+
+
+def test_summary_writes_counts_and_rates(small_sample, tmp_path):
+    res = runner.invoke(app, ["summary", "--data", str(small_sample), "--kommun", "1760",
+                              "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    md = (tmp_path / "summary" / "1760_Storfors_brott_per_ar.md").read_text(encoding="utf-8")
+    assert "Syntetiska exempeldata – inte verklig statistik" in md
+    assert "Misshandel (inkl. grov)" in md and "per 100 000" in md
+    csv = (tmp_path / "summary" / "1760_Storfors_brott_per_ar.csv").read_text(encoding="utf-8")
+    assert csv.splitlines()[0].startswith("kommunkod,kommun,crime_type,year,count,rate_per_100000")
+
+
+def test_check_survey_against_items_and_kommun(small_sample, tmp_path):
+    res = runner.invoke(app, ["check", str(small_sample / "survey.csv"), "--kind", "survey",
+                              "--items", str(small_sample / "items.csv"), "--kommun", "1760"])
+    assert res.exit_code == 1  # the sample also holds Gagnef's respondents
+    assert "2026" in res.output and "kommunkod" in res.output
