@@ -296,13 +296,16 @@ def add_ind(design, definition):
 
 
 def atgarder(ctx: ReportContext, *, evaluate: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The kommun's measures, and (where the data allow) their evaluation as data.
+    """The kommun's measures, and their evaluation as data (the default method's verdict).
 
     Returns
     -------
     (measures, evaluations)
-        The registry rows for the kommun, and one row per evaluated measure and crime type
-        with the effect, interval, verdict and caveats of the default method.
+        The registry rows for the kommun, and one row per measure with ``measure_id, name,
+        crime_types, rate_ratio, ci_low, ci_high, p_value, prevented, verdict, reliable,
+        caveats`` (caveat codes of :class:`analysis.measure_evaluation.Verdict`, ``;``-joined);
+        ``verdict`` is ``ej bedömbar`` with the reason in ``caveats`` when the data do not
+        allow an evaluation.
     """
     ds = ctx.dataset
     if ds.measures is None:
@@ -312,16 +315,22 @@ def atgarder(ctx: ReportContext, *, evaluate: bool = True) -> tuple[pd.DataFrame
         return mine, pd.DataFrame()
     from .measure_evaluation import evaluate_measure
 
-    tables = []
-    for mid in mine["measure_id"]:
-        try:
-            ev = evaluate_measure(ds, mid, controlled=False, synthetic=False)
-        except (ValueError, KeyError) as exc:  # too little data after the start, etc.
-            tables.append(pd.DataFrame({"measure_id": [mid], "verdict": ["ej bedömbar"],
-                                        "caveats": [str(exc)]}))
+    rows = []
+    for m in mine.itertuples():
+        targets = "" if pd.isna(m.target_crime_types) else str(m.target_crime_types)
+        base = {"measure_id": m.measure_id, "name": m.name, "crime_types": targets.replace(";", ", ")}
+        ev = evaluate_measure(ds, m.measure_id)
+        v = ev.verdict
+        if v is None:
+            why = ("åtgärden har inga brottstyper att följa upp; följ upp dess indikator, t.ex. i "
+                   "trygghetsundersökningen" if not targets else "")
+            rows.append({**base, "verdict": "ej bedömbar", "reliable": False,
+                         "caveats": "not_evaluable", "note": why})
             continue
-        tables.append(ev.table.assign(measure_id=mid))
-    return mine, pd.concat(tables, ignore_index=True)
+        rows.append({**base, "rate_ratio": v.rate_ratio, "ci_low": v.ci_low, "ci_high": v.ci_high,
+                     "p_value": v.p_value, "prevented": v.prevented, "verdict": v.verdict,
+                     "reliable": v.reliable, "caveats": ";".join(v.caveats["code"]), "note": ""})
+    return mine, pd.DataFrame(rows)
 
 
 def sammanfattning(ctx: ReportContext, changes: pd.DataFrame, trends: pd.DataFrame,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from .verdicts import DEFAULT_THRESHOLD
@@ -265,15 +266,22 @@ def measures_table(measures: pd.DataFrame) -> pd.DataFrame:
 
 
 def evaluation_table(evaluations: pd.DataFrame) -> pd.DataFrame:
-    """Primary evaluation result per measure: rate ratio with interval and what it means."""
+    """Per measure: rate ratio after/expected with interval, verdict, and its caveats in Swedish."""
+    from .report_wording import caveat_text
+
     if evaluations.empty:
         return pd.DataFrame()
-    e = evaluations[evaluations.get("variable", pd.Series("rate_ratio", index=evaluations.index)) == "rate_ratio"]
-    return pd.DataFrame({
-        "Åtgärd": e["measure_id"],
-        "Kvot efter/förväntat (95 % KI)": [
-            f"{format_number(v, decimals=2)} ({format_interval(lo, hi, kind='number', decimals=2)})"
-            for v, lo, hi in zip(e["estimate"], e["ci_low"], e["ci_high"])],
-        "Metod": e["method"],
-        "Tillförlitlig": ["ja" if r else "nej" for r in e.get("reliable", pd.Series(True, index=e.index))],
-    })
+    rows = []
+    for r in evaluations.itertuples():
+        has = pd.notna(getattr(r, "rate_ratio", np.nan))
+        rows.append({
+            "Åtgärd": r.name,
+            "Brottstyper": r.crime_types,
+            "Kvot mot förväntat (95 % KI)": (
+                f"{format_number(r.rate_ratio, decimals=2)} "
+                f"({_ci(r.ci_low, r.ci_high, kind='number', decimals=2)})" if has else ".."),
+            "Bedömning": VERDICT_TEXT.get(r.verdict, r.verdict)
+            + ("" if r.reliable or r.verdict == "ej bedömbar" else " (osäkert intervall)"),
+            "Förbehåll": caveat_text(r.caveats, r.note),
+        })
+    return pd.DataFrame(rows)

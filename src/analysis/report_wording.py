@@ -14,7 +14,7 @@ from .municipalities import name_of
 from .verdicts import DEFAULT_THRESHOLD
 
 __all__ = ["report_heading", "method_note", "omfattning_intro", "change_intro", "comparison_intro",
-           "survey_intro", "reference_name", "small_area_intro", "evaluation_intro", "sources_and_limitations"]
+           "survey_intro", "reference_name", "caveat_text", "CAVEATS", "small_area_intro", "evaluation_intro", "sources_and_limitations"]
 
 SURVEY_MIN_N = 50
 
@@ -105,6 +105,35 @@ def evaluation_intro() -> str:
             "jämförs med vad trenden och säsongsmönstret före start förutsäger. En kvot under 1 "
             "betyder färre brott än förväntat. Intervallet är kalibrerat mot jämförbara kommuner "
             "utan åtgärden (placebotest); där det inte går står *tillförlitlig: nej*.")
+
+
+CAVEATS = {
+    "regression_to_the_mean": "startade efter en topp: en del av nedgången kan vara återgång mot det normala",
+    "displacement": "brotten kan ha flyttat till andra delar av länet",
+    "reporting_propensity": "mer närvaro kan öka andelen brott som upptäcks och anmäls",
+    "unreliable_interval": "för få jämförelsekommuner för ett kalibrerat intervall",
+    "pretrend": "utvecklingen före start skiljer sig från jämförelsekommunernas",
+    "placebo_in_time": "ett låtsat startdatum före åtgärden ger också en 'effekt'",
+    "designs_disagree": "metoderna (tidsserie, kontrollkommuner, syntetisk kontroll) ger olika svar",
+    "short_followup": "kort uppföljningstid",
+    "preliminary": "uppföljningen bygger delvis på preliminära uppgifter",
+    "measure_ended": "åtgärden har avslutats",
+    "not_evaluable": "kan inte utvärderas med dessa data",
+}
+
+
+def caveat_text(codes: str, note: str = "") -> str:
+    """Swedish wording of a verdict's caveat codes (``;``-separated), or "–".
+
+    Examples
+    --------
+    >>> caveat_text("short_followup;designs_disagree")
+    'kort uppföljningstid; metoderna (tidsserie, kontrollkommuner, syntetisk kontroll) ger olika svar'
+    """
+    parts = [CAVEATS.get(c, c) for c in str(codes or "").split(";") if c]
+    if note:
+        parts.append(note)
+    return "; ".join(parts) or "–"
 
 
 def sources_and_limitations(*, synthetic: bool, preliminary: bool = False) -> str:
