@@ -334,30 +334,63 @@ def atgarder(ctx: ReportContext, *, evaluate: bool = True) -> tuple[pd.DataFrame
 
 
 def sammanfattning(ctx: ReportContext, changes: pd.DataFrame, trends: pd.DataFrame,
-                   levels: pd.DataFrame, survey: dict | None, *, n_max: int = 8):
-    """The 5–8 key findings, most important first, worded by :mod:`analysis.report_text`."""
+                   levels: pd.DataFrame, survey: dict | None, *, n_max: int = 8, max_levels: int = 3):
+    """The 5–8 key findings, most important first, worded by :mod:`analysis.report_text`.
+
+    Candidates: the change since last year per crime type (default test, FDR over the 12
+    types), the trend since 2015 where it is significant, up to ``max_levels`` crime types
+    whose level differs from riket beyond the overdispersed funnel limits, and the main
+    survey indicator. Small-number changes are used only when nothing else fills the list.
+    """
     rows = []
     for r in changes.itertuples():
         rows.append({"topic": "brott", "crime_type": r.crime_type, "measure": "rate_ratio",
                      "estimate": r.rate_ratio, "ci_low": r.ci_low, "ci_high": r.ci_high,
                      "verdict": r.verdict, "q_value": r.q_value, "survives_fdr": r.survives,
                      "x1": r.x1, "x2": r.x2, "period1": str(ctx.year - 1), "period2": str(ctx.year),
-                     "small_numbers": r.small_numbers, "importance": 2.0})
+                     "small_numbers": r.small_numbers, "importance": 0.5 if r.small_numbers else 2.0})
+    for r in trends.itertuples():
+        if r.verdict in ("ökning", "minskning") and r.survives and r.reliable:
+            rows.append({"topic": "utveckling", "measure": "relative_change",
+                         "subject": f"{tx_subject(r.crime_type)}, räknat per år,",
+                         "estimate": r.estimate / 100, "ci_low": r.ci_low / 100,
+                         "ci_high": r.ci_high / 100, "verdict": r.verdict, "q_value": r.q_value,
+                         "survives_fdr": True, "period1": str(r.start)[:4], "period2": str(r.end)[:4],
+                         "importance": 1.6})
+    # levels against riket: the interval allows for overdispersion between kommuner, as the
+    # funnel's verdict does, so the two never disagree
+    funnels = national_tables(ctx)["funnels"]
+    level_rows = []
     for r in levels.itertuples():
-        if r.verdict_riket in ("högre", "lägre") and not r.small_numbers:
-            lo, hi = (r.ci_low / r.rate_riket, r.ci_high / r.rate_riket)
-            rows.append({"topic": "jämförelse", "crime_type": r.crime_type, "measure": "ratio",
-                         "estimate": r.ratio_riket, "ci_low": lo, "ci_high": hi,
-                         "verdict": r.verdict_riket if (lo > 1 or hi < 1) else "ingen säkerställd skillnad",
-                         "reference": "riket", "importance": 1.5})
+        f = funnels[r.crime_type].table
+        me = f[f["area_code"] == ctx.kommunkod].iloc[0]
+        if r.small_numbers or me["verdict"] not in ("högre", "lägre"):
+            continue
+        se = (me["inner_high"] - me["target_rate"]) / 1.959963984540054
+        lo, hi = (me["estimate"] - 1.959963984540054 * se, me["estimate"] + 1.959963984540054 * se)
+        level_rows.append({"topic": "jämförelse", "measure": "ratio",
+                           "subject": f"{r.crime_type}: antal anmälda brott per 100 000 invånare",
+                           "estimate": me["estimate"] / me["target_rate"],
+                           "ci_low": max(lo, 0) / me["target_rate"], "ci_high": hi / me["target_rate"],
+                           "verdict": me["verdict"], "reference": "riket", "importance": 1.2,
+                           "_size": abs(np.log(me["estimate"] / me["target_rate"]))})
+    rows += sorted(level_rows, key=lambda d: -d["_size"])[:max_levels]
     if survey is not None:
-        t = survey["kommun"]
-        main = t.iloc[0]
+        main = survey["kommun"].iloc[0]
         if not main["suppressed"]:
             rows.append({"topic": "trygghet", "subject": survey_subject(main["variable"]),
                          "measure": "share", "estimate": main["estimate"], "ci_low": main["ci_low"],
                          "ci_high": main["ci_high"], "period2": str(survey["year"]), "importance": 1.8})
-    return word_findings(pd.DataFrame(rows), n_max=n_max)
+    table = pd.DataFrame(rows).drop(columns="_size", errors="ignore")
+    return word_findings(table, n_max=n_max)
+
+
+def tx_subject(crime_type: str) -> str:
+    """"Anmälda cykelstölder" for a crime type (capitalised subject of a sentence)."""
+    from .report_text import crime_subject
+
+    text = crime_subject(crime_type)
+    return text[0].upper() + text[1:]
 
 
 def provenance(ctx: ReportContext, parameters: dict) -> pd.DataFrame:
