@@ -286,7 +286,9 @@ def trygghet(ctx: ReportContext) -> dict | None:
     direct = by_area[by_area["variable"] == main]
     if len(direct) >= 3:
         fh = fay_herriot(direct.assign(se=direct["se"].clip(lower=1e-4)), area="area")
-        out["small_area"] = fh.table
+        # the direct estimate of an area below the small-number rule stays hidden here too
+        hidden = direct[["area", "suppressed"]].rename(columns={"suppressed": "direct_suppressed"})
+        out["small_area"] = fh.table.merge(hidden, on="area", how="left")
     return out
 
 

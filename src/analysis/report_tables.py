@@ -246,7 +246,8 @@ def small_area_table(fh: pd.DataFrame) -> pd.DataFrame:
     direct = fh["direct"] if "direct" in fh else fh.get("direct_estimate")
     return pd.DataFrame({
         "Område": fh[area].astype(str),
-        "Direkt skattning": [format_percent(v) for v in direct],
+        "Direkt skattning": ["x" if h else format_percent(v) for v, h in
+                             zip(direct, fh.get("direct_suppressed", pd.Series(False, index=fh.index)).fillna(False))],
         "Modellskattning (EBLUP)": [format_percent(v) for v in fh["estimate"]],
         "95 % KI (modell)": [_ci(lo, hi, kind="percent") for lo, hi in zip(fh["ci_low"], fh["ci_high"])],
         "Vikt på direkt skattning": [format_number(g, decimals=2) for g in fh["gamma"]] if "gamma" in fh
