@@ -1,0 +1,43 @@
+"""Batch runner: one parameterised notebook → report drafts for many kommuner.
+
+Runs a jupytext ``py:percent`` notebook with papermill once per parameter set, in parallel on
+warm local workers or on a Dask cluster, resumable, with atomic outputs (executed notebook,
+HTML and DOCX drafts, PNG figures) and an ``index.html``. The ``lagesbild reports`` command is
+a thin layer over :func:`run_batch`.
+
+Names are imported on first use, so a notebook that only needs :func:`shared_artifact` does
+not pay for papermill, nbconvert and nbformat.
+
+A batch, as the ``lagesbild reports`` command runs it (executed by the tests, not here)::
+
+    from analysis.batch import run_batch
+    result = run_batch("notebooks/lagesbild.py", [{"kommunkod": "2181"}, {"kommunkod": "1760"}],
+                       out_dir="reports", jobs=2, resume=True, data_files=["data/sample"])
+    print(result.summary())
+    raise SystemExit(result.exit_code)
+"""
+
+import importlib
+
+_EXPORTS = {
+    "run_batch": "runner", "BatchResult": "runner", "ItemResult": "runner", "FORMATS": "runner",
+    "render_outputs": "render", "RenderError": "render",
+    "BatchParameterError": "notebook", "load_notebook": "notebook",
+    "declared_parameters": "notebook", "check_parameters": "notebook",
+    "coerce_parameter": "notebook",
+    "shared_artifact": "store", "hash_inputs": "store", "atomic_path": "store",
+    "atomic_write": "store",
+}
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'analysis.batch' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(__all__)

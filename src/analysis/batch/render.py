@@ -1,0 +1,215 @@
+"""Render an executed notebook into the drafts an analyst edits: HTML, DOCX and PNG figures.
+
+HTML: nbconvert's JupyterLab template without code cells, figures embedded, no script or font
+fetched from the internet. DOCX: pandoc 3 reading that HTML (Debian's pandoc 2.17 silently
+dropped every table, so older versions are refused). PNG: every figure output, checked to be
+a real image (a misconfigured matplotlib backend prints figures as ``<Figure size ...>`` text).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import subprocess
+import time
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import nbformat
+
+from .store import atomic_path, atomic_write
+
+__all__ = ["RenderError", "render_outputs", "pandoc_path", "extract_figures", "html_exporter"]
+
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_TEXT_FIGURE = re.compile(r"^<(Figure|matplotlib\.figure\.Figure)[ \w]* size \d+x\d+")
+MIN_PANDOC = (3, 0)
+
+
+class RenderError(RuntimeError):
+    """An executed notebook could not be turned into a draft.
+
+    ``cell`` is the execution count of the cell at fault, when there is one.
+    """
+
+    def __init__(self, message: str, *, cell: int | None = None):
+        super().__init__(message)
+        self.cell = cell
+
+
+def _templates_dir() -> str:
+    return str(resources.files("analysis").joinpath("templates"))
+
+
+@lru_cache(maxsize=1)
+def html_exporter():
+    """The HTML exporter (cached: building its Jinja environment is the slow part)."""
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(template_name="lab", template_file="report.html.j2",
+                        extra_template_paths=[_templates_dir()], exclude_input=True,
+                        exclude_input_prompt=True, exclude_output_prompt=True,
+                        exclude_anchor_links=True, language_code="sv")
+
+
+@lru_cache(maxsize=1)
+def pandoc_path() -> str:
+    """Path of a pandoc >= 3 (the one in the ``pypandoc-binary`` wheel comes first).
+
+    Raises
+    ------
+    RenderError
+        When only an older pandoc is found: pandoc 2.17 drops tables from DOCX files.
+    """
+    import pypandoc
+
+    path = pypandoc.get_pandoc_path()
+    first = subprocess.run([path, "--version"], capture_output=True, text=True,
+                           check=True).stdout.splitlines()[0]
+    m = re.search(r"(\d+)\.(\d+)", first)
+    version = (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+    if version < MIN_PANDOC:
+        raise RenderError(f"DOCX needs pandoc >= 3 (found '{first}' at {path}); pandoc 2.x drops "
+                          "tables from DOCX files. Install the pypandoc-binary wheel.")
+    return path
+
+
+def _title(nb, fallback: str) -> str:
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return fallback
+
+
+def _html(nb, title: str) -> str:
+    body, _ = html_exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
+    return body
+
+
+def extract_figures(nb) -> list[bytes]:
+    """The PNG bytes of every figure output, in order.
+
+    Raises
+    ------
+    RenderError
+        When a figure output has no image (only ``<Figure size ...>`` text) or is not a PNG.
+    """
+    images = []
+    for cell in nb.cells:
+        count = cell.get("execution_count")
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if "image/png" in data:
+                raw = data["image/png"]
+                png = base64.b64decode(raw if isinstance(raw, str) else "".join(raw))
+                if not png.startswith(_PNG_MAGIC):
+                    raise RenderError(f"cell [{count}]: image/png output is not a PNG image",
+                                      cell=count)
+                images.append(png)
+            elif any(k.startswith("image/") for k in data):
+                continue
+            elif _TEXT_FIGURE.match(str(data.get("text/plain", ""))):
+                raise RenderError(
+                    f"cell [{count}]: a figure was rendered as text ({data['text/plain']!r}); "
+                    "the kernel's matplotlib backend is not the inline backend (check "
+                    "MPLBACKEND)", cell=count)
+    return images
+
+
+def _write_docx(html: str, path: Path, *, reference_docx: str | None) -> None:
+    args = [pandoc_path(), "--from=html", "--to=docx", "--metadata=title:",
+            "--metadata=lang:sv-SE"]
+    if reference_docx:
+        args.append(f"--reference-doc={reference_docx}")
+    # The inlined JupyterLab CSS is a quarter megabyte that pandoc parses and then ignores.
+    html = re.sub(r"<style[^>]*>.*?</style>", "", html, flags=re.S | re.I)
+    with atomic_path(path) as tmp:
+        proc = subprocess.run([*args, f"--output={tmp}"], input=html.encode("utf-8"),
+                              capture_output=True)
+        if proc.returncode != 0:
+            raise RenderError(f"pandoc failed ({proc.returncode}): "
+                              f"{proc.stderr.decode('utf-8', 'replace')[-2000:]}")
+
+
+def render_outputs(executed, *, html: str | os.PathLike | None = None,
+                   docx: str | os.PathLike | None = None,
+                   figures_dir: str | os.PathLike | None = None, title: str | None = None,
+                   figure_prefix: str = "figur",
+                   reference_docx: str | os.PathLike | None = None) -> dict:
+    """Write the drafts of one executed notebook; every file is written atomically.
+
+    Parameters
+    ----------
+    executed : path or NotebookNode
+        The executed notebook (``.ipynb``).
+    html, docx : path, optional
+        Where to write the HTML draft (code hidden, figures embedded, no internet resources)
+        and the editable Word draft (pandoc >= 3; headings, tables and figures kept).
+    figures_dir : path, optional
+        Folder for the figures as ``{figure_prefix}_01.png``, ...; older figures with that
+        prefix that the report no longer has are removed.
+    title : str, optional
+        Document title; defaults to the first ``# heading`` of the notebook.
+    reference_docx : path, optional
+        A Word file whose styles the DOCX takes (``pandoc --reference-doc``).
+
+    Returns
+    -------
+    dict
+        ``{"html": Path, "docx": Path, "png": [Path, ...], "seconds": {format: float}}`` for
+        the formats written.
+
+    Raises
+    ------
+    RenderError
+        A figure rendered as text, an output that is not a PNG, or pandoc failing.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from analysis.plots import bar_ci
+    >>> import pandas as pd
+    >>> fig = bar_ci(pd.DataFrame({"crime_type": ["Bilbrott"], "estimate": [3.0]}),
+    ...              category="crime_type", ci_low=None, ci_high=None)
+    >>> data, meta = fig._repr_mimebundle_()
+    >>> nb = nbformat.v4.new_notebook(cells=[
+    ...     nbformat.v4.new_markdown_cell("# Lägesbild"),
+    ...     nbformat.v4.new_code_cell("fig", execution_count=1, outputs=[
+    ...         nbformat.v4.new_output("display_data", data=data, metadata=meta)])])
+    >>> out = Path(tempfile.mkdtemp())
+    >>> res = render_outputs(nb, html=out / "r.html", figures_dir=out / "fig")
+    >>> [p.name for p in res["png"]], "data:image/png" in res["html"].read_text()
+    (['figur_01.png'], True)
+    """
+    nb = executed if isinstance(executed, nbformat.NotebookNode) else nbformat.read(
+        executed, as_version=4)
+    title = title or _title(nb, fallback=Path(str(getattr(executed, "name", "rapport"))).stem)
+    result: dict = {"seconds": {}}
+    t = time.perf_counter()
+    figures = extract_figures(nb)  # first: a broken figure must fail before any file is written
+    if figures_dir is not None:
+        folder = Path(figures_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        written = [atomic_write(folder / f"{figure_prefix}_{i:02d}.png", png)
+                   for i, png in enumerate(figures, start=1)]
+        for old in folder.glob(f"{figure_prefix}_*.png"):
+            if old not in written:
+                old.unlink()
+        result["png"] = written
+        result["seconds"]["png"] = time.perf_counter() - t
+    if html is not None or docx is not None:
+        t = time.perf_counter()
+        page = _html(nb, title)
+        if html is not None:
+            result["html"] = atomic_write(html, page)
+        result["seconds"]["html"] = time.perf_counter() - t
+        if docx is not None:
+            t = time.perf_counter()
+            _write_docx(page, Path(docx), reference_docx=reference_docx and str(reference_docx))
+            result["docx"] = Path(docx)
+            result["seconds"]["docx"] = time.perf_counter() - t
+    return result

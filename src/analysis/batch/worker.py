@@ -1,0 +1,392 @@
+"""Warm worker processes: import once, then fork a fresh child for every report.
+
+A worker is a Python process running :func:`main` with BLAS pinned to one thread and the
+matplotlib inline backend in its environment. It imports what the notebook imports (the
+2-3 CPU-seconds a new kernel spends on pandas, statsmodels, seaborn ...) and then, for each
+report, forks a child that runs :func:`analysis.batch.execute.execute_item` and exits. The
+child starts from the worker's untouched state, so nothing (pandas options, rcParams, working
+directory, environment, random state, warnings filters, modules patched by a notebook) can
+reach the next report. Tasks and results are JSON lines on a private pipe.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+
+__all__ = ["WorkerProcess", "WorkerDied", "worker_environment", "BLAS_THREAD_VARIABLES"]
+
+BLAS_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                         "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS", "BLIS_NUM_THREADS")
+_ALWAYS_WARM = ("papermill", "nbformat", "nbconvert", "IPython", "matplotlib_inline",
+                "analysis.batch.execute", "analysis.batch.inprocess")
+
+
+class WorkerDied(RuntimeError):
+    """The worker process ended without answering."""
+
+
+def worker_environment(base: dict | None = None) -> dict:
+    """The environment of workers and their kernels: BLAS on one thread, inline figures.
+
+    Small model fits slowed about 100x when several processes each started a BLAS thread
+    per core. MPLBACKEND is set explicitly because a parent with ``MPLBACKEND=Agg`` (pytest,
+    CI, a script that called ``matplotlib.use``) would otherwise make every figure text.
+    """
+    env = dict(os.environ if base is None else base)
+    env.update({v: "1" for v in BLAS_THREAD_VARIABLES})
+    env.update({"MPLBACKEND": "module://matplotlib_inline.backend_inline",
+                "PYDEVD_DISABLE_FILE_VALIDATION": "1", "JUPYTER_PLATFORM_DIRS": "1",
+                "PYTHONUNBUFFERED": "1", "NBFORMAT_VALIDATOR": "fastjsonschema"})
+    return env
+
+
+# ---------------------------------------------------------------- inside the worker process
+
+def _warm(modules) -> dict:
+    done, failed = [], []
+    for name in (*_ALWAYS_WARM, *modules):
+        try:
+            importlib.import_module(name)
+            done.append(name)
+        except Exception:  # noqa: BLE001 - e.g. "from pandas import DataFrame"; the child retries
+            failed.append(name)
+    _warm_rendering()
+    return {"imported": done, "not_imported": failed}
+
+
+def _warm_rendering() -> None:
+    """Pay once, before forking, the first-use costs every report would otherwise pay.
+
+    Compiling nbconvert's templates, loading fonts for the first figure and creating the
+    IPython shell take longer than a small report's cells. None of it runs notebook code:
+    the shell the children inherit has an empty namespace, as a new kernel has.
+    """
+    import base64
+
+    import nbformat
+
+    from .inprocess import _shell
+    from .render import extract_figures, html_exporter
+
+    png = b""
+    if "matplotlib" in sys.modules:
+        from matplotlib.figure import Figure
+        fig = Figure(figsize=(2, 1))
+        ax = fig.add_subplot()
+        ax.plot([0, 1], [0, 1])
+        ax.set_title("åäö 1 234,5 %")
+        import io
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", bbox_inches="tight")
+        png = buf.getvalue()
+    v4 = nbformat.v4
+    cell = v4.new_code_cell("x", outputs=[
+        v4.new_output("stream", name="stdout", text="text"),
+        v4.new_output("execute_result", execution_count=1, data={
+            "text/plain": "t", "text/html": "<table><tr><td>1</td></tr></table>"}),
+        v4.new_output("error", ename="E", evalue="e", traceback=["\x1b[31mE\x1b[0m"])])
+    if png:
+        cell.outputs.append(v4.new_output("display_data", data={
+            "image/png": base64.b64encode(png).decode("ascii"), "text/plain": "<Figure>"}))
+    nb = v4.new_notebook(cells=[v4.new_markdown_cell("# Rubrik\n\n*text* och **text**"), cell])
+    extract_figures(nb)
+    html_exporter().from_notebook_node(nb, resources={"metadata": {"name": "warm"}})
+    _shell()
+
+
+def _child(task: dict, wfd: int, inherited: list[int]) -> None:
+    """In the forked child: reset what a fork inherits, run the report, send the result."""
+    for fd in inherited:  # the protocol pipes belong to the worker alone
+        os.close(fd)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    if task["isolation"] == "kernel":
+        os.setpgid(0, 0)  # so a timeout kills the child and its kernel together
+    import random
+    random.seed()  # every child would otherwise replay the parent's random stream
+    if "numpy" in sys.modules:
+        sys.modules["numpy"].random.seed()
+    try:
+        from .execute import execute_item
+        result = execute_item(task)
+    except BaseException as exc:  # noqa: BLE001
+        result = _failure(task, f"{type(exc).__name__}: {exc}",
+                          "".join(traceback.format_exception(exc)[-8:]))
+    data = json.dumps(result, default=str).encode("utf-8")
+    view = memoryview(data)
+    while view:
+        view = view[os.write(wfd, view):]
+    os.close(wfd)
+
+
+def _failure(task: dict, message: str, source: str | None = None) -> dict:
+    return {"name": task["name"], "stem": task["stem"], "status": "failed", "error": message,
+            "error_cell": None, "error_source": source}
+
+
+class _Children:
+    """The reports running in forked children, at most ``jobs`` at a time."""
+
+    def __init__(self, jobs: int, keep_fds: list[int]):
+        self.jobs, self.keep_fds = jobs, keep_fds
+        self.running: dict[int, dict] = {}  # read fd -> {pid, task, chunks, deadline}
+
+    def start(self, task: dict) -> None:
+        rfd, wfd = os.pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            os.close(rfd)
+            code = 0
+            try:
+                _child(task, wfd, [*self.keep_fds, *self.running])
+            except BaseException:  # noqa: BLE001
+                code = 1
+            finally:
+                os._exit(code)
+        os.close(wfd)
+        if task["isolation"] == "kernel":
+            try:  # set in parent and child alike, so a kill right after the fork finds the group
+                os.setpgid(pid, pid)
+            except (PermissionError, ProcessLookupError):
+                pass
+        self.running[rfd] = {"pid": pid, "task": task, "chunks": [],
+                             "deadline": time.monotonic() + task["timeout"]
+                             if task.get("timeout") else None}
+
+    def kill(self, rfd: int) -> None:
+        info = self.running[rfd]
+        if info["task"]["isolation"] == "kernel":
+            try:  # the report process and its kernel
+                os.killpg(info["pid"], signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        try:
+            os.kill(info["pid"], signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def kill_all(self) -> None:
+        for rfd in list(self.running):
+            self.kill(rfd)
+
+    def read(self, rfd: int) -> dict | None:
+        """Read what the child sent; its result once it has closed the pipe."""
+        chunk = os.read(rfd, 1 << 16)
+        if chunk:
+            self.running[rfd]["chunks"].append(chunk)
+            return None
+        return self.finish(rfd, None)
+
+    def finish(self, rfd: int, reason: str | None) -> dict:
+        info = self.running.pop(rfd)
+        os.close(rfd)
+        _, status = os.waitpid(info["pid"], 0)
+        if reason is None and info["chunks"]:
+            try:
+                return json.loads(b"".join(info["chunks"]))
+            except ValueError:
+                reason = "the report process ended while sending its result"
+        if reason is None:
+            sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+            reason = (f"the report process was killed by signal {sig}" if sig else
+                      f"the report process exited with code {os.waitstatus_to_exitcode(status)}")
+        return _failure(info["task"], reason)
+
+    def expired(self) -> list[int]:
+        now = time.monotonic()
+        return [fd for fd, i in self.running.items() if i["deadline"] and now >= i["deadline"]]
+
+
+def main() -> None:
+    """Worker loop: config line, then task lines on stdin; result lines on the saved stdout."""
+    # jsonschema (imported by nbformat) builds an IRI grammar at import, several CPU-seconds
+    # per process; notebooks never need IRI validation, so the workers skip it.
+    sys.modules.setdefault("rfc3987_syntax", None)
+    proto_fd = os.dup(1)
+    os.dup2(2, 1)  # anything printed by libraries goes to the worker log, not the protocol
+    parent = os.getppid()
+    children: _Children | None = None
+
+    def _stop(signum, frame):
+        if children is not None:
+            children.kill_all()
+        os._exit(128 + signum)
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the runner decides; Ctrl-C reaches it too
+    stdin = 0
+    line, buf = b"", b""
+    while not line.endswith(b"\n"):
+        chunk = os.read(stdin, 1 << 16)
+        if not chunk:
+            return
+        line += chunk
+    line, _, buf = line.partition(b"\n")
+    config = json.loads(line)
+    t = time.perf_counter()
+    info = _warm(config.get("warm_imports", ()))
+    # Keep the garbage collector of each child off the parent's objects: collecting them
+    # would touch (and so copy) every page inherited from the fork.
+    gc.collect()
+    gc.freeze()
+
+    def send(obj: dict) -> None:
+        data = memoryview((json.dumps(obj, default=str) + "\n").encode("utf-8"))
+        while data:
+            data = data[os.write(proto_fd, data):]
+
+    send({"ready": True, "pid": os.getpid(), "warm_s": time.perf_counter() - t, **info})
+    children = _Children(int(config.get("jobs", 1)), [proto_fd, stdin])
+    pending: list[dict] = []
+    fork = hasattr(os, "fork")
+    while True:
+        while b"\n" in buf:
+            line, _, buf = buf.partition(b"\n")
+            pending.append(json.loads(line))
+        while pending and len(children.running) < children.jobs:
+            task = pending.pop(0)
+            if fork:
+                children.start(task)
+            else:  # pragma: no cover - platforms without fork
+                send(_run_inline(task))
+        deadlines = [i["deadline"] for i in children.running.values() if i["deadline"]]
+        wait = min([1.0] + [max(0.0, d - time.monotonic()) for d in deadlines])
+        ready, _, _ = select.select([stdin, *children.running], [], [], wait)
+        for fd in ready:
+            if fd == stdin:
+                chunk = os.read(stdin, 1 << 16)
+                if not chunk:  # the runner closed the pipe or is gone: stop everything
+                    children.kill_all()
+                    for rfd in list(children.running):
+                        children.finish(rfd, "stopped")
+                    return
+                buf += chunk
+            elif fd in children.running:
+                result = children.read(fd)
+                if result is not None:
+                    send(result)
+        for rfd in children.expired():
+            task = children.running[rfd]["task"]
+            children.kill(rfd)
+            send(children.finish(rfd, f"timed out after {task['timeout']} s (execution and "
+                                      "rendering)"))
+        if os.getppid() != parent:
+            children.kill_all()
+            os._exit(1)
+
+
+def _run_inline(task: dict) -> dict:  # pragma: no cover - platforms without fork
+    from .execute import execute_item
+    return execute_item({**task, "isolation": "kernel"})
+
+
+# ---------------------------------------------------------------- in the runner
+
+class WorkerProcess:
+    """Handle on one warm worker process running up to ``jobs`` reports at a time.
+
+    Used by the local runner (one worker, ``jobs`` children) and by Dask tasks (one worker
+    per Dask thread, one child at a time).
+
+    Parameters
+    ----------
+    warm_imports : sequence of str
+        Modules to import before the first report.
+    jobs : int
+        Reports run concurrently.
+    log_path : path
+        The worker's stderr (kernel messages, warnings printed outside cells).
+    """
+
+    def __init__(self, warm_imports=(), *, jobs: int = 1, log_path: str | os.PathLike,
+                 startup_timeout: float = 600):
+        Path(log_path).parent.mkdir(parents=True, exist_ok=True)
+        self._log = open(log_path, "ab")
+        self._lock = threading.Lock()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", "from analysis.batch.worker import main; main()"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log,
+            env=worker_environment())
+        self._buf = b""
+        self._send({"warm_imports": list(warm_imports), "jobs": int(jobs)})
+        self.info = self.receive(startup_timeout)
+
+    def _send(self, obj: dict) -> None:
+        try:
+            self.proc.stdin.write((json.dumps(obj, default=str) + "\n").encode("utf-8"))
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError) as exc:
+            raise WorkerDied(f"worker process is gone ({exc}); see {self._log.name}") from exc
+
+    def submit(self, task: dict) -> None:
+        """Queue one report (the worker starts it when a slot is free)."""
+        self._send(task)
+
+    def receive(self, timeout: float | None = None) -> dict:
+        """The next finished report's result (in completion order)."""
+        fd = self.proc.stdout.fileno()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while b"\n" not in self._buf:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            ready, _, _ = select.select([fd], [], [], left)
+            if not ready:
+                self.close(kill=True)
+                raise WorkerDied(f"worker did not answer within {timeout} s; see {self._log.name}")
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                code = self.proc.wait()
+                raise WorkerDied(f"worker process ended (exit code {code}); see {self._log.name}")
+            self._buf += chunk
+        line, _, self._buf = self._buf.partition(b"\n")
+        return json.loads(line)
+
+    def run(self, task: dict) -> dict:
+        """Run one report and wait for it (one report at a time per handle)."""
+        with self._lock:
+            self.submit(task)
+            return self.receive()
+
+    @property
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def close(self, *, kill: bool = False) -> None:
+        """Stop the worker; ``kill`` also kills the reports it is running."""
+        if self.proc.poll() is None:
+            if kill:
+                self.proc.terminate()
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        for stream in (self.proc.stdout, self.proc.stdin):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        self._log.close()
+
+
+if __name__ == "__main__":
+    main()

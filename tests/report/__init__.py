@@ -1,0 +1,1 @@
+"""Tests of the report layer: Swedish text, figures and the batch runner (issue 5)."""
