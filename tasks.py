@@ -80,6 +80,7 @@ def task_test(args: list[str]) -> int:
 
 def task_reports(args: list[str]) -> int:
     ensure_venv()
+    args = args[1:] if args[:1] == ["--"] else args
     cli = [str(PY), "-m", "analysis.cli"]
     data = ROOT / "data" / "sample"
     if not (data / "DATASET.json").exists():

@@ -699,7 +699,9 @@ def seasonality_profile(data, population=None, *, level: str = "kommun", areas=N
     nm = np.stack([(y * w)[:, moy == m].sum(1) for m in range(1, 13)], axis=1)
     out = panel.keys.loc[np.repeat(np.arange(S), 12)].reset_index(drop=True)
     est = np.exp(g)
-    lo, hi = np.exp(g - q * seg), np.exp(g + q * seg)
+    # a month without crimes has an unbounded ratio: an infinite bound is the honest answer
+    with np.errstate(over="ignore"):
+        lo, hi = np.exp(g - q * seg), np.exp(g + q * seg)
     out["month"] = np.tile(np.arange(1, 13), S)
     out["month_name"] = pd.array(np.tile(MONTH_NAMES, S), dtype="str")
     out["variable"] = "seasonal_ratio"

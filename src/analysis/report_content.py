@@ -87,7 +87,7 @@ def similar_kommuner(kommunkod: str, *, n: int = 10) -> list[str]:
     Examples
     --------
     >>> similar_kommuner("1760", n=3)
-    ['2161', '2403', '1445']
+    ['2417', '1762', '0512']
     """
     reg = municipalities()
     code = normalize_code(kommunkod)
