@@ -71,3 +71,30 @@ def test_check_survey_against_items_and_kommun(small_sample, tmp_path):
                               "--items", str(small_sample / "items.csv"), "--kommun", "1760"])
     assert res.exit_code == 1  # the sample also holds Gagnef's respondents
     assert "2026" in res.output and "kommunkod" in res.output
+
+
+def test_reports_needs_a_selection(small_sample, tmp_path):
+    res = runner.invoke(app, ["reports", "--data", str(small_sample), "--out", str(tmp_path)])
+    assert res.exit_code == 2 and "--kommun" in res.output
+
+
+def test_reports_rejects_unknown_lan_and_bad_code(small_sample, tmp_path):
+    res = runner.invoke(app, ["reports", "--data", str(small_sample), "--lan", "99"])
+    assert res.exit_code == 2 and "unknown län" in res.output
+    res = runner.invoke(app, ["reports", "--data", str(small_sample), "--kommun", "114"])
+    assert res.exit_code == 2 and "'0114'" in res.output
+
+
+def test_evaluate_rejects_unknown_measure(small_sample):
+    res = runner.invoke(app, ["evaluate", "--data", str(small_sample), "--measure", "M9999-99"])
+    assert res.exit_code == 2 and "unknown measure" in res.output and "M1760-01" in res.output
+
+
+@pytest.mark.slow
+def test_evaluate_renders_one_measure(full_sample, tmp_path):
+    res = runner.invoke(app, ["evaluate", "--data", str(full_sample), "--measure", "M2181-01",
+                              "--out", str(tmp_path), "--format", "ipynb", "--format", "html",
+                              "--jobs", "1"])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "utvardering_M2181-01.html").exists()
+    assert (tmp_path / "index.html").exists()
