@@ -1,0 +1,27 @@
+"""Design-based survey statistics with R ``survey`` semantics, for safety surveys.
+
+Declare the design once (:class:`SurveyDesign`), then estimate by domain with ``by=``
+(:mod:`.estimates`), calibrate weights to population margins (:mod:`.calibration`), build
+replicate-weight designs (:mod:`.replicate`), compare domains and years (:mod:`.compare`),
+compute safety indicators from the item catalogue (:mod:`.indicators`), borrow strength for
+small areas (:mod:`.small_area`) and apply small-number rules (:mod:`.disclosure`).
+Respondent-level rows never leave this package: every estimator returns aggregates.
+"""
+
+from .calibration import CalibrationReport, calibrate, population_totals, poststratify, rake, trim_weights
+from .compare import ChisqResult, chisq, compare_years, contrast, difference
+from .design import LONELY_PSU, SurveyDesign, SurveyOptions
+from .disclosure import DEFAULT_RULE, DisclosureError, DisclosureRule, redact
+from .estimates import mean, proportion, quantile, ratio, total
+from .indicators import (DEFAULT_INDICATORS, NTU_OTRYGG_KVALL, OTRYGGHET_INDEX, PROBLEM_INDEX, IndexDefinition,
+                         Indicator, add_indicators, indicator_table, indicators_from_catalogue)
+from .replicate import ReplicateDesign, as_replicate
+from .small_area import FayHerriotResult, fay_herriot
+
+__all__ = ["SurveyDesign", "SurveyOptions", "LONELY_PSU", "mean", "total", "proportion", "ratio",
+           "quantile", "poststratify", "rake", "calibrate", "trim_weights", "population_totals",
+           "CalibrationReport", "ReplicateDesign", "as_replicate", "difference", "contrast",
+           "compare_years", "chisq", "ChisqResult", "Indicator", "IndexDefinition", "NTU_OTRYGG_KVALL",
+           "DEFAULT_INDICATORS", "PROBLEM_INDEX", "OTRYGGHET_INDEX", "indicators_from_catalogue",
+           "add_indicators", "indicator_table", "fay_herriot", "FayHerriotResult", "DisclosureRule",
+           "DEFAULT_RULE", "DisclosureError", "redact"]
