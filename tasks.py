@@ -87,7 +87,7 @@ def task_reports(args: list[str]) -> int:
         run(cli + ["sample", "--out", str(data)])
     env = dict(os.environ, MPLBACKEND="Agg")
     return subprocess.run(cli + ["reports", "--data", str(data), "--out", str(ROOT / "reports"),
-                                 *(args or ["--kommun", *SAMPLE_KOMMUNER])], cwd=ROOT, env=env).returncode
+                                 *(args or [a for k in SAMPLE_KOMMUNER for a in ("--kommun", k)])], cwd=ROOT, env=env).returncode
 
 
 def task_bench(args: list[str]) -> int:
