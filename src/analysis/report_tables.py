@@ -136,8 +136,8 @@ def forandring_table(changes: pd.DataFrame) -> pd.DataFrame:
             pct.append("– (för få fall)")
         else:
             pct.append(f"{format_percent(r.rate_ratio - 1, sign=True)} "
-                       f"({format_interval(r.ci_low - 1, r.ci_high - 1, sign=True)})")
-    verdict = [VERDICT_TEXT[v] if (s or v == "ingen säkerställd förändring") else f"{v} (ej efter FDR)"
+                       f"({_ci(r.ci_low - 1, r.ci_high - 1, kind='percent', sign=True)})")
+    verdict = [VERDICT_TEXT[v] if (s or v == "ingen säkerställd förändring") else "ingen säkerställd förändring efter FDR-korrektion"
                for v, s in zip(changes["verdict"], changes["survives"])]
     return pd.DataFrame({
         "Brottstyp": changes["crime_type"],
@@ -157,10 +157,12 @@ def utveckling_table(trends: pd.DataFrame) -> pd.DataFrame:
         "Antal totalt": [format_number(v) for v in trends["n"]],
         "Förändring per år (95 % KI)": [
             f"{format_percent(e / 100, decimals=1, sign=True)} "
-            f"({format_interval(lo / 100, hi / 100, decimals=1, sign=True)})"
+            f"({_ci(lo / 100, hi / 100, kind='percent', decimals=1, sign=True)})"
             for e, lo, hi in zip(trends["estimate"], trends["ci_low"], trends["ci_high"])],
-        "Bedömning": [VERDICT_TEXT.get(v, v) + ("" if ok else " (osäker modell)")
-                      for v, ok in zip(trends["verdict"], trends["reliable"])],
+        "Bedömning": [(VERDICT_TEXT.get(v, v) if (s or v not in ("ökning", "minskning")) else "ingen säkerställd förändring efter FDR-korrektion")
+                      + ("" if ok else " (osäker modell)")
+                      for v, ok, s in zip(trends["verdict"], trends["reliable"],
+                                          trends.get("survives", pd.Series(True, index=trends.index)))],
     })
 
 
