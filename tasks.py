@@ -25,7 +25,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 PY = VENV / "bin" / "python"
-STAMP = VENV / ".lagesbild-installed"
 SAMPLE_KOMMUNER = ["2181", "2026", "1760", "1080"]  # Sandviken, Gagnef, Storfors, Karlskrona
 
 
@@ -38,18 +37,25 @@ def run(cmd: list[str], **kw) -> None:
     subprocess.run(cmd, check=True, cwd=ROOT, **kw)
 
 
-def ensure_venv(extras: str = "test") -> None:
+def ensure_venv(extras: str = "test", where: Path = VENV) -> Path:
+    """Create/refresh a virtual environment with the project installed; return its python."""
     if sys.version_info < (3, 11):
         sys.exit(f"Python 3.11 or newer is needed (this is {sys.version.split()[0]})")
+    py, stamp = where / "bin" / "python", where / ".lagesbild-installed"
     want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
-    if STAMP.exists() and STAMP.read_text().strip() == want and PY.exists():
-        return
-    if not PY.exists():
-        say(f"creating virtual environment in {VENV}")
-        venv.EnvBuilder(with_pip=True).create(VENV)
-    run([str(PY), "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
-    run([str(PY), "-m", "pip", "install", "--quiet", "-e", f".[{extras}]"])
-    STAMP.write_text(want)
+    if stamp.exists() and stamp.read_text().strip() == want and py.exists():
+        return py
+    if not py.exists():
+        say(f"creating virtual environment in {where}")
+        venv.EnvBuilder(with_pip=True).create(where)
+    run([str(py), "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
+    run([str(py), "-m", "pip", "install", "--quiet", "-e", f".[{extras}]"])
+    if "bench" in extras:
+        # svy pulls in pyarrow, which switches pandas to Arrow-backed strings; the project is
+        # built and tested without it, so the comparison runs on the same pandas as the tests.
+        run([str(py), "-m", "pip", "uninstall", "--quiet", "-y", "pyarrow"])
+    stamp.write_text(want)
+    return py
 
 
 def ensure_system_packages() -> None:
@@ -91,14 +97,14 @@ def task_reports(args: list[str]) -> int:
 
 
 def task_bench(args: list[str]) -> int:
-    ensure_venv("test,bench")
+    py = ensure_venv("test,bench", ROOT / ".venv-bench")  # keeps svy & co out of the test venv
     env = dict(os.environ, MPLBACKEND="Agg")
     rc = 0
     for script in sorted((ROOT / "benchmarks").glob("*.py")):
         if args and script.stem not in args:
             continue
         say(f"benchmark {script.name}")
-        rc |= subprocess.run([str(PY), str(script)], cwd=ROOT, env=env).returncode
+        rc |= subprocess.run([str(py), str(script)], cwd=ROOT, env=env).returncode
     return rc
 
 
