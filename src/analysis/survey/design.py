@@ -24,6 +24,32 @@ __all__ = ["SurveyDesign", "SurveyOptions", "LONELY_PSU"]
 LONELY_PSU = ("fail", "remove", "adjust", "average", "certainty")
 
 
+class _Immutable:
+    """Frozen state for the design classes: set once in ``_init``, copied with changes by
+    ``_derive``; any other assignment raises (a design is declared once, as in R)."""
+
+    __slots__ = ()
+    _immutable_hint = ""
+
+    def _init(self, **state):
+        for key, value in state.items():
+            if isinstance(value, np.ndarray):
+                value.setflags(write=False)
+            object.__setattr__(self, "_" + key, value)
+        object.__setattr__(self, "_cache", {})
+        object.__setattr__(self, "_frozen", True)
+
+    def _derive(self, **changes):
+        new = object.__new__(type(self))
+        state = {k[1:]: getattr(self, k) for k in self.__slots__ if k not in ("_cache", "_frozen")}
+        state.update(changes)
+        new._init(**state)
+        return new
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"{type(self).__name__} is immutable{self._immutable_hint}")
+
+
 @dataclass(frozen=True)
 class SurveyOptions:
     """Conventions R takes from global options; here they travel with the design.
@@ -131,7 +157,7 @@ def _numeric(data: pd.DataFrame, col: str, what: str) -> np.ndarray:
     return values
 
 
-class SurveyDesign:
+class SurveyDesign(_Immutable):
     """A complex survey design with R ``survey`` semantics (``svydesign``).
 
     Parameters
@@ -179,6 +205,7 @@ class SurveyDesign:
     2
     """
 
+    _immutable_hint = "; subset() and the calibration functions return new designs"
     __slots__ = ("_data", "_w", "_w_design", "_active", "_present", "_stages", "_has_strata",
                  "_cal", "_reports", "_options", "_spec", "_popsize", "_cache", "_frozen")
 
@@ -315,25 +342,6 @@ class SurveyDesign:
                 parent_fraction = parent_fraction * (sampsize[i] / popsize[:, i])
                 parent_unit = u_codes
         return stages
-
-    def _init(self, **state):
-        for key, value in state.items():
-            if isinstance(value, np.ndarray):
-                value.setflags(write=False)
-            object.__setattr__(self, "_" + key, value)
-        object.__setattr__(self, "_cache", {})
-        object.__setattr__(self, "_frozen", True)
-
-    def _derive(self, **changes) -> "SurveyDesign":
-        new = object.__new__(type(self))
-        state = {k[1:]: getattr(self, k) for k in self.__slots__ if k not in ("_cache", "_frozen")}
-        state.update(changes)
-        new._init(**state)
-        return new
-
-    def __setattr__(self, name, value):
-        raise AttributeError("SurveyDesign is immutable; subset() and the calibration "
-                             "functions return new designs")
 
     # ------------------------------------------------------------------ public API
     @property

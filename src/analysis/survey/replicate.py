@@ -20,14 +20,14 @@ import scipy.sparse as sp
 from ..errors import DataError, LagesbildWarning
 from ._engine import RatioMoments, _weighted_totals
 from ._rmath import RRandom
-from .design import SurveyDesign
+from .design import SurveyDesign, _Immutable
 
 __all__ = ["ReplicateDesign", "as_replicate", "REPLICATE_TYPES"]
 
 REPLICATE_TYPES = ("JK1", "JKn", "bootstrap", "BRR", "Fay", "other")
 
 
-class ReplicateDesign:
+class ReplicateDesign(_Immutable):
     """A survey design that carries replicate weights.
 
     Parameters
@@ -60,6 +60,7 @@ class ReplicateDesign:
     0.645497
     """
 
+    _immutable_hint = ""
     __slots__ = ("_data", "_w", "_active", "_present", "_unit", "_F", "_base", "_scale",
                  "_rscales", "_mse", "_type", "_reports", "_cal", "_cache", "_frozen")
 
@@ -106,24 +107,6 @@ class ReplicateDesign:
         self._init(data=data, w=pw, active=np.ones(len(data), bool), present=np.ones(len(data), bool),
                    unit=unit, F=F, base=base, scale=float(1.0 if scale is None else scale),
                    rscales=rscales, mse=bool(mse), type=type, reports=(), cal=None)
-
-    def _init(self, **state):
-        for key, value in state.items():
-            if isinstance(value, np.ndarray):
-                value.setflags(write=False)
-            object.__setattr__(self, "_" + key, value)
-        object.__setattr__(self, "_cache", {})
-        object.__setattr__(self, "_frozen", True)
-
-    def _derive(self, **changes) -> "ReplicateDesign":
-        new = object.__new__(type(self))
-        state = {k[1:]: getattr(self, k) for k in self.__slots__ if k not in ("_cache", "_frozen")}
-        state.update(changes)
-        new._init(**state)
-        return new
-
-    def __setattr__(self, name, value):
-        raise AttributeError("ReplicateDesign is immutable")
 
     # ------------------------------------------------------------------ public API
     @property
