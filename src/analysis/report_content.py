@@ -277,7 +277,7 @@ def trygghet(ctx: ReportContext) -> dict | None:
         out["previous_year"] = int(years[-2])
         changes = []
         for d in defs:
-            t = compare_years(add_ind(prev, d), add_ind(last, d), d.name, na_rm=True,
+            t = compare_years(_with_indicator(prev, d), _with_indicator(last, d), d.name, na_rm=True,
                               labels=(str(years[-2]), str(years[-1])))
             changes.append(t.assign(label=d.label))
         out["change"] = pd.concat(changes, ignore_index=True)
@@ -292,7 +292,7 @@ def trygghet(ctx: ReportContext) -> dict | None:
     return out
 
 
-def add_ind(design, definition):
+def _with_indicator(design, definition):
     from .survey.indicators import add_indicators
     return add_indicators(design, [definition])
 
@@ -354,7 +354,7 @@ def sammanfattning(ctx: ReportContext, changes: pd.DataFrame, trends: pd.DataFra
     for r in trends.itertuples():
         if r.verdict in ("ökning", "minskning") and r.survives and r.reliable:
             rows.append({"topic": "utveckling", "measure": "relative_change",
-                         "subject": f"{tx_subject(r.crime_type)}, räknat per år,",
+                         "subject": f"{_crime_subject_capitalised(r.crime_type)}, räknat per år,",
                          "estimate": r.estimate / 100, "ci_low": r.ci_low / 100,
                          "ci_high": r.ci_high / 100, "verdict": r.verdict, "q_value": r.q_value,
                          "survives_fdr": True, "period1": str(r.start)[:4], "period2": str(r.end)[:4],
@@ -387,7 +387,7 @@ def sammanfattning(ctx: ReportContext, changes: pd.DataFrame, trends: pd.DataFra
     return word_findings(table, n_max=n_max)
 
 
-def tx_subject(crime_type: str) -> str:
+def _crime_subject_capitalised(crime_type: str) -> str:
     """"Anmälda cykelstölder" for a crime type (capitalised subject of a sentence)."""
     from .report_text import crime_subject
 

@@ -7,13 +7,12 @@ spreadsheets) and one Markdown file (for people). Rates come from
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Sequence
 
 import pandas as pd
 
+from .batch import atomic_write
 from .crime_rates import crime_rates
 from .io import load_dataset
 from .municipalities import name_of, normalize_code
@@ -47,18 +46,6 @@ def kommun_summary(crimes: pd.DataFrame, population: pd.DataFrame, kommunkod: st
         "small_numbers": r["small_numbers"],
     })
     return out.sort_values(["crime_type", "year"], ignore_index=True)
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _markdown(table: pd.DataFrame, label: str | None) -> str:
@@ -98,7 +85,7 @@ def write_summaries(data_dir: str | Path, out_dir: str | Path, *,
         table = kommun_summary(ds.crimes, ds.population, code)
         stem = Path(out_dir) / "summary" / f"{code}_{name_of(code)}_brott_per_ar"
         csv = table.assign(data=label or "")
-        _atomic_write(stem.with_suffix(".csv"), csv.to_csv(index=False))
-        _atomic_write(stem.with_suffix(".md"), _markdown(table, label))
+        atomic_write(stem.with_suffix(".csv"), csv.to_csv(index=False))
+        atomic_write(stem.with_suffix(".md"), _markdown(table, label))
         written += [stem.with_suffix(".csv"), stem.with_suffix(".md")]
     return written
