@@ -42,6 +42,65 @@ def test_nsw_panel_clustered_by_person(reference):
     assert t.at["cluster", "df"] == ref["n_clusters"] - 1
 
 
+def _card_krueger():
+    return pd.read_csv(REF / "card_krueger_njmin3.csv")
+
+
+def test_card_krueger_file_pairs_the_two_waves_of_each_store():
+    # the shipped file was transcribed from a public copy of njmin3; its redundancy checks every
+    # row: a store's two rows share all store characteristics, and DEMP (the published change in
+    # FTE) equals the November minus the February FTE wherever both are observed
+    ck = _card_krueger()
+    assert len(ck) == 820 and ck["store"].nunique() == 410
+    assert (ck.groupby("store")["d"].apply(sorted).map(tuple) == (0, 1)).all()
+    wide = ck.pivot(index="store", columns="d", values="fte")
+    static = ["CO_OWNED", "SOUTHJ", "CENTRALJ", "PA1", "PA2", "DEMP", "nj", "bk", "kfc", "roys",
+              "wendys"]
+    assert (ck.groupby("store")[static].nunique(dropna=False) == 1).all().all()
+    demp = ck[ck["d"] == 0].set_index("store")["DEMP"]
+    both = wide.notna().all(axis=1)
+    assert np.allclose((wide[1] - wide[0])[both], demp[both], atol=1e-9)
+    assert demp[~both].isna().all()
+    assert (ck[["bk", "kfc", "roys", "wendys"]].sum(axis=1) == 1).all()
+    assert ((ck["PA1"] + ck["PA2"]) == 1 - ck["nj"]).all()
+    assert (ck["d_nj"] == ck["d"] * ck["nj"]).all()
+
+
+def test_card_krueger_table_3():
+    # Card & Krueger (1994), Am Econ Rev 84:772-793, Table 3: mean FTE employment by state and
+    # wave (rows 1-2), and the balanced sample of stores (row 4), standard errors in brackets
+    ck = _card_krueger()
+    means = ck.groupby(["nj", "d"])["fte"].mean().round(2)
+    assert means[(0, 0)] == 23.33 and means[(1, 0)] == 20.44
+    assert means[(0, 1)] == 21.17 and means[(1, 1)] == 21.03
+    wide = ck.pivot(index="store", columns="d", values="fte").dropna()
+    change = (wide[1] - wide[0]).groupby(ck.groupby("store")["nj"].first())
+    assert change.mean().round(2).tolist() == [-2.28, 0.47]
+    assert change.sem().round(2).tolist() == [1.25, 0.48]
+    dd = change.mean()[1] - change.mean()[0]
+    assert round(dd, 2) == 2.75 and round(float(np.sqrt((change.sem() ** 2).sum())), 2) == 1.34
+
+
+def test_card_krueger_did_classic_hc1_and_store_clustered(reference):
+    ck = _card_krueger()
+    res = did_2x2(ck, outcome="fte", treated="nj", post="d", cluster="store")
+    t = res.table.set_index("method")
+    ref = reference["card_krueger"]
+    # Hill, Griffiths & Lim, Principles of Econometrics (njmin3): 2.7536 (se 1.6884)
+    assert t.at["classic", "estimate"] == pytest.approx(2.7536, abs=5e-5)
+    assert t.at["classic", "se"] == pytest.approx(1.6884, abs=5e-5)
+    for m, key in (("classic", "se_classic"), ("hc1", "se_hc1"), ("cluster", "se_cluster")):
+        assert t.at[m, "estimate"] == pytest.approx(ref["coef"]["nj:d"], rel=1e-9)
+        assert t.at[m, "se"] == pytest.approx(ref[key]["nj:d"], rel=1e-9)
+    assert res.n == ref["n"]
+    assert res.n_clusters == ref["n_clusters"]
+    assert t.at["cluster", "df"] == ref["n_clusters"] - 1
+    for name, value in res.coefficients.items():
+        assert value == pytest.approx(ref["coef"][name], rel=1e-9)
+    # pairing the waves by store shrinks the standard error towards the published 1.36
+    assert t.at["cluster", "se"] < t.at["classic", "se"]
+
+
 def test_poisson_panel_did_matches_glm_and_vcovcl(reference):
     d = pd.read_csv(REF / "panel_did.csv")
     Y = d.pivot(index="unit", columns="month", values="count").to_numpy(float)

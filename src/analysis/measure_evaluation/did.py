@@ -66,7 +66,8 @@ def did_2x2(data: pd.DataFrame, *, outcome: str, treated: str, post: str,
     ----------
     Card D, Krueger AB (1994). Minimum wages and employment. Am Econ Rev 84:772-793.
     Zeileis A, Köll S, Graham N (2020). Various versatile variances. J Stat Softw 95(1).
-    Validated against R lm + sandwich (Wooldridge Example 13.3 and the NSW/CPS panel); see
+    Validated against R lm + sandwich on Card & Krueger's New Jersey / Pennsylvania data (and
+    their Table 3), Wooldridge Example 13.3 and the NSW/CPS panel; see
     tests/reference/evaluation/make_reference.R.
 
     Examples

@@ -64,6 +64,17 @@ out$nsw <- list(coef = as.list(coef(mw)), se_classic = as.list(sqrt(diag(vcov(mw
                 se_cluster = as.list(sqrt(diag(vcovCL(mw, cluster = ~id, type = "HC1")))),
                 n = nobs(mw), n_clusters = length(unique(w$id)))
 
+# Card & Krueger (1994): full-time-equivalent employment in 410 fast-food restaurants in New
+# Jersey (minimum wage raised 1 April 1992) and eastern Pennsylvania, February and November 1992.
+# Layout of Hill, Griffiths & Lim's njmin3 (one row per store and wave); `store` pairs the waves.
+ck <- read.csv("card_krueger_njmin3.csv")
+mc <- lm(fte ~ nj * d, data = ck)
+cc <- complete.cases(ck[, c("fte", "nj", "d")])
+out$card_krueger <- list(coef = as.list(coef(mc)), se_classic = as.list(sqrt(diag(vcov(mc)))),
+                         se_hc1 = as.list(sqrt(diag(vcovHC(mc, type = "HC1")))),
+                         se_cluster = as.list(sqrt(diag(vcovCL(mc, cluster = ck$store[cc], type = "HC1")))),
+                         n = nobs(mc), n_clusters = length(unique(ck$store[cc])))
+
 # ---------------------------------------------------------------- 3. Synthetic control, outcome only
 # California Proposition 99 (ADH 2010 data as shipped with synthdid/causalpy): weights on the
 # simplex minimising the pre-1989 squared distance of per-capita packs. quadprog needs a positive
