@@ -113,10 +113,20 @@ def optimise_v(x1: np.ndarray, X0: np.ndarray, z1: np.ndarray, Z0: np.ndarray, *
                n_starts: int = 8, seed: int = 0) -> tuple[np.ndarray, np.ndarray, float]:
     """Predictor weights V minimising the pre-period outcome MSPE, from several starts.
 
-    Predictors (rows of ``x1``/``X0``) are standardised by their sd across units, as Synth does.
-    Starts: equal weights, the inverse-variance-of-fit weights of a regression of ``z1`` on the
-    predictors, and random Dirichlet draws; each refined by Nelder-Mead on softmax-weights.
-    Returns (v, w, mspe) of the best start.
+    The outer problem (V) is not convex: different starts end in different local optima, and the
+    one a package reports depends on where it starts. Predictors (rows of ``x1``/``X0``) are
+    standardised by their sd across units, as Synth does. Starts: equal weights and the
+    inverse-variance-of-fit weights of a regression of ``z1`` on the predictors (Synth's two
+    starts; ``n_starts=2`` searches from these only), then ``n_starts - 2`` random Dirichlet
+    draws; each is refined by Nelder-Mead on softmax-weights (stopping when the simplex's MSPE
+    values agree to 1e-10; a tight tolerance on V itself only spends evaluations in directions
+    where the loss is flat). Returns (v, w, mspe) of the best start; compare the mspe of
+    another ``seed`` or more starts when it matters.
+
+    On the Basque data (Abadie & Gardeazabal 2003) Synth's two starts reproduce the published
+    weights (Cataluña 0.8508, Madrid 0.1492, MSPE 0.00886), and a random start finds a V
+    concentrated on pre-1970 GDP with less than half that MSPE (Cataluña 0.633, Baleares 0.219,
+    Madrid 0.148): tests/measure_evaluation/test_synthetic_control_basque.py.
     """
     sd = np.concatenate([x1[:, None], X0], axis=1).std(axis=1)
     sd[sd == 0] = 1.0
@@ -138,7 +148,7 @@ def optimise_v(x1: np.ndarray, X0: np.ndarray, z1: np.ndarray, Z0: np.ndarray, *
     best = None
     for s0 in starts:
         r = optimize.minimize(loss, s0, method="Nelder-Mead",
-                              options={"xatol": 1e-6, "fatol": 1e-10, "maxiter": 400 * m})
+                              options={"xatol": 1e-2, "fatol": 1e-10, "maxiter": 400 * m})
         if best is None or r.fun < best.fun:
             best = r
     v = np.exp(best.x - best.x.max())
@@ -186,13 +196,13 @@ class SyntheticControlResult:
                 f"({len(self.placebo) - 1} placebos)")
 
 
-def _fit_one(y1, Y0, pre, predictors=None):
+def _fit_one(y1, Y0, pre, predictors=None, v_options=None):
     if predictors is None:
         w = synthetic_weights(y1[pre], Y0[pre])
         v = None
     else:
         x1, X0 = predictors
-        v, w, _ = optimise_v(x1, X0, y1[pre], Y0[pre])
+        v, w, _ = optimise_v(x1, X0, y1[pre], Y0[pre], **(v_options or {}))
     synth = Y0 @ w
     gap = y1 - synth
     rp = float(np.sqrt(np.mean(gap[pre] ** 2)))
@@ -202,7 +212,8 @@ def _fit_one(y1, Y0, pre, predictors=None):
 
 def synthetic_control(data: pd.DataFrame, *, unit: str, time: str, outcome: str, treated: str,
                       start, donors=None, predictors: pd.DataFrame | None = None,
-                      placebo: bool = True, leave_one_out: bool = True) -> SyntheticControlResult:
+                      placebo: bool = True, leave_one_out: bool = True,
+                      v_options: dict | None = None) -> SyntheticControlResult:
     """Synthetic control of ``treated`` from ``donors`` on pre-period outcomes.
 
     Parameters
@@ -219,6 +230,9 @@ def synthetic_control(data: pd.DataFrame, *, unit: str, time: str, outcome: str,
         Rows = units, columns = predictors; then V is optimised (several starts) so the weights
         that balance the predictors also minimise the pre-period outcome MSPE. Without it the
         weights fit every pre-period outcome directly (exact QP).
+    v_options : dict, optional
+        Keyword arguments for :func:`optimise_v` (``n_starts``, ``seed``), e.g.
+        ``{"n_starts": 2}`` for Synth's two starts only.
     placebo : bool
         Refit with each donor as the treated unit (the treated unit left out of their pools) and
         give p = (1 + #{placebo ratio >= treated ratio}) / (1 + #placebos), ratio = post/pre RMSPE.
@@ -262,7 +276,7 @@ def synthetic_control(data: pd.DataFrame, *, unit: str, time: str, outcome: str,
             return None
         return (predictors.loc[u].to_numpy(float), predictors.loc[pool].to_numpy(float).T)
 
-    w, synth, gap, rp, ro, v = _fit_one(y1, Y0, pre, preds(treated, donors))
+    w, synth, gap, rp, ro, v = _fit_one(y1, Y0, pre, preds(treated, donors), v_options)
     post = ~pre
     mean_gap = float(gap[post].mean())
     ratio_eff = float(y1[post].sum() / synth[post].sum())
@@ -270,7 +284,8 @@ def synthetic_control(data: pd.DataFrame, *, unit: str, time: str, outcome: str,
     if placebo:
         for j, d in enumerate(donors):
             pool = [x for x in donors if x != d]
-            _, _, _, rpj, roj, _ = _fit_one(Y0[:, j], wide[pool].to_numpy(float), pre, preds(d, pool))
+            _, _, _, rpj, roj, _ = _fit_one(Y0[:, j], wide[pool].to_numpy(float), pre,
+                                            preds(d, pool), v_options)
             pl_rows.append(dict(unit=d, rmspe_pre=rpj, rmspe_post=roj,
                                 ratio=roj / rpj if rpj > 0 else np.inf))
     pl = pd.DataFrame(pl_rows)
@@ -280,7 +295,8 @@ def synthetic_control(data: pd.DataFrame, *, unit: str, time: str, outcome: str,
     if leave_one_out:
         for j in np.flatnonzero(w > 1e-8):
             pool = [x for k, x in enumerate(donors) if k != j]
-            wj, sj, gj, *_ = _fit_one(y1, wide[pool].to_numpy(float), pre, preds(treated, pool))
+            wj, sj, gj, *_ = _fit_one(y1, wide[pool].to_numpy(float), pre, preds(treated, pool),
+                                      v_options)
             loo.append(dict(dropped=donors[j], mean_gap=float(gj[post].mean()),
                             ratio=float(y1[post].sum() / sj[post].sum())))
     loo = pd.DataFrame(loo, columns=["dropped", "mean_gap", "ratio"])
