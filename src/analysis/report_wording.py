@@ -104,7 +104,9 @@ def evaluation_intro() -> str:
     return ("Utvärdering av åtgärderna med avbrutna tidsserier: antalet anmälda brott efter start "
             "jämförs med vad trenden och säsongsmönstret före start förutsäger. En kvot under 1 "
             "betyder färre brott än förväntat. Intervallet är kalibrerat mot jämförbara kommuner "
-            "utan åtgärden (placebotest); där det inte går står *tillförlitlig: nej*.")
+            "utan åtgärden (placebotest); där det inte går står *tillförlitlig: nej*. En minskning "
+            "eller ökning redovisas inte när en syntetisk kontroll (en vägd jämförelse med "
+            "liknande kommuner) pekar åt andra hållet eller inte visar något ovanligt.")
 
 
 CAVEATS = {
@@ -114,7 +116,11 @@ CAVEATS = {
     "unreliable_interval": "för få jämförelsekommuner för ett kalibrerat intervall",
     "pretrend": "utvecklingen före start skiljer sig från jämförelsekommunernas",
     "placebo_in_time": "ett låtsat startdatum före åtgärden ger också en 'effekt'",
-    "designs_disagree": "metoderna (tidsserie, kontrollkommuner, syntetisk kontroll) ger olika svar",
+    "designs_disagree": ("kommunens egen trend pekar på en förändring, men jämförelsen med "
+                         "liknande kommuner (syntetisk kontroll) visar inget ovanligt, så ingen "
+                         "förändring redovisas som säkerställd"),
+    "unconfirmed": ("förändringen vilar enbart på kommunens egen trend (ingen syntetisk kontroll "
+                    "kunde göras)"),
     "short_followup": "kort uppföljningstid",
     "preliminary": "uppföljningen bygger delvis på preliminära uppgifter",
     "measure_ended": "åtgärden har avslutats",
@@ -127,8 +133,8 @@ def caveat_text(codes: str, note: str = "") -> str:
 
     Examples
     --------
-    >>> caveat_text("short_followup;designs_disagree")
-    'kort uppföljningstid; metoderna (tidsserie, kontrollkommuner, syntetisk kontroll) ger olika svar'
+    >>> caveat_text("short_followup;measure_ended")
+    'kort uppföljningstid; åtgärden har avslutats'
     """
     parts = [CAVEATS.get(c, c) for c in str(codes or "").split(";") if c]
     if note:

@@ -36,6 +36,38 @@ def test_no_effect_where_none_was_planted(sample_world):
     assert v.ci_low <= 1.0 <= v.ci_high
 
 
+def test_planted_null_with_a_chance_trend_is_not_called_a_change(sample_world):
+    # Storfors ofredande (about 1.2 a month, nothing planted): two low years before the start
+    # bend the kommun's own trend down, so the ITS alone sees an increase; the synthetic control
+    # does not, and the verdict declares no change, saying why
+    ev = evaluate_measure(sample_world, "M1760-01")
+    v = ev.verdict
+    assert _truth(sample_world, "M1760-01") == 1.0
+    assert v.its_verdict == "ökning" and v.ci_low > 1  # the ITS interval alone
+    assert ev.synthetic.p_value > 0.5
+    assert v.verdict == "ingen säkerställd förändring"
+    cav = v.caveats.set_index("code")
+    assert "designs_disagree" in cav.index
+    assert "does not support" in cav.at["designs_disagree", "message"]
+    assert v.table.at[0, "its_verdict"] == "ökning"
+    # without the confirmation the ITS decides alone
+    alone = evaluate_measure(sample_world, "M1760-01", confirm=False).verdict
+    assert alone.verdict == "ökning" and "designs_disagree" not in set(alone.caveats["code"])
+
+
+def test_confirmed_change_keeps_its_verdict(skadegorelse):
+    v = skadegorelse.verdict
+    assert v.its_verdict == v.verdict == "minskning"
+    assert skadegorelse.synthetic.p_value <= 0.5
+    assert not {"designs_disagree", "unconfirmed"} & set(v.caveats["code"])
+
+
+def test_change_without_synthetic_control_is_flagged_unconfirmed(sample_world):
+    v = evaluate_measure(sample_world, "M2181-01", controlled=False, synthetic=False).verdict
+    assert v.verdict == v.its_verdict == "minskning"
+    assert "unconfirmed" in set(v.caveats["code"])
+
+
 def test_result_shapes(skadegorelse):
     ev = skadegorelse
     assert list(ev.table.columns[:len(ESTIMATE_COLUMNS)]) == list(ESTIMATE_COLUMNS)
