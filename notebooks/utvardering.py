@@ -11,71 +11,86 @@
 #     name: python3
 # ---
 
-# %% [markdown]
-# # Utvärdering av åtgärd
-#
-# Utkast från `lagesbild`: effekt av en brottsförebyggande åtgärd på anmälda brott, med
-# osäkerhet, kontrollfall och förbehåll. Siffror och omdöme kommer från
-# `analysis.measure_evaluation`; metoderna beskrivs i `docs/measure-evaluation.md`.
-
 # %% tags=["parameters"]
-measure_id = "M2181-01"
-data_dir = "data/sample"
-language = "sv"
+measure_id = "M2181-01"  # åtgärdens id i åtgärdsregistret (measures.csv)
+data_dir = "data/sample"  # datamapp enligt docs/data-model.md
+language = "sv"  # rapportspråk (endast svenska)
 
 # %%
-from analysis.io import load_dataset
-from analysis.measure_evaluation import evaluate_measure, measure_power
-from analysis.measure_evaluation import plots
+from IPython.display import Markdown, display
 
+from analysis import evaluation_report as er, report_tables as rt, report_wording as tx
+from analysis.io import load_dataset
+from analysis.measure_evaluation import evaluate_measure, measure_power, plots
+
+if language != "sv":
+    raise ValueError(f"language {language!r} is not supported; only 'sv'")
 dataset = load_dataset(data_dir)
 evaluation = evaluate_measure(dataset, measure_id)
-print(evaluation.summary())
+power = measure_power(dataset, measure_id, n_sim=200) if evaluation.evaluable else None
+display(Markdown(er.heading(evaluation)))
 
 # %% [markdown]
-# ## Resultat
-# Huvudmetoden är avbruten tidsserie (kvasi-Poisson) med intervall kalibrerat mot kommuner utan
-# åtgärden; övriga rader är kontrollfall.
+# ## Bedömning
 
 # %%
-evaluation.table
+display(Markdown(er.verdict_text(evaluation)))
+if evaluation.evaluable:
+    display(Markdown(tx.evaluation_intro()))
 
 # %%
-plots.plot_counterfactual(evaluation.counterfactual, title=evaluation.measure.name)
+if evaluation.evaluable:
+    display(plots.plot_counterfactual(evaluation.counterfactual,
+                                      title="Anmälda brott och förväntat antal utan åtgärden"))
 
 # %% [markdown]
-# ## Omdöme, kontroller och förbehåll
+# ## Resultat för varje metod
+# Huvudmetoden avgör bedömningen; de andra raderna visar om jämförelser med andra kommuner
+# pekar åt samma håll. Kvoten är anmälda brott efter start delat med det förväntade antalet
+# utan åtgärden (under 1 = färre än förväntat).
 
 # %%
-evaluation.verdict.table if evaluation.evaluable else evaluation.notes
+if evaluation.evaluable:
+    rt.show(er.results_table(evaluation))
+
+# %% [markdown]
+# ## Kontroller och förbehåll
 
 # %%
-evaluation.verdict.checks if evaluation.evaluable else None
-
-# %%
-evaluation.verdict.caveats if evaluation.evaluable else None
+if evaluation.evaluable:
+    rt.show(er.checks_table(evaluation))
+    rt.show(er.caveats_table(evaluation))
 
 # %% [markdown]
 # ## Jämförelsekommuner och syntetisk kontroll
 
 # %%
-(plots.plot_event_study(evaluation.controlled.event_study) if evaluation.controlled is not None
- else plots.plot_message("Ingen kontrollerad tidsserie"))
+if evaluation.synthetic is not None:
+    rt.show(er.donor_table(evaluation))
+    display(plots.plot_synthetic_gap(evaluation.synthetic.gap,
+                                     title="Kommunen och dess syntetiska kontroll"))
+    display(plots.plot_placebos(evaluation.synthetic.placebo,
+                                title="Placebotest: avvikelse efter start i andra kommuner"))
+elif evaluation.evaluable:
+    display(Markdown("Ingen syntetisk kontroll kunde göras."))
 
 # %%
-(plots.plot_synthetic_gap(evaluation.synthetic.gap) if evaluation.synthetic is not None
- else plots.plot_message("Ingen syntetisk kontroll"))
-
-# %%
-(plots.plot_placebos(evaluation.synthetic.placebo) if evaluation.synthetic is not None
- else plots.plot_message("Inga placebokörningar"))
+if evaluation.controlled is not None:
+    display(plots.plot_event_study(evaluation.controlled.event_study,
+                                   title="Kvot mot jämförelsekommunerna år för år"))
 
 # %% [markdown]
 # ## Kunde en effekt alls upptäckas? (styrka före start)
 
 # %%
-power = measure_power(dataset, measure_id, n_sim=200) if evaluation.evaluable else None
-power.mde if power is not None else None
+if power is None:
+    display(Markdown("Ingen styrkeberäkning: åtgärden följs inte upp med anmälda brott."))
+else:
+    display(Markdown(er.power_text(power)))
+    rt.show(er.power_table(power))
+    display(plots.plot_power(power.table, title="Sannolikhet att upptäcka en minskning"))
 
-# %%
-plots.plot_power(power.table) if power is not None else plots.plot_message("Ingen styrkeberäkning")
+# %% [markdown]
+# ## Källor och metod
+# Anmälda brott (Brå) per månad och folkmängd (SCB). Metoderna, deras antaganden och hur väl
+# intervallen håller i simuleringar beskrivs i `docs/measure-evaluation.md`.
