@@ -57,4 +57,5 @@ def test_runs_with_papermill(tmp_path):
                         kernel_name="python3", progress_bar=False)
     text = out.read_text()
     assert measure_id in text and "minskning" in text
+    assert "Syntetiska exempeldata" in text  # the sample is labelled in the draft
     assert "image/png" in text  # the figures were drawn
