@@ -14,7 +14,7 @@ import pandas as pd
 from . import SAMPLE_DATA_LABEL
 from .municipalities import municipalities
 from .report_tables import VERDICT_TEXT
-from .report_text import NBSP, crime_subject, format_month, format_number, format_percent
+from .report_text import NBSP, format_month, format_number, format_percent
 from .report_wording import CAVEATS
 
 __all__ = ["heading", "verdict_text", "results_table", "checks_table", "caveats_table",
@@ -66,8 +66,11 @@ def _p(p) -> str:
 
 
 def _crimes(types) -> str:
-    names = [crime_subject(t).removeprefix("anmälda ").removeprefix("anmäld ") for t in types]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " och " + names[-1]
+    """"av typen Ofredande", "av typerna Rån (inkl. grovt) och Olaga hot" (Brå's names)."""
+    names = list(types)
+    if len(names) == 1:
+        return f"av typen {names[0]}"
+    return "av typerna " + ", ".join(names[:-1]) + " och " + names[-1]
 
 
 def heading(ev) -> str:
@@ -89,7 +92,7 @@ def heading(ev) -> str:
     end = f", avslutad i {format_month(m.end)}" if m.end is not None else ""
     facts = [f"- **Kommun:** {_kommun_name(m.kommunkod)} ({m.kommunkod})",
              f"- **Åtgärd:** {m.measure_id}, startade i {format_month(m.start)}{end}",
-             f"- **Följs upp med:** anmälda brott, {_crimes(m.crime_types)}" if m.crime_types
+             f"- **Följs upp med:** anmälda brott {_crimes(m.crime_types)}" if m.crime_types
              else "- **Följs upp med:** inga anmälda brott (indikatorer i trygghetsundersökningen)"]
     if m.focus_area:
         facts.append(f"- **Fokusområde:** {m.focus_area}")
@@ -121,16 +124,18 @@ def verdict_text(ev) -> str:
         fewer = v.verdict == "minskning"
         pct = format_percent(abs(1 - v.rate_ratio))
         lo, hi = sorted(abs(x) for x in v.prevented_ci)
-        text = (f"{head} Efter starten anmäldes {pct} {'färre' if fewer else 'fler'} {crimes} än "
-                f"vad utvecklingen före start förutsäger ({ratio}). Det motsvarar omkring "
-                f"{format_number(abs(v.prevented))} {'färre' if fewer else 'fler'} anmälda brott "
-                f"under uppföljningen ({_KI} {format_number(lo)}–{format_number(hi)}).")
+        text = (f"{head} Efter starten var antalet anmälda brott {crimes} {pct} "
+                f"{'lägre' if fewer else 'högre'} än vad utvecklingen före start förutsäger "
+                f"({ratio}). Det motsvarar omkring {format_number(abs(v.prevented))} "
+                f"{'färre' if fewer else 'fler'} anmälda brott under uppföljningen "
+                f"({_KI} {format_number(lo)}–{format_number(hi)}).")
         if ev.synthetic is not None:
             text += " Jämförelsen med liknande kommuner (syntetisk kontroll) pekar åt samma håll."
         return text
     if v.its_verdict in ("minskning", "ökning"):
         sc = ev.synthetic.table.set_index("variable").loc["ratio"]
-        return (f"{head} Kommunens egen trend före start pekar på en {v.its_verdict} av {crimes} "
+        return (f"{head} Kommunens egen trend före start pekar på en {v.its_verdict} av anmälda "
+                f"brott {crimes} "
                 f"({ratio}), men jämförelsen med liknande kommuner (syntetisk kontroll, kvot "
                 f"{_ratio(sc['estimate'])}, placebotestets p-värde {_p(sc['p_value'])}) visar "
                 "inget ovanligt. De två metoderna bygger på olika antaganden och ger olika svar, "
@@ -138,8 +143,9 @@ def verdict_text(ev) -> str:
     if not v.reliable:
         return (f"{head} Intervallet kunde inte kalibreras mot tillräckligt många jämförbara "
                 f"kommuner ({ratio}), så ingen förändring redovisas.")
-    return (f"{head} Anmälda {crimes} efter start jämfört med vad utvecklingen före start "
-            f"förutsäger: {ratio}. Intervallet rymmer både en minskning och en ökning, så "
+    return (f"{head} Efter start var antalet anmälda brott {crimes} {_ratio(v.rate_ratio)} "
+            f"gånger så stort som utvecklingen före start förutsäger ({_KI} "
+            f"{_ci(v.ci_low, v.ci_high)}). Intervallet rymmer både en minskning och en ökning, så "
             "underlaget kan inte skilja en eventuell effekt från slumpens variation. Det betyder "
             "inte att åtgärden saknar effekt; se styrkeberäkningen nedan.")
 
