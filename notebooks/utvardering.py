@@ -21,7 +21,7 @@ from IPython.display import Markdown, display
 
 from analysis import evaluation_report as er, report_tables as rt, report_wording as tx
 from analysis.io import load_dataset
-from analysis.measure_evaluation import evaluate_measure, measure_power, plots
+from analysis.measure_evaluation import evaluate_measure, indicator_followup, measure_power, plots
 
 if language != "sv":
     raise ValueError(f"language {language!r} is not supported; only 'sv'")
@@ -45,13 +45,16 @@ if evaluation.evaluable:
 
 # %% [markdown]
 # ## Resultat för varje metod
-# Huvudmetoden avgör bedömningen; de andra raderna visar om jämförelser med andra kommuner
-# pekar åt samma håll. Kvoten är anmälda brott efter start delat med det förväntade antalet
-# utan åtgärden (under 1 = färre än förväntat).
 
 # %%
 if evaluation.evaluable:
+    display(Markdown("Huvudmetoden avgör bedömningen; de andra raderna visar om jämförelser med "
+                     "andra kommuner pekar åt samma håll. Kvoten är anmälda brott efter start "
+                     "delat med det förväntade antalet utan åtgärden (under 1 = färre än "
+                     "förväntat)."))
     rt.show(er.results_table(evaluation))
+else:
+    display(Markdown("Ingen utvärdering med anmälda brott."))
 
 # %% [markdown]
 # ## Kontroller och förbehåll
@@ -60,6 +63,8 @@ if evaluation.evaluable:
 if evaluation.evaluable:
     rt.show(er.checks_table(evaluation))
     rt.show(er.caveats_table(evaluation))
+else:
+    display(Markdown("Ingen utvärdering med anmälda brott."))
 
 # %% [markdown]
 # ## Jämförelsekommuner och syntetisk kontroll
@@ -71,8 +76,9 @@ if evaluation.synthetic is not None:
                                      title="Kommunen och dess syntetiska kontroll"))
     display(plots.plot_placebos(evaluation.synthetic.placebo,
                                 title="Placebotest: avvikelse efter start i andra kommuner"))
-elif evaluation.evaluable:
-    display(Markdown("Ingen syntetisk kontroll kunde göras."))
+else:
+    display(Markdown("Ingen syntetisk kontroll kunde göras." if evaluation.evaluable
+                     else "Ingen utvärdering med anmälda brott."))
 
 # %%
 if evaluation.controlled is not None:
@@ -91,6 +97,19 @@ else:
     display(plots.plot_power(power.table, title="Sannolikhet att upptäcka en minskning"))
 
 # %% [markdown]
+# ## Trygghetsundersökningen: åtgärdens indikatorer
+
+# %%
+indicators = indicator_followup(dataset, measure_id)
+if indicators.empty:
+    display(Markdown("Åtgärden anger ingen indikator som finns i trygghetsundersökningen."))
+else:
+    display(Markdown(er.indicator_text(indicators, evaluation.measure.start)))
+    rt.show(er.indicator_table(indicators))
+
+# %% [markdown]
 # ## Källor och metod
-# Anmälda brott (Brå) per månad och folkmängd (SCB). Metoderna, deras antaganden och hur väl
-# intervallen håller i simuleringar beskrivs i `docs/measure-evaluation.md`.
+# Anmälda brott (Brå) per månad och folkmängd (SCB); kommunens trygghetsundersökning (andelar
+# viktade till befolkningen, andelar från färre än 50 svarande redovisas inte: x). Metoderna,
+# deras antaganden och hur väl intervallen håller i simuleringar beskrivs i
+# `docs/measure-evaluation.md`.

@@ -13,12 +13,13 @@ import pandas as pd
 
 from . import SAMPLE_DATA_LABEL
 from .municipalities import municipalities
-from .report_tables import VERDICT_TEXT
+from .report_tables import VERDICT_TEXT, survey_label
 from .report_text import NBSP, format_month, format_number, format_percent
 from .report_wording import CAVEATS
 
 __all__ = ["heading", "verdict_text", "results_table", "checks_table", "caveats_table",
-           "donor_table", "power_text", "power_table", "METHOD_LABELS", "CHECK_LABELS"]
+           "donor_table", "power_text", "power_table", "indicator_text", "indicator_table",
+           "METHOD_LABELS", "CHECK_LABELS"]
 
 #: Swedish names of the evaluation methods (``method`` in the result tables).
 METHOD_LABELS = {
@@ -111,9 +112,9 @@ def verdict_text(ev) -> str:
     """
     if not ev.evaluable:
         if not ev.measure.crime_types:
-            return ("**Bedömning: kan inte bedömas.** Åtgärden har inga brottstyper i registret, "
-                    "så den kan inte följas upp med anmälda brott. Följ upp dess indikatorer, "
-                    "till exempel i trygghetsundersökningen.")
+            return ("**Bedömning: kan inte bedömas med anmälda brott.** Åtgärden har inga "
+                    "brottstyper i registret; de indikatorer i trygghetsundersökningen som den "
+                    "anger beskrivs längre ned.")
         return ("**Bedömning: kan inte bedömas.** Underlaget räcker inte för en utvärdering med "
                 f"anmälda brott (*{'; '.join(ev.notes)}*).")
     v = ev.verdict
@@ -214,4 +215,34 @@ def power_table(power) -> pd.DataFrame:
         "Minsta upptäckbara minskning": [
             format_percent(r / 100) if ok and np.isfinite(r) else f"över {format_percent(top / 100)}"
             for r, ok in zip(power.mde["mde_reduction_pct"], power.mde["detectable"])],
+    })
+
+
+def indicator_text(followup: pd.DataFrame, start) -> str:
+    """Introduces the indicator table: what it shows and what it does not."""
+    where = ("i åtgärdens område och i hela kommunen" if (followup["group"] == "område").any()
+             else "i hela kommunen (åtgärden anger inget område som undersökningen känner)")
+    return (f"Andelen enligt trygghetsundersökningen, varje undersökningsår, {where}. Åtgärden "
+            f"startade i {format_month(start)}; år efter startåret markeras *efter*. Tabellen "
+            "beskriver utvecklingen men är ingen effektskattning: en förändring i ett område "
+            "bär också med sig kommunens egen utveckling och slumpen i urvalet, så jämför "
+            "området med hela kommunen och se på intervallen.")
+
+
+def indicator_table(followup: pd.DataFrame) -> pd.DataFrame:
+    """The indicator follow-up in Swedish: share with interval per wave; ``x`` when suppressed."""
+    if followup.empty:
+        return pd.DataFrame()
+    share = [("x" if sup else f"{format_percent(e)} ({format_percent(lo).removesuffix(NBSP + '%')}"
+              f"–{format_percent(hi)})")
+             for e, lo, hi, sup in zip(followup["estimate"], followup["ci_low"],
+                                       followup["ci_high"], followup["suppressed"])]
+    return pd.DataFrame({
+        "Indikator": [survey_label(i) for i in followup["item"]],
+        "Var": [a if g == "område" else "hela kommunen"
+                for g, a in zip(followup["group"], followup["area"])],
+        "År": followup["year"].astype(str),
+        "Före/efter start": followup["period"],
+        "Andel (95 % KI)": share,
+        "Svarande": [format_number(n) for n in followup["n"]],
     })

@@ -54,7 +54,7 @@ def test_no_change_is_not_read_as_no_effect(sample_world):
 
 def test_not_evaluable_measure(sample_world):
     ev = evaluate_measure(sample_world, "M1760-02")
-    assert er.verdict_text(ev).startswith("**Bedömning: kan inte bedömas.**")
+    assert er.verdict_text(ev).startswith("**Bedömning: kan inte bedömas med anmälda brott.**")
     assert er.results_table(ev).empty and er.checks_table(ev).empty
 
 
@@ -76,3 +76,44 @@ def test_power_table(sample_world):
     assert t["Uppföljning (månader)"].tolist() == ["12"]
     assert t["Minsta upptäckbara minskning"].iloc[0].endswith("%")
     assert "80\u00a0% sannolikhet" in er.power_text(power)
+
+
+def test_indicator_followup_describes_area_and_kommun_per_wave(sample_world):
+    from analysis.measure_evaluation import indicator_followup
+
+    t = indicator_followup(sample_world, "M2181-02")  # Centrum; problem_belysning, otrygg_kvall
+    assert len(t) == 4 * 2 * 2  # waves x indicators x (area, kommun)
+    assert set(t["item"]) == {"problem_belysning", "otrygg_kvall"}
+    assert set(t.loc[t["group"] == "område", "area"]) == {"Centrum"}
+    assert dict(zip(t["year"], t["period"])) == {2019: "före", 2021: "före", 2023: "efter",
+                                                 2025: "efter"}  # started October 2021
+    assert ((t["ci_low"] < t["estimate"]) & (t["estimate"] < t["ci_high"])).all()
+    assert not t["suppressed"].any() and (t["n"] >= 50).all()
+    # aggregates only: nothing identifies a respondent
+    assert not {"respondent_id", "design_weight"} & set(t.columns)
+    kommun = t[t["group"] == "kommunen"]
+    area = t[t["group"] == "område"]
+    assert (kommun["n"].to_numpy() > area["n"].to_numpy()).all()
+
+
+def test_indicator_followup_of_other_measures(sample_world):
+    from analysis.measure_evaluation import indicator_followup
+
+    assert set(indicator_followup(sample_world, "M2181-01")["item"]) == {"problem_skadegorelse"}
+    assert indicator_followup(sample_world, "M2026-02")["group"].eq("kommunen").all()  # no area
+    assert indicator_followup(sample_world, "M1080-01").empty  # names crime counts only
+
+
+def test_indicator_table_formats_and_suppresses():
+    import pandas as pd
+
+    f = pd.DataFrame({"year": [2023, 2023], "period": ["efter", "efter"],
+                      "group": ["område", "kommunen"], "area": ["Centrum", ""],
+                      "item": ["problem_belysning"] * 2, "estimate": [0.171, 0.2],
+                      "ci_low": [0.116, 0.17], "ci_high": [0.246, 0.23], "n": [1198, 40],
+                      "suppressed": [False, True]})
+    t = er.indicator_table(f)
+    assert t["Andel (95 % KI)"].tolist() == ["17\u00a0% (12–25\u00a0%)", "x"]
+    assert t["Var"].tolist() == ["Centrum", "hela kommunen"]
+    assert t["Svarande"].tolist() == ["1\u00a0198", "40"]
+    assert t["Indikator"].iloc[0] == "Dålig belysning är ett problem"
