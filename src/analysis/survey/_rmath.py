@@ -78,14 +78,19 @@ def _q_hf4(x, w, p):
     return qlow * (1 - gamma) + qup * gamma
 
 
+def _regularize(x, y):
+    """R's ``regularize.values(x, y, ties = mean)``: sorted by x, y averaged over tied x."""
+    order = np.argsort(x, kind="stable")
+    x, y = x[order], y[order]
+    ux, inv = np.unique(x, return_inverse=True)
+    if ux.size < x.size:
+        return ux, np.bincount(inv, weights=y) / np.bincount(inv)
+    return x, y
+
+
 def _interp(pk, x, p, constant=False):
     if constant:  # approx(method="constant", f=0, rule=2), after regularize.values(ties=mean)
-        order = np.argsort(pk, kind="stable")
-        pk, x = pk[order], x[order]
-        upk, inv = np.unique(pk, return_inverse=True)
-        if upk.size < pk.size:
-            x = np.bincount(inv, weights=x) / np.bincount(inv)
-            pk = upk
+        pk, x = _regularize(pk, x)
         if p <= pk[0]:
             return x[0]
         if p >= pk[-1]:
@@ -182,12 +187,7 @@ def r_spline(x, y, n=None):
     """``spline(x, y, n = 3*length(x), method = "fmm")``: returns the evaluation grid and values."""
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
-    order = np.argsort(x, kind="stable")
-    x, y = x[order], y[order]
-    ux, inv = np.unique(x, return_inverse=True)  # ties = mean, as regularize.values()
-    if ux.size < x.size:
-        y = np.bincount(inv, weights=y) / np.bincount(inv)
-        x = ux
+    x, y = _regularize(x, y)
     n = 3 * len(x) if n is None else n
     b, c, d = _fmm_coef(x, y)
     u = np.linspace(x[0], x[-1], n)
@@ -201,13 +201,7 @@ def r_approx(x, y, xout, rule=1):
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     ok = ~(np.isnan(x) | np.isnan(y))
-    x, y = x[ok], y[ok]
-    order = np.argsort(x, kind="stable")
-    x, y = x[order], y[order]
-    ux, inv = np.unique(x, return_inverse=True)
-    if ux.size < x.size:
-        y = np.bincount(inv, weights=y) / np.bincount(inv)
-        x = ux
+    x, y = _regularize(x[ok], y[ok])
     xout = np.asarray(xout, dtype=float)
     out = np.interp(xout, x, y)
     if rule == 1:

@@ -24,9 +24,10 @@ __all__ = ["SurveyDesign", "SurveyOptions", "LONELY_PSU"]
 LONELY_PSU = ("fail", "remove", "adjust", "average", "certainty")
 
 
-class _Immutable:
-    """Frozen state for the design classes: set once in ``_init``, copied with changes by
-    ``_derive``; any other assignment raises (a design is declared once, as in R)."""
+class _DesignState:
+    """What the design classes share: frozen state, set once in ``_init`` and copied with
+    changes by ``_derive`` (any other assignment raises: a design is declared once, as in R),
+    and the respondent counts of the rows (``_data``) and weights (``_w``) every design holds."""
 
     __slots__ = ()
     _immutable_hint = ""
@@ -48,6 +49,16 @@ class _Immutable:
 
     def __setattr__(self, name, value):
         raise AttributeError(f"{type(self).__name__} is immutable{self._immutable_hint}")
+
+    @property
+    def n_rows(self) -> int:
+        """Number of respondent rows held (including rows outside a subset)."""
+        return len(self._data)
+
+    @property
+    def n(self) -> int:
+        """Number of respondents in the (sub)design with a non-zero weight."""
+        return int(np.count_nonzero(self._w))
 
 
 @dataclass(frozen=True)
@@ -157,7 +168,7 @@ def _numeric(data: pd.DataFrame, col: str, what: str) -> np.ndarray:
     return values
 
 
-class SurveyDesign(_Immutable):
+class SurveyDesign(_DesignState):
     """A complex survey design with R ``survey`` semantics (``svydesign``).
 
     Parameters
@@ -344,16 +355,6 @@ class SurveyDesign(_Immutable):
         return stages
 
     # ------------------------------------------------------------------ public API
-    @property
-    def n_rows(self) -> int:
-        """Number of respondent rows held (including rows outside a subset)."""
-        return len(self._data)
-
-    @property
-    def n(self) -> int:
-        """Number of respondents in the (sub)design with a non-zero weight."""
-        return int(np.count_nonzero(self._w))
-
     @property
     def options(self) -> SurveyOptions:
         return self._options

@@ -20,14 +20,14 @@ import scipy.sparse as sp
 from ..errors import DataError, LagesbildWarning
 from ._engine import RatioMoments, _weighted_totals
 from ._rmath import RRandom
-from .design import SurveyDesign, _Immutable
+from .design import SurveyDesign, _DesignState
 
 __all__ = ["ReplicateDesign", "as_replicate", "REPLICATE_TYPES"]
 
 REPLICATE_TYPES = ("JK1", "JKn", "bootstrap", "BRR", "Fay", "other")
 
 
-class ReplicateDesign(_Immutable):
+class ReplicateDesign(_DesignState):
     """A survey design that carries replicate weights.
 
     Parameters
@@ -109,14 +109,6 @@ class ReplicateDesign(_Immutable):
                    rscales=rscales, mse=bool(mse), type=type, reports=(), cal=None)
 
     # ------------------------------------------------------------------ public API
-    @property
-    def n_rows(self) -> int:
-        return len(self._data)
-
-    @property
-    def n(self) -> int:
-        return int(np.count_nonzero(self._w))
-
     @property
     def replicates(self) -> int:
         return self._F.shape[1]
