@@ -243,8 +243,7 @@ def trygghet(ctx: ReportContext) -> dict | None:
     aggregates with ``suppressed``/``suppressed_reason`` (default rule: fewer than 50
     respondents); no respondent-level row leaves this function.
     """
-    from .survey import SurveyDesign
-    from .survey.calibration import rake
+    from .survey.calibration import wave_design
     from .survey.compare import compare_years
     from .survey.indicators import indicator_table, indicators_from_catalogue
     from .survey.small_area import fay_herriot
@@ -259,12 +258,7 @@ def trygghet(ctx: ReportContext) -> dict | None:
     defs = indicators_from_catalogue(ds.items)
 
     def design(year):
-        d = SurveyDesign.from_survey(sv[sv["year"] == year])
-        if ds.margins is not None:
-            m = ds.margins[(ds.margins["kommunkod"] == ctx.kommunkod) & (ds.margins["year"] == year)]
-            if not m.empty:
-                d = rake(d, [["sex", "age_group"], "area"], m, count="population")
-        return d
+        return wave_design(sv, ds.margins, kommunkod=ctx.kommunkod, year=year)
 
     last = design(years[-1])
     out = {"year": int(years[-1]), "n": int((sv["year"] == years[-1]).sum()),

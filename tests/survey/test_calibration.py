@@ -9,7 +9,7 @@ import pytest
 from analysis.errors import DataError
 from analysis.survey import SurveyDesign, mean, total
 from analysis.survey.calibration import (CalibrationWarning, calibrate, population_totals, poststratify,
-                                         rake, trim_weights)
+                                         rake, trim_weights, wave_design)
 
 from .conftest import api, safety_frame, safety_margins
 
@@ -110,3 +110,17 @@ def test_trim_weights(clus1):
     assert strict.weights().between(18 - 1e-9, 32 + 1e-9).all()
     with pytest.raises(DataError, match="every weight"):
         trim_weights(clus1, upper=30)
+
+
+def test_wave_design_rakes_one_wave_to_its_margins():
+    frame, margins = safety_frame(), safety_margins()
+    d = wave_design(frame, margins, kommunkod="2181", year=2025)
+    assert d.n_rows == int((frame["year"] == 2025).sum())
+    by_area = total(d.with_columns(one=np.ones(d.n_rows)), "one", by="area").set_index("area")
+    want = margins[margins["year"] == 2025].groupby("area")["population"].sum()
+    np.testing.assert_allclose(by_area.loc[want.index, "estimate"], want, rtol=1e-6)
+    # without margins the design weights stand
+    plain = wave_design(frame, None, kommunkod="2181", year=2025)
+    w = frame.loc[frame["year"] == 2025, "design_weight"].sum()
+    assert total(plain.with_columns(one=np.ones(plain.n_rows)), "one")["estimate"].iloc[0] == \
+        pytest.approx(w)

@@ -62,6 +62,12 @@ class MeasureSpec:
     crime_types: tuple[str, ...]
     description: str
     focus_area: str
+    area: str | None = None
+    indicators: tuple[str, ...] = ()  # the ``indicator`` column's ``;``-separated entries
+
+
+def _text(value) -> str:
+    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
 
 
 def measure_spec(measures: pd.DataFrame, measure_id: str) -> MeasureSpec:
@@ -72,12 +78,12 @@ def measure_spec(measures: pd.DataFrame, measure_id: str) -> MeasureSpec:
         raise DataError(f"measure {measure_id!r} is not in the registry (known: {known})")
     r = rows.iloc[0]
     end = r.get("end")
-    desc = r.get("description")
     return MeasureSpec(str(r["measure_id"]), str(r["kommunkod"]), str(r["name"]),
                        to_period(r["start"]), None if pd.isna(end) else to_period(end),
                        parse_crime_types(r.get("target_crime_types")),
-                       "" if desc is None or (isinstance(desc, float) and np.isnan(desc)) else str(desc),
-                       str(r.get("focus_area") or ""))
+                       _text(r.get("description")), str(r.get("focus_area") or ""),
+                       _text(r.get("area")) or None,
+                       tuple(t.strip() for t in _text(r.get("indicator")).split(";") if t.strip()))
 
 
 def same_measure_kommuner(measures: pd.DataFrame, spec: MeasureSpec) -> set[str]:

@@ -17,22 +17,10 @@ import pandas as pd
 from ..errors import DataError
 from ._inputs import measure_spec
 
-__all__ = ["indicator_followup", "measure_indicator_items"]
+__all__ = ["indicator_followup"]
 
 COLUMNS = ["year", "period", "group", "area", "variable", "item", "label", "estimate", "ci_low",
            "ci_high", "ci_level", "n", "suppressed", "suppressed_reason"]
-
-
-def measure_indicator_items(measures: pd.DataFrame, measure_id: str, items) -> list[str]:
-    """The survey items a measure names in its ``indicator`` column (``;``-separated)."""
-    row = measures.loc[measures["measure_id"].astype(str) == str(measure_id)]
-    if row.empty or "indicator" not in row:
-        return []
-    text = row["indicator"].iloc[0]
-    if pd.isna(text):
-        return []
-    known = set(map(str, items))
-    return [t.strip() for t in str(text).split(";") if t.strip() in known]
 
 
 def indicator_followup(data, measure_id: str) -> pd.DataFrame:
@@ -62,8 +50,7 @@ def indicator_followup(data, measure_id: str) -> pd.DataFrame:
     >>> sorted(t["group"].unique()), sorted(t["period"].unique())
     (['kommunen', 'område'], ['efter', 'före'])
     """
-    from ..survey import SurveyDesign
-    from ..survey.calibration import rake
+    from ..survey.calibration import wave_design
     from ..survey.indicators import indicator_table, indicators_from_catalogue
 
     if isinstance(data, (str, bytes)) or hasattr(data, "__fspath__"):
@@ -77,21 +64,15 @@ def indicator_followup(data, measure_id: str) -> pd.DataFrame:
     empty = pd.DataFrame(columns=COLUMNS)
     if survey is None or items is None:
         return empty
-    wanted = measure_indicator_items(measures, measure_id, items["item"])
+    defs = [d for d in indicators_from_catalogue(items) if d.item in spec.indicators]
     sv = survey.loc[survey["kommunkod"] == spec.kommunkod]
-    if not wanted or sv.empty:
+    if not defs or sv.empty:
         return empty
-    defs = [d for d in indicators_from_catalogue(items) if d.item in wanted]
-    area = measures.loc[measures["measure_id"].astype(str) == str(measure_id), "area"].iloc[0]
-    area = None if pd.isna(area) or str(area) not in set(sv["area"].astype(str)) else str(area)
+    area = spec.area if spec.area in set(sv["area"].astype(str)) else None
     margins = getattr(data, "margins", None)
     parts = []
     for year in sorted(sv["year"].unique()):
-        design = SurveyDesign.from_survey(sv.loc[sv["year"] == year])
-        if margins is not None:
-            m = margins.loc[(margins["kommunkod"] == spec.kommunkod) & (margins["year"] == year)]
-            if not m.empty:
-                design = rake(design, [["sex", "age_group"], "area"], m, count="population")
+        design = wave_design(sv, margins, kommunkod=spec.kommunkod, year=year)
         tables = [indicator_table(design, defs).assign(group="kommunen", area="")]
         if area is not None:
             by_area = indicator_table(design, defs, by="area")

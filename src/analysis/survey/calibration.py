@@ -24,7 +24,7 @@ from ._calblocks import CalChain
 from ._model import expand_terms, model_matrix, population_totals
 
 __all__ = ["CalibrationReport", "CalibrationWarning", "poststratify", "rake", "calibrate",
-           "trim_weights", "population_totals", "model_matrix"]
+           "trim_weights", "population_totals", "model_matrix", "wave_design"]
 
 
 @dataclass(frozen=True)
@@ -374,3 +374,23 @@ def trim_weights(design, *, lower: float = -np.inf, upper: float = np.inf, stric
     else:
         out = design._derive(w=W[:, 0])
     return trim_weights(out, lower=lower, upper=upper, strict=True) if strict else out
+
+
+def wave_design(survey: pd.DataFrame, margins: pd.DataFrame | None, *, kommunkod: str, year: int):
+    """The design of one kommun's survey wave, raked to the data's population margins.
+
+    ``survey`` and ``margins`` are the data model's ``survey`` and ``margins`` kinds
+    (docs/data-model.md). The wave's rows are declared with
+    :meth:`~analysis.survey.SurveyDesign.from_survey`; when ``margins`` has rows for the kommun
+    and year, the weights are raked to sex × age group and to area (``count="population"``), as
+    the lägesbild and the evaluation draft both use it. Without margins the design weights stand.
+    """
+    from .design import SurveyDesign
+
+    rows = survey.loc[(survey["kommunkod"] == kommunkod) & (survey["year"] == year)]
+    design = SurveyDesign.from_survey(rows)
+    if margins is not None:
+        m = margins.loc[(margins["kommunkod"] == kommunkod) & (margins["year"] == year)]
+        if not m.empty:
+            design = rake(design, [["sex", "age_group"], "area"], m, count="population")
+    return design
