@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from . import SAMPLE_DATA_LABEL
-from .municipalities import municipalities
-from .report_tables import VERDICT_TEXT, survey_label
+from .municipalities import name_of
+from .report_tables import VERDICT_TEXT, _ci as _interval, survey_label
 from .report_text import NBSP, format_month, format_number, format_percent
 from .report_wording import CAVEATS
 
@@ -45,19 +45,12 @@ CHECK_LABELS = {
 _KI = f"95{NBSP}% KI"
 
 
-def _kommun_name(code: str) -> str:
-    reg = municipalities().set_index("kommunkod")["kommun"]
-    return str(reg.get(str(code), code))
-
-
 def _ratio(x) -> str:
     return format_number(x, decimals=2)
 
 
 def _ci(lo, hi) -> str:
-    if pd.isna(lo) or pd.isna(hi):
-        return ".."
-    return f"{_ratio(lo)}–{_ratio(hi)}"
+    return _interval(lo, hi, kind="number", decimals=2)
 
 
 def _p(p) -> str:
@@ -91,7 +84,7 @@ def heading(ev) -> str:
         lines += [f"**{SAMPLE_DATA_LABEL}.** Alla siffror i detta utkast kommer från påhittade "
                   "exempeldata och beskriver inte verkligheten i kommunen.", ""]
     end = f", avslutad i {format_month(m.end)}" if m.end is not None else ""
-    facts = [f"- **Kommun:** {_kommun_name(m.kommunkod)} ({m.kommunkod})",
+    facts = [f"- **Kommun:** {name_of(m.kommunkod)} ({m.kommunkod})",
              f"- **Åtgärd:** {m.measure_id}, startade i {format_month(m.start)}{end}",
              f"- **Följs upp med:** anmälda brott {_crimes(m.crime_types)}" if m.crime_types
              else "- **Följs upp med:** inga anmälda brott (indikatorer i trygghetsundersökningen)"]
@@ -192,7 +185,7 @@ def donor_table(ev, *, top: int = 8) -> pd.DataFrame:
     if ev.synthetic is None:
         return pd.DataFrame()
     w = ev.synthetic.weights.head(top)
-    return pd.DataFrame({"Kommun": [_kommun_name(u) for u in w["unit"]],
+    return pd.DataFrame({"Kommun": [name_of(u) for u in w["unit"]],
                          "Vikt": [format_percent(x) for x in w["weight"]]})
 
 
@@ -233,8 +226,7 @@ def indicator_table(followup: pd.DataFrame) -> pd.DataFrame:
     """The indicator follow-up in Swedish: share with interval per wave; ``x`` when suppressed."""
     if followup.empty:
         return pd.DataFrame()
-    share = [("x" if sup else f"{format_percent(e)} ({format_percent(lo).removesuffix(NBSP + '%')}"
-              f"–{format_percent(hi)})")
+    share = ["x" if sup else f"{format_percent(e)} ({_interval(lo, hi, kind='percent')})"
              for e, lo, hi, sup in zip(followup["estimate"], followup["ci_low"],
                                        followup["ci_high"], followup["suppressed"])]
     return pd.DataFrame({
