@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataError
+from .incidents import read_incidents
 from .survey_files import read_items, read_survey
 from .tidy import _yaml_problem, read_margins, read_measures, read_tidy
 
@@ -24,7 +25,8 @@ __all__ = ["load_dataset", "Dataset", "DATA_FILES"]
 
 #: File name of each kind in a data directory.
 DATA_FILES = {"crimes": "crimes.csv", "population": "population.csv", "survey": "survey.csv",
-              "items": "items.csv", "margins": "margins.csv", "measures": "measures.csv"}
+              "items": "items.csv", "margins": "margins.csv", "measures": "measures.csv",
+              "incidents": "incidents.csv"}
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,9 @@ class Dataset:
         Always present.
     survey, items, margins, measures : pandas.DataFrame or None
         ``None`` when the file is absent.
+    incidents : pandas.DataFrame or None
+        The kommun's own incident reports (``incidents.csv``, optional; see
+        :func:`analysis.io.incidents.read_incidents`).
     synthetic : bool
         True for the embedded sample (from ``DATASET.json``); reports then say
         "Syntetiska exempeldata – inte verklig statistik".
@@ -61,11 +66,12 @@ class Dataset:
     files: dict[str, str]
     path: Path
     info: dict = field(default_factory=dict)
+    incidents: pd.DataFrame | None = None
 
     def summary(self) -> str:
         """One line per table: rows and coverage."""
         lines = [f"{self.path} ({'synthetic' if self.synthetic else 'real'}: {self.label})"]
-        for name in ("crimes", "population", "survey", "items", "margins", "measures"):
+        for name in ("crimes", "population", "survey", "items", "margins", "measures", "incidents"):
             df = getattr(self, name)
             lines.append(f"  {name}: " + ("absent" if df is None else f"{len(df):,} rows".replace(",", " ")))
         return "\n".join(lines)
@@ -86,8 +92,8 @@ def load_dataset(data_dir: str | Path) -> Dataset:
     ----------
     data_dir : str or Path
         Directory with ``crimes.csv`` and ``population.csv`` (required) and optionally
-        ``survey.csv``, ``items.csv``, ``margins.csv``, ``measures.csv`` (or ``measures.yaml``)
-        and ``DATASET.json``.
+        ``survey.csv``, ``items.csv``, ``margins.csv``, ``measures.csv`` (or ``measures.yaml``),
+        ``incidents.csv`` and ``DATASET.json``.
 
     Returns
     -------
@@ -142,6 +148,10 @@ def load_dataset(data_dir: str | Path) -> Dataset:
     frames["measures"] = None
     if measures_path is not None:
         attempt("measures", read_measures, measures_path)
+    frames["incidents"] = None
+    incidents_path = present(DATA_FILES["incidents"])
+    if incidents_path is not None:
+        attempt("incidents", read_incidents, incidents_path)
     survey_path = present(DATA_FILES["survey"])
     frames["survey"] = None
     if survey_path is not None:
@@ -167,4 +177,4 @@ def load_dataset(data_dir: str | Path) -> Dataset:
     return Dataset(crimes=frames["crimes"], population=frames["population"], survey=frames["survey"],
                    items=frames["items"], margins=frames["margins"], measures=frames["measures"],
                    synthetic=synthetic, label=label, files=dict(sorted(files.items())), path=root,
-                   info=info)
+                   info=info, incidents=frames["incidents"])
