@@ -179,7 +179,7 @@ def _in_period(dates: pd.Series, period) -> np.ndarray:
     return (d.dt.year == int(period)).to_numpy()
 
 
-def _label(period) -> str:
+def _period_label(period) -> str:
     return f"{period[0]}–{period[1]}" if isinstance(period, (tuple, list)) else str(period)
 
 
@@ -419,7 +419,7 @@ def top_places(incidents: pd.DataFrame, *, kommunkod: str | None = None, period=
     out["small_numbers"] = rule["small_numbers"].to_numpy()
     out["suppressed_reason"] = rule["suppressed_reason"].to_numpy()
     out["n"], out["n_places"] = n, k
-    out["period"] = _label(period) if period is not None else "hela perioden"
+    out["period"] = _period_label(period) if period is not None else "hela perioden"
     return out.reset_index(drop=True)
 
 
@@ -469,7 +469,7 @@ def place_change(incidents: pd.DataFrame, *, period1, period2, kommunkod: str | 
     b = df[_in_period(df["date"], period2)]["place"].astype("str").value_counts()
     if a.empty or b.empty:
         raise DataError(f"no incidents in {'the first' if a.empty else 'the second'} period "
-                        f"({_label(period1) if a.empty else _label(period2)})")
+                        f"({_period_label(period1) if a.empty else _period_label(period2)})")
     places = sorted(set(a.index) | set(b.index))
     x1 = a.reindex(places, fill_value=0).to_numpy(dtype=np.int64)
     x2 = b.reindex(places, fill_value=0).to_numpy(dtype=np.int64)
@@ -497,6 +497,6 @@ def place_change(incidents: pd.DataFrame, *, period1, period2, kommunkod: str | 
     out["percent_change"] = pc["percent_change"].to_numpy()
     out["percent_change_note"] = pc["percent_change_note"].to_numpy()
     out["small_numbers"] = small
-    out["period1"], out["period2"] = _label(period1), _label(period2)
+    out["period1"], out["period2"] = _period_label(period1), _period_label(period2)
     return out.drop(columns=["verdict_fdr", "reliable"]).sort_values(
         ["x2", "place"], ascending=[False, True], kind="stable").reset_index(drop=True)

@@ -263,14 +263,14 @@ def age_remedy(last: SurveyDesign, previous: SurveyDesign | None,
                 and not pooled.at[key, "suppressed"]:
             rows.append({**base, "remedy": "pooled",
                          "shown_as": f"{h.age_group.replace('-', '–')} år, {wave_text}",
-                         **_values(pooled.loc[key])})
+                         **_remedied_values(pooled.loc[key])})
             continue
         band = merge.get(h.age_group)
         if merged is not None and band is not None and (band, h.variable) in merged.index \
                 and not merged.at[(band, h.variable), "suppressed"]:
             rows.append({**base, "remedy": "merged",
                          "shown_as": f"{band.replace('-', '–')} år",
-                         **_values(merged.loc[(band, h.variable)])})
+                         **_remedied_values(merged.loc[(band, h.variable)])})
             continue
         rows.append({**base, "remedy": "none", "shown_as": "", "estimate": np.nan,
                      "ci_low": np.nan, "ci_high": np.nan, "n": h.n, "suppressed": True,
@@ -278,6 +278,6 @@ def age_remedy(last: SurveyDesign, previous: SurveyDesign | None,
     return pd.DataFrame(rows, columns=cols)
 
 
-def _values(row: pd.Series) -> dict:
+def _remedied_values(row: pd.Series) -> dict:
     return {k: row[k] for k in ("estimate", "ci_low", "ci_high", "n", "suppressed",
                                 "suppressed_reason")}
