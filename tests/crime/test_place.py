@@ -202,3 +202,19 @@ def test_clear_errors():
         place_change(df, period1=2024, period2=2030)
     with pytest.raises(DataError, match="clock time"):
         weekday_hour(df.assign(time=None))
+
+
+def test_indoor_share_says_most_only_when_the_interval_does():
+    from analysis.crime.place import indoor_share
+    per = pd.period_range("2024-01", periods=12, freq="M")
+
+    def frame(k_in, k_out):
+        return pd.concat([pd.DataFrame({"kommunkod": "2181", "period": per, "crime_type": t,
+                                        "count": k}) for t, k in (("Misshandel inomhus", k_in),
+                                                                  ("Misshandel utomhus", k_out))])
+    r = indoor_share(frame(3, 1), kommunkod="2181", year=2024).iloc[0]
+    assert r.verdict == "högre" and r.ci_low > 0.5 and (r.indoors, r.outdoors) == (36, 12)
+    assert indoor_share(frame(1, 1), kommunkod="2181", year=2024).iloc[0].verdict == "ingen säkerställd skillnad"
+    assert indoor_share(frame(0, 0), kommunkod="2181", year=2024).empty
+    assert indoor_share(incidents_frame(20260101, ["1760"]).assign(period=None, crime_type="x", count=0)
+                        .iloc[:0], kommunkod="2181", year=2024).empty

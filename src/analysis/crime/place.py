@@ -22,7 +22,7 @@ from ..verdicts import (DEFAULT_THRESHOLD, DIFFERENCE, HIGHER, INCREASE, LOWER, 
 from .rates import garwood_ci
 
 __all__ = ["WeekdayHourResult", "weekday_hour", "top_places", "place_change",
-           "poisson_test", "chisq_gof", "chisq_independence"]
+           "poisson_test", "chisq_gof", "chisq_independence", "indoor_share"]
 
 _REL_ERR = 1 + 1e-7  # R's tolerance for "as or less likely than the observed count"
 
@@ -500,3 +500,57 @@ def place_change(incidents: pd.DataFrame, *, period1, period2, kommunkod: str | 
     out["period1"], out["period2"] = _period_label(period1), _period_label(period2)
     return out.drop(columns=["verdict_fdr", "reliable"]).sort_values(
         ["x2", "place"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def indoor_share(crimes: pd.DataFrame, *, kommunkod: str, year: int,
+                 alpha: float = 0.05) -> pd.DataFrame:
+    """Where Brå splits a crime into indoors and outdoors: the indoor share, with its interval.
+
+    Parameters
+    ----------
+    crimes : pandas.DataFrame
+        A crimes frame; pairs of crime types named ``"<X> inomhus"`` and ``"<X> utomhus"``
+        (Brå's "därav" subcategories, e.g. Misshandel inomhus/utomhus) are used.
+    kommunkod : str
+    year : int
+    alpha : float
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per split crime: ``crime, indoors, outdoors, share_indoors, ci_low, ci_high``
+        (Clopper–Pearson, R ``binom.test``), ``ci_level``, ``verdict`` (``högre`` when the
+        whole interval lies above one half, i.e. most happen indoors; ``lägre`` below; else
+        ``ingen säkerställd skillnad``), ``small_numbers``. Empty when the data have no split.
+
+    Examples
+    --------
+    >>> per = pd.period_range("2024-01", periods=12, freq="M")
+    >>> c = pd.concat([pd.DataFrame({"kommunkod": "1760", "period": per, "crime_type": t, "count": k})
+    ...                for t, k in (("Misshandel inomhus", 3), ("Misshandel utomhus", 1))])
+    >>> indoor_share(c, kommunkod="1760", year=2024)[["crime", "indoors", "verdict"]].to_dict("records")
+    [{'crime': 'Misshandel', 'indoors': 36, 'verdict': 'högre'}]
+    """
+    mine = crimes[(crimes["kommunkod"].astype(str) == str(kommunkod))
+                  & (pd.PeriodIndex(crimes["period"], freq="M").year == int(year))]
+    totals = mine.groupby("crime_type", observed=True)["count"].sum()
+    rows = []
+    for name in sorted(totals.index):
+        if not str(name).endswith(" inomhus"):
+            continue
+        base = str(name)[: -len(" inomhus")]
+        if f"{base} utomhus" not in totals.index:
+            continue
+        k, m = int(totals[name]), int(totals[f"{base} utomhus"])
+        if k + m == 0:
+            continue
+        t = stats.binomtest(k, k + m, 0.5)
+        ci = t.proportion_ci(confidence_level=1 - alpha, method="exact")
+        small = k + m < DEFAULT_THRESHOLD
+        verdict = NO_DIFFERENCE if small else (HIGHER if ci.low > 0.5 else LOWER if ci.high < 0.5
+                                               else NO_DIFFERENCE)
+        rows.append({"crime": base, "indoors": k, "outdoors": m, "share_indoors": k / (k + m),
+                     "ci_low": ci.low, "ci_high": ci.high, "ci_level": 1 - alpha,
+                     "verdict": verdict, "small_numbers": small})
+    return pd.DataFrame(rows, columns=["crime", "indoors", "outdoors", "share_indoors", "ci_low",
+                                       "ci_high", "ci_level", "verdict", "small_numbers"])
