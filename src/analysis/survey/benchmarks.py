@@ -26,7 +26,7 @@ __all__ = ["NTU_MATCH", "ntu_comparison", "group_gaps", "pooled_waves", "age_rem
 #: Survey indicators with an NTU counterpart: Brå's indicator name and how comparable it is.
 NTU_MATCH: dict[str, tuple[str, str]] = {
     "otrygg_kvall_andel": ("Otrygghet vid utevistelse sen kväll",
-                           "samma definition (otrygg eller avstår från att gå ut)"),
+                           "samma definition: otrygg eller avstår från att gå ut"),
     "oro_brottslighet_andel": ("Oro över brottsligheten i samhället",
                                "liknande fråga; NTU:s svarsgränser kan skilja"),
     "oro_narstaende_andel": ("Oro för närstående", "liknande fråga"),
