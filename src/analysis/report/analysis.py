@@ -134,11 +134,14 @@ def samstammighet(ctx, survey: dict | None, *, themes=THEMES) -> pd.DataFrame:
         ``theme, crime_type, indicator, period1, period2, crime_verdict, crime_ratio,
         crime_low, crime_high, survey_verdict, survey_difference, survey_low, survey_high,
         survey_share, agreement`` (``samstämmiga``, ``motsägande``, ``bara anmälningarna``,
-        ``bara enkäten``, ``ingen förändring i någon källa``). Empty without two survey waves.
+        ``bara enkäten``, ``ingen förändring i någon källa``), ``crime_x1, crime_x2,
+        crime_small`` (the counts; no crime verdict below the small-number rule). Empty without
+        two survey waves.
     """
     cols = ["theme", "crime_type", "indicator", "period1", "period2", "crime_verdict",
             "crime_ratio", "crime_low", "crime_high", "survey_verdict", "survey_difference",
-            "survey_low", "survey_high", "survey_share", "agreement"]
+            "survey_low", "survey_high", "survey_share", "agreement", "crime_x1", "crime_x2",
+            "crime_small"]
     if survey is None or "change" not in survey:
         return pd.DataFrame(columns=cols)
     y1, y2 = int(survey["previous_year"]), int(survey["year"])
@@ -172,7 +175,8 @@ def samstammighet(ctx, survey: dict | None, *, themes=THEMES) -> pd.DataFrame:
                      "crime_low": c["ci_low"], "crime_high": c["ci_high"], "survey_verdict": sv,
                      "survey_difference": s["estimate"], "survey_low": s["ci_low"],
                      "survey_high": s["ci_high"], "survey_share": share.get(ind, np.nan),
-                     "agreement": agreement})
+                     "agreement": agreement, "crime_x1": int(c["x1"]), "crime_x2": int(c["x2"]),
+                     "crime_small": bool(c["small_numbers"])})
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -211,7 +215,11 @@ def analys_text(problems: pd.DataFrame, agreement: pd.DataFrame, survey: dict | 
                      "fråga varför, inte att välja den ena.")
         for a in agreement.itertuples():
             crime = _direction(a.crime_verdict, crime_subject(a.crime_type))
-            crime += (f", kvot {format_estimate(a.crime_ratio, a.crime_low, a.crime_high, kind='number', decimals=2)}")
+            if a.crime_small or not np.isfinite([a.crime_ratio, a.crime_low, a.crime_high]).all():
+                crime += (f", {format_number(a.crime_x1)} → {format_number(a.crime_x2)} fall "
+                          "(för få för en bedömning)")
+            else:
+                crime += (f", kvot {format_estimate(a.crime_ratio, a.crime_low, a.crime_high, kind='number', decimals=2)}")
             surv = _direction(a.survey_verdict, survey_subject(a.indicator).replace("Andelen", "andelen", 1))
             surv += (f", skillnad {format_number(100 * a.survey_difference, sign=True)} "
                      f"procentenheter ({format_interval(a.survey_low, a.survey_high, kind='pp', sign=True)})")
