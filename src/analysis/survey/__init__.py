@@ -15,7 +15,8 @@ from .compare import ChisqResult, chisq, compare_years, contrast, difference
 from .design import LONELY_PSU, SurveyDesign, SurveyOptions
 from .disclosure import DEFAULT_RULE, DisclosureError, DisclosureRule, redact
 from .effects import SurveyDidResult, survey_did
-from .estimates import mean, proportion, quantile, ratio, total
+from .estimates import mean, proportion, ratio, total
+from .quantiles import quantile
 from .indicators import (DEFAULT_INDICATORS, NTU_OTRYGG_KVALL, OTRYGGHET_INDEX, PROBLEM_INDEX, IndexDefinition,
                          Indicator, add_indicators, indicator_table, indicators_from_catalogue)
 from .regression import GlmResult, WaldTest, reg_term_test, svyglm

@@ -105,7 +105,109 @@ for (ar in c("Centrum", "Hamnen")) {
 fit <- svyglm(otrygg ~ yearf * area, dr, family = binomial())
 emit_fit("glm/safety-rake/binomial-yearf*area", fit, "yearf:area")
 
+# ------------------------------------------------------------------- svychisq Wald / adjWald
+sv$yearf <- factor(sv$year)
+pscore <- function(x) ifelse(x %in% 1:4, (x - 1) / 3 * 100, NA)
+pm <- sapply(c("problem_trafik", "problem_belysning", "problem_narkotika", "problem_ungdomsgang",
+               "problem_skadegorelse"), function(v) pscore(sv[[v]]))
+sv$problemindex <- ifelse(rowSums(!is.na(pm)) >= 3, rowMeans(pm, na.rm = TRUE), NA)
+ds <- svydesign(id = ~1, strata = ~interaction(kommunkod, year, stratum), weights = ~design_weight,
+                fpc = ~stratum_population, data = sv)
+pop_ys <- aggregate(population ~ yearf + sex + age_group, transform(margins, yearf = factor(year)), sum)
+names(pop_ys)[4] <- "Freq"
+pop_ya <- aggregate(population ~ yearf + area, transform(margins, yearf = factor(year)), sum)
+names(pop_ya)[3] <- "Freq"
+tot <- with(transform(margins, yearf = factor(year)), c(`(Intercept)` = sum(population),
+            yearf2025 = sum(population[year == 2025]), sexman = sum(population[sex == "man"]),
+            `age_group25-44` = sum(population[age_group == "25-44"]), `age_group45-64` = sum(population[age_group == "45-64"]),
+            `age_group65-84` = sum(population[age_group == "65-84"])))
+safety <- list(`safety-design` = ds,
+               `safety-rake` = rake(ds, list(~yearf + sex + age_group, ~yearf + area), list(pop_ys, pop_ya)),
+               `safety-greg` = calibrate(ds, ~yearf + sex + age_group, tot))
+chisq_designs <- c(designs[c("clus1", "strat", "clus2", "rep-jk1", "clus1-rake", "rep-jk1greg")])
+for (dn in names(chisq_designs)) for (st in c("Wald", "adjWald")) {
+  x <- svychisq(~sch.wide + stype, chisq_designs[[dn]], statistic = st)
+  case <- paste0("chisq/", dn, "/", st, "/sch.wide+stype")
+  emit(case, "ALL", "-", "statistic", x$statistic); emit(case, "ALL", "-", "p_value", x$p.value)
+  emit(case, "ALL", "-", "ndf", x$parameter[1]); emit(case, "ALL", "-", "ddf", x$parameter[2])
+}
+for (st in c("Wald", "adjWald")) {
+  x <- svychisq(~otrygg_kvall + sex, subset(safety$`safety-rake`, year == 2025), statistic = st)
+  case <- paste0("chisq/safety-rake-2025/", st, "/otrygg_kvall+sex")
+  emit(case, "ALL", "-", "statistic", x$statistic); emit(case, "ALL", "-", "p_value", x$p.value)
+  emit(case, "ALL", "-", "ndf", x$parameter[1]); emit(case, "ALL", "-", "ddf", x$parameter[2])
+}
+
+# ------------------------------------------------------------------- quantiles: score, replicate, hf4
+emit_q <- function(case, r, var, probs) {
+  m <- r[[var]]
+  for (i in seq_along(probs)) {
+    emit(case, "ALL", probs[i], "estimate", m[i, 1]); emit(case, "ALL", probs[i], "ci_low", m[i, 2])
+    emit(case, "ALL", probs[i], "ci_high", m[i, 3]); emit(case, "ALL", probs[i], "se", m[i, 4])
+  }
+}
+emit_qby <- function(case, r, byvar, p) {
+  k <- as.character(r[[byvar]])
+  emit(case, k, p, "estimate", r[[2]]); emit(case, k, p, "se", r[[3]])
+  emit(case, k, p, "ci_low", r[["ci_l"]]); emit(case, k, p, "ci_high", r[["ci_u"]])
+}
+probs <- c(0.25, 0.5, 0.9)
+for (dn in c("srs", "strat", "clus1", "clus2", "clus1-greg", "clus1-rake", "strat-sub")) {
+  d <- designs[[dn]]
+  for (rule in c("math", "hf7")) {
+    emit_q(paste0("quantile/", dn, "/score-", rule, "/api00/one"),
+           svyquantile(~api00, d, probs, interval.type = "score", qrule = rule, ci = TRUE), "api00", probs)
+    if (dn != "strat-sub")
+      emit_qby(paste0("quantile/", dn, "/score-", rule, "/api00/stype"),
+               svyby(~api00, ~stype, d, svyquantile, quantiles = 0.5, interval.type = "score", qrule = rule,
+                     ci = TRUE, vartype = c("se", "ci")), "stype", 0.5)
+  }
+}
+for (sn in names(safety)) {
+  emit_qby(paste0("quantile/", sn, "/score-math/problemindex/area"),
+           svyby(~problemindex, ~area, safety[[sn]], svyquantile, quantiles = 0.5, interval.type = "score",
+                 na.rm = TRUE, ci = TRUE, vartype = c("se", "ci")), "area", 0.5)
+}
+for (dn in c("rep-jk1", "rep-jkn", "rep-bootstrat", "rep-jk1greg", "rep-jkn-sub")) {
+  d <- designs[[dn]]
+  for (rule in c("math", "hf7")) {
+    emit_q(paste0("quantile/", dn, "/quantile-", rule, "/api00/one"),
+           suppressWarnings(svyquantile(~api00, d, probs, interval.type = "quantile", qrule = rule, ci = TRUE)),
+           "api00", probs)
+    if (dn != "rep-jkn-sub")
+      emit_qby(paste0("quantile/", dn, "/quantile-", rule, "/api00/stype"),
+               suppressWarnings(svyby(~api00, ~stype, d, svyquantile, quantiles = 0.5, interval.type = "quantile",
+                                      qrule = rule, ci = TRUE, vartype = c("se", "ci"))), "stype", 0.5)
+  }
+}
+# hf4 at ties on a GREG-calibrated design (issue 15: 2.9999999999999996 and an interval a category low)
+for (item in c("oro_brottslighet", "problem_ungdomsgang", "problem_trafik", "problem_skadegorelse")) {
+  for (p in c(0.5, 0.75)) {
+    emit_qby(paste0("quantile/safety-greg/mean-hf4/", item, "/area"),
+             svyby(as.formula(paste0("~", item)), ~area, safety$`safety-greg`, svyquantile, quantiles = p,
+                   qrule = "hf4", na.rm = TRUE, ci = TRUE, vartype = c("se", "ci")), "area", p)
+  }
+}
+
+# ------------------------------------------------------------------- deff = "replace"
+for (dn in c("srs", "strat", "clus1", "clus2", "clus1-greg", "rep-jk1", "rep-bootstrat", "strat-sub")) {
+  d <- designs[[dn]]
+  emit(paste0("deff/", dn, "/mean/api00"), "ALL", "-", "deff", deff(svymean(~api00, d, deff = "replace", na.rm = TRUE)))
+  emit(paste0("deff/", dn, "/total/enroll"), "ALL", "-", "deff", deff(svytotal(~enroll, d, deff = "replace", na.rm = TRUE)))
+  if (!grepl("^rep", dn))  # svyratio.svyrep.design has no deff = "replace"
+    emit(paste0("deff/", dn, "/ratio/api.stu~enroll"), "ALL", "-", "deff",
+         deff(svyratio(~api.stu, ~enroll, d, deff = "replace", na.rm = TRUE)))
+  emit(paste0("deff/", dn, "/proportion/sch.wide"), c("No", "Yes"), "-", "deff",
+       deff(svymean(~sch.wide, d, deff = "replace", na.rm = TRUE)))
+  if (!grepl("sub", dn)) {
+    r <- svyby(~api00, ~stype, d, svymean, deff = "replace", na.rm = TRUE)
+    emit(paste0("deff/", dn, "/mean/api00/stype"), as.character(r$stype), "-", "deff", r[[grep("^DEff", names(r))[1]]])
+  }
+}
+
 out <- do.call(rbind, rows)
+# 17 significant digits: every double round-trips (the hf4 cases need 2.9999999999999996 != 3)
+out$value <- ifelse(is.na(out$value), NA, sprintf("%.17g", out$value))
 write.csv(out, "golden_extensions.csv", row.names = FALSE)
 writeLines(sprintf('{\n  "R": "%s",\n  "survey": "%s",\n  "created": "%s",\n  "rows": %d\n}',
                    R.version.string, packageVersion("survey"), format(Sys.Date()), nrow(out)),
