@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from ._model import _levels as observed_levels
 from ._ci import CI_METHODS, ProfileInputs, glm_logit, proportion_ci, wald_ci
 from .design import _as_list, domain_codes
 from .disclosure import DEFAULT_RULE, DisclosureRule, finalize
@@ -135,16 +136,8 @@ def _finish(design, table, by, extra, disclosure):
                     id_columns=_ID_COLUMNS)
 
 
-def _levels(col, rows, levels):
-    if levels is not None:
-        return list(levels)
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        return list(col.cat.categories)
-    vals = pd.unique(col[rows].dropna())
-    try:
-        return sorted(vals)
-    except TypeError:
-        return sorted(vals, key=str)
+def _levels_of(col, rows, levels):
+    return list(levels) if levels is not None else observed_levels(col[rows])
 
 
 # ----------------------------------------------------------------------------- estimators
@@ -339,7 +332,7 @@ def proportion(design, variable: str, *, by=None, method: str = "logit", level: 
     dom, n_dom, keys = domain_codes(design, by)
     missing = col.isna().to_numpy()
     rows = _rows_ok(design, dom, missing, variable, na_rm)
-    lv = _levels(col, rows & (design._w != 0), levels)
+    lv = _levels_of(col, rows & (design._w != 0), levels)
     if not lv:
         raise DataError(f"variable '{variable}' has no answers among the respondents estimated")
     Y = np.column_stack([(col == v).fillna(False).to_numpy(dtype=bool) & rows for v in lv]).astype(float)
