@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/survey_benchmark.py [--n 1000000] [--skip-r] [--skip-svy]
     .venv/bin/python benchmarks/survey_benchmark.py --rank [--units 2827] [--skip-r]
+    .venv/bin/python benchmarks/survey_benchmark.py --did-coverage [--seeds 200]
 
 Task (issue 4): 1 000 000 respondents, 50 strata, 30 domains; the share y = 1 by domain with
 its standard error and logit confidence interval; raking to the age and sex margins; the same
@@ -13,6 +14,10 @@ memory. Needs ``pip install svy`` (the ``bench`` extra) for svy and Rscript with
 its units x replicates weight matrix): the previous full SVD beside the rank-revealing QR of
 ``analysis.survey.replicate.qr_rank`` and R's ``qr(weights(design, "analysis"), tol =
 1e-5)$rank``, CPU seconds on one thread and the ranks, which must agree.
+
+``--did-coverage`` (issue 15): coverage of ``analysis.survey.survey_did``'s 95 % interval for
+the true marginal log-odds DiD of the sample's area measures, over sample seeds (each seed a
+new synthetic population and survey), with the mean estimate beside the truth.
 """
 
 from __future__ import annotations
@@ -196,6 +201,64 @@ def run_rank(units: int, strata: int, skip_r: bool, timeout: int) -> int:
     return 0 if same else 1
 
 
+def _true_did(seed, code, item, area, after):
+    """Population DiD of logit shares (area vs the rest of the kommun) in the sample's model."""
+    from analysis.sample._base import SURVEY_YEARS, YEARS
+    from analysis.sample.survey import ITEM_NAMES, ITEMS, expected_share, kommun_model
+
+    m = kommun_model(seed, code)
+    j = ITEM_NAMES.index(item)
+    sel = np.array([a == area for a in m.areas.names])
+    d = []
+    for w, year in enumerate(SURVEY_YEARS):
+        pop = m.cells[YEARS.index(year)].astype(float)
+        num = expected_share(m.eta[w, j], ITEMS[j].loading) * pop
+        p_t, p_c = num[sel].sum() / pop[sel].sum(), num[~sel].sum() / pop[~sel].sum()
+        d.append(np.log(p_t / (1 - p_t)) - np.log(p_c / (1 - p_c)))
+    d = np.array(d)
+    a = np.array([y in after for y in SURVEY_YEARS])
+    return d[a].mean() - d[~a].mean()
+
+
+def run_did_coverage(seeds: int) -> int:
+    from analysis.errors import DataError
+    from analysis.sample import generate
+    from analysis.sample.measures import MEASURES
+    from analysis.survey import indicators_from_catalogue, survey_did
+
+    cases = [(m, item) for m in MEASURES if not m.target_crime_types and m.area
+             for item in (list(m.survey_shift) or ["problem_belysning"])]
+    codes = sorted({m.kommunkod for m, _ in cases})
+    rows, failed = [], []
+    t0 = time.process_time()
+    for seed in range(1, seeds + 1):
+        s = generate(seed, kommuner=codes)
+        ind = {d.item: d for d in indicators_from_catalogue(s.items)}
+        for m, item in cases:
+            try:
+                r = survey_did(s.survey, ind[item], kommunkod=m.kommunkod, area=m.area, start=m.start,
+                               margins=s.margins)
+            except DataError as e:  # e.g. a sex x age cell of a wave without respondents: no raking
+                failed.append(f"seed {seed} {m.measure_id}: {str(e)[:90]}")
+                continue
+            truth = _true_did(seed, m.kommunkod, item, m.area, r.after_years)
+            rows.append({"measure": m.measure_id, "item": item, "planted": m.survey_shift.get(item, 0.0),
+                         "truth": truth, "estimate": r.estimate, "se": r.se,
+                         "covered": r.ci_low <= truth <= r.ci_high, "significant": r.p_value < 0.05})
+    t = pd.DataFrame(rows)
+    out = t.groupby(["measure", "item"], sort=False).agg(
+        planted=("planted", "first"), truth=("truth", "mean"), estimate=("estimate", "mean"),
+        sd_estimate=("estimate", "std"), mean_se=("se", "mean"), coverage=("covered", "mean"),
+        rejection=("significant", "mean"))
+    print(f"{seeds} sample seeds, {len(t)} intervals, {time.process_time() - t0:.0f} CPU s\n")
+    print(out.round(3).to_string())
+    print(f"\noverall coverage of the 95 % interval: {t.covered.mean():.3f} "
+          f"(Monte Carlo SE {np.sqrt(0.95 * 0.05 / len(t)):.3f})")
+    if failed:
+        print(f"\n{len(failed)} fit(s) not possible:\n  " + "\n  ".join(failed[:10]))
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=1_000_000)
@@ -205,7 +268,11 @@ def main(argv=None) -> int:
     ap.add_argument("--rank", action="store_true", help="time the degrees of freedom of a large replicate design")
     ap.add_argument("--units", type=int, default=2827)
     ap.add_argument("--strata", type=int, default=5)
+    ap.add_argument("--did-coverage", action="store_true", help="coverage of survey_did over sample seeds")
+    ap.add_argument("--seeds", type=int, default=200)
     args = ap.parse_args(argv)
+    if args.did_coverage:
+        return run_did_coverage(args.seeds)
     if args.rank:
         return run_rank(args.units, args.strata, args.skip_r, args.r_timeout)
     df, margins = make_data(args.n)
