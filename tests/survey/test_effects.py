@@ -79,6 +79,8 @@ def test_every_survey_only_measure_gets_an_interval(measure, item):
     r = _did(measure, item)
     assert np.isfinite(r.se) and r.se > 0 and r.ci_low < r.estimate < r.ci_high
     assert set(r.waves["period"]) == {"före", "efter"} and len(r.table) == 1
+    assert (r.waves[["n_treated", "n_comparison"]] > 0).all().all()
+    assert r.waves[["n_treated", "n_comparison"]].to_numpy().sum() == r.n
     assert r.table["odds_ratio"].iloc[0] == pytest.approx(np.exp(r.estimate))
 
 

@@ -206,13 +206,18 @@ def survey_did(survey: pd.DataFrame, indicator, *, kommunkod: str, start, area: 
             if coef(y) is not None:
                 weights[coef(y)] = weights.get(coef(y), 0.0) + sign / len(group)
     did = fit.contrast(weights, name="DiD")
+    answered = design._data[indicator.name].notna().to_numpy() & (np.asarray(design._w) != 0)
+    year_of = data["year"].astype(int).to_numpy()
     wave_rows = []
     for y in years:
         c = {_TREATED: 1.0} | ({coef(y): 1.0} if coef(y) else {})
         t = fit.contrast(c, name=str(y))
+        in_wave = answered & (year_of == y)
         wave_rows.append({"year": y, "period": "efter" if y > start_year else "före",
                           "log_odds_difference": float(t.estimate.iloc[0]), "se": float(t.se.iloc[0]),
-                          "ci_low": float(t.ci_low.iloc[0]), "ci_high": float(t.ci_high.iloc[0])})
+                          "ci_low": float(t.ci_low.iloc[0]), "ci_high": float(t.ci_high.iloc[0]),
+                          "n_treated": int(np.sum(in_wave & treated)),
+                          "n_comparison": int(np.sum(in_wave & ~treated))})
     est, p = float(did.estimate.iloc[0]), float(did.p_value.iloc[0])
     verdict = NO_CHANGE if not p < 1 - level else (DECREASE if est < 0 else INCREASE)
     label = area if area is not None else f"kommun {kommunkod}"
