@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.survey import SurveyDesign, SurveyOptions, as_replicate
+from analysis.survey import ReplicateDesign, SurveyDesign, SurveyOptions, as_replicate
 from analysis.survey.calibration import poststratify
 from analysis.survey.replicate import _blocked_rank, _dense_rank, qr_rank
 
@@ -44,6 +44,17 @@ def test_blocked_rank_equals_dense_and_svd(units, strata, clustered, lonely):
     sub = rep.subset(rep._data["g"] == "a")
     rows = np.flatnonzero(sub._active)
     assert sub.degf == _svd_rank(sub._analysis(rows)) - 1
+
+
+def test_supplied_combined_jackknife_weights_take_the_blocked_route():
+    rng = np.random.default_rng(11)
+    rep = as_replicate(_design(rng, 240, 4), type="JKn")
+    W = rep.replicate_weights()
+    data = pd.concat([rep._data.reset_index(drop=True), W], axis=1).assign(w=np.asarray(rep._w))
+    supplied = ReplicateDesign(data, repweights=list(W.columns), weights="w", type="JKn", rscales=rep.rscales)
+    X = supplied._analysis(np.arange(240))
+    assert _blocked_rank(X, np.asarray(supplied._w), 1e-5) == _svd_rank(X)
+    assert supplied.degf == rep.degf == _svd_rank(X) - 1
 
 
 def test_calibrated_and_bootstrap_designs_fall_back_to_the_dense_qr():

@@ -207,9 +207,12 @@ class ReplicateDesign(_DesignState):
         key = ("rank", hash(rows.tobytes()))
         if key in self._cache:
             return self._cache[key]
-        units = np.unique(self._unit[rows])
-        if np.all(self._base[rows] != 0):  # multipliers: same rank, reference weight 1
-            X, ref = self._F[units], np.ones(units.size)
+        units, first = np.unique(self._unit[rows], return_index=True)
+        if np.all(self._base[rows] != 0):
+            # rows scaled by base have the same rank: the unit rows of F, and as reference the
+            # full-sample weight in F's scale (1 for multipliers, the weight for combined weights)
+            X = self._F[units]
+            ref = (np.asarray(self._w)[rows] / self._base[rows])[first]
         else:
             X, ref = self._analysis(rows), np.asarray(self._w)[rows]
         rank = qr_rank(X, reference=ref)
