@@ -237,7 +237,7 @@ class WeekdayHourResult:
         return "\n".join(lines)
 
 
-def _hours(time: pd.Series) -> np.ndarray:
+def _clock_hours(time: pd.Series) -> np.ndarray:
     """The hour of each ``HH:MM`` clock time; NaN where the time is unknown."""
     def hour(v) -> float:
         if not isinstance(v, str) or not v.strip():
@@ -295,7 +295,7 @@ def weekday_hour(incidents: pd.DataFrame, *, kommunkod: str | None = None, perio
     [(4, 22), (4, 23), (5, 22), (5, 23)]
     """
     df = _select(incidents, kommunkod, period)
-    hour = _hours(df["time"])
+    hour = _clock_hours(df["time"])
     known = ~np.isnan(hour)
     wd = pd.to_datetime(df["date"]).dt.day_of_week.to_numpy()[known]
     hr = hour[known].astype(int)

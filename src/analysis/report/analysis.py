@@ -32,7 +32,7 @@ THEMES = (("Skadegörelse", "Skadegörelsebrott", "problem_skadegorelse_andel"),
           ("Misshandel och överfall", "Misshandel (inkl. grov)", "oro_misshandel_andel"))
 
 
-def _ratio(me: pd.Series) -> tuple[float, float, float]:
+def _funnel_ratio(me: pd.Series) -> tuple[float, float, float]:
     """The kommun's rate over the funnel's target with the interval its verdict rests on."""
     if "ratio_low" in me.index:  # the funnel's own ratio interval, where it provides one
         return float(me["ratio"]), float(me["ratio_low"]), float(me["ratio_high"])
@@ -75,7 +75,7 @@ def problembild(ctx, levels: pd.DataFrame, changes: pd.DataFrame,
             f = funnels["riket"][ct] if ref == "riket" else jamforelse(ctx, ct, peers=ref)
             table = f.table
             me = table[table["area_code"] == ctx.kommunkod].iloc[0]
-            r, lo, hi = _ratio(me)
+            r, lo, hi = _funnel_ratio(me)
             row.update({f"verdict_{ref}": me["verdict"], f"ratio_{ref}": r,
                         f"ratio_low_{ref}": lo, f"ratio_high_{ref}": hi})
         c = ch.loc[ct] if ct in ch.index else None

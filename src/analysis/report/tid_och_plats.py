@@ -17,6 +17,7 @@ import pandas as pd
 from ..crime.place import indoor_share, place_change, top_places, weekday_hour
 from ..swedish import WEEKDAY_NAMES
 from ..verdicts import DECREASE, DIFFERENCE, HIGHER, INCREASE
+from .tables import _ci
 from .text import format_estimate, format_interval, format_number, format_percent
 
 __all__ = ["tid_och_plats", "tid_och_plats_text", "week_table", "places_table",
@@ -77,7 +78,7 @@ def _years(years) -> str:
     return f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
 
 
-def _hours(h: int) -> str:
+def _hour_span(h: int) -> str:
     return f"kl. {h:02d}–{(h + 1) % 24:02d}"
 
 
@@ -126,12 +127,12 @@ def _week_sentence(wh) -> str:
                if wh.n_missing_time else "")
     if whole["verdict"] != DIFFERENCE:
         return ("Händelserna är inte säkerställt ojämnt fördelade över veckans timmar "
-                f"({_p(whole['p_value'])}); inga tider pekas ut." + missing)
+                f"({_p_words(whole['p_value'])}); inga tider pekas ut." + missing)
     text = ("Händelserna är ojämnt fördelade över veckans timmar "
-            f"({_p(whole['p_value'])}, jämfört med en jämn fördelning över veckans 168 timmar).")
+            f"({_p_words(whole['p_value'])}, jämfört med en jämn fördelning över veckans 168 timmar).")
     peaks = wh.peaks().head(6)
     if len(peaks):
-        cells = [f"{r.weekday_name} {_hours(int(r.hour))}: {format_number(r.count)} händelser, "
+        cells = [f"{r.weekday_name} {_hour_span(int(r.hour))}: {format_number(r.count)} händelser, "
                  f"{format_number(r.ratio, decimals=1)} gånger så många som vid jämn fördelning "
                  f"({format_interval(r.ci_low, r.ci_high, kind='number', decimals=1)})"
                  for r in peaks.itertuples()]
@@ -140,12 +141,12 @@ def _week_sentence(wh) -> str:
         text += " Ingen enskild timme har säkerställt fler händelser än vid en jämn fördelning."
     inter = tests.loc["veckodag × timme"]
     if inter["verdict"] == DIFFERENCE:
-        text += (f" Dygnsrytmen skiljer sig mellan veckodagarna ({_p(inter['p_value'])}): "
+        text += (f" Dygnsrytmen skiljer sig mellan veckodagarna ({_p_words(inter['p_value'])}): "
                  "toppen är inte densamma varje dag.")
     return text + missing
 
 
-def _p(p: float) -> str:
+def _p_words(p: float) -> str:
     return "p < 0,001" if p < 0.001 else f"p = {format_number(p, decimals=3)}"
 
 
@@ -219,19 +220,15 @@ def places_table(result: dict, *, n: int = 10) -> pd.DataFrame:
     p = result["places"].head(n)
     return pd.DataFrame({
         "Plats": p["place"].to_numpy(),
-        "Antal (95 % KI)": [f"{format_number(r.count)} ({_bare(r.ci_low, r.ci_high, 'number')})"
+        "Antal (95 % KI)": [f"{format_number(r.count)} ({_ci(r.ci_low, r.ci_high, kind='number')})"
                             for r in p.itertuples()],
-        "Andel av alla (95 % KI)": [f"{format_percent(r.share)} ({_bare(r.share_low, r.share_high)})"
+        "Andel av alla (95 % KI)": [f"{format_percent(r.share)} ({_ci(r.share_low, r.share_high, kind='percent')})"
                                     for r in p.itertuples()],
         "Rimlig plats i rangordningen": [f"{int(r.rank_low)}–{int(r.rank_high)}"
                                          if r.rank_low != r.rank_high else str(int(r.rank_low))
                                          for r in p.itertuples()],
         "Jämfört med jämn fördelning": [_place_verdict(r.verdict, r.small_numbers)
                                         for r in p.itertuples()]})
-
-
-def _bare(lo, hi, kind="percent") -> str:
-    return re.sub(r"^\d+(,\d+)?\s%\sKI\s", "", format_interval(lo, hi, kind=kind))
 
 
 def _place_verdict(verdict: str, small: bool) -> str:
