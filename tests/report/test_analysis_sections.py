@@ -87,7 +87,7 @@ def test_problem_picture_scores_only_verdicts(sections):
                 if high:
                     assert getattr(r, f"ratio_low_{ref}") > 1
         text = an.analys_text(p, sections[code]["agreement"], sections[code]["survey"],
-                              sections[code]["info"]["gaps"], kommun=sections[code]["ctx"].kommun)
+                              sections[code]["info"], kommun=sections[code]["ctx"].kommun)
         assert "Konsekvenser" in text and "redovisar inte brottsoffrens kön" in text
         for r in p[p["problem"]].head(5).itertuples():
             assert f"{int(r.rank)}. " in text

@@ -186,8 +186,14 @@ def _direction(verdict: str, subject: str) -> str:
 
 
 def analys_text(problems: pd.DataFrame, agreement: pd.DataFrame, survey: dict | None,
-                gaps: pd.DataFrame | None, *, kommun: str, n_max: int = 5) -> str:
-    """The Analys section's sentences (Markdown): problems, agreement, consequences."""
+                info: dict | None, *, kommun: str, n_max: int = 5) -> str:
+    """The Analys section's sentences (Markdown): problems, agreement, consequences.
+
+    ``survey`` is :func:`analysis.report.content.trygghet`'s result and ``info``
+    :func:`analysis.report.annan_information.annan_information`'s (its sex and age gaps);
+    either may be ``None``.
+    """
+    gaps = info["gaps"] if info is not None else None
     parts = []
     top = problems[problems["problem"]].head(n_max)
     if top.empty:
@@ -264,7 +270,7 @@ def _consequences(problems: pd.DataFrame, survey: dict | None, gaps: pd.DataFram
 def problem_table(problems: pd.DataFrame) -> pd.DataFrame:
     """The problem picture as a display table (all crime types, strongest evidence first)."""
     def cell(v: str) -> str:
-        return {HIGHER: "högre", LOWER: "lägre"}.get(v, "–")
+        return {HIGHER: "högre", LOWER: "lägre"}.get(v, "ingen säkerställd skillnad")
 
     def rise(r) -> str:
         words = []
@@ -272,7 +278,7 @@ def problem_table(problems: pd.DataFrame) -> pd.DataFrame:
             words.append(f"{r.change_verdict} sedan året före")
         if r.trend_verdict in (INCREASE, DECREASE):
             words.append(f"{r.trend_verdict} per år")
-        return "; ".join(words) or "–"
+        return "; ".join(words) or "ingen säkerställd förändring"
     return pd.DataFrame({
         "Brottstyp": problems["crime_type"].to_numpy(),
         "Jämfört med riket": [cell(v) for v in problems["verdict_riket"]],

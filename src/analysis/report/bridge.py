@@ -139,12 +139,13 @@ def bridge(ctx, problems: pd.DataFrame, survey: dict | None,
                               f"(i dag {format_percent(r['estimate'])}); ingen mätning inom ett år")
                     if pd.notna(getattr(m, "area", None)) and str(m.area).strip():
                         follow += "; för ett område är den större"
+                problem = base["problem"]
                 if kommun_survey is not None and var in kommun_survey.index \
                         and not kommun_survey.at[var, "suppressed"]:
                     r = kommun_survey.loc[var]
-                    base = {**base, "problem": base["problem"] + f"; enkäten: {survey_label(var).lower()} "
-                            f"{format_estimate(r['estimate'], r['ci_low'], r['ci_high'])}"}
-                rows.append({**base, "indicator": survey_label(var), "kind": "enkät",
+                    problem += (f"; enkäten: {survey_label(var).lower()} "
+                                f"{format_estimate(r['estimate'], r['ci_low'], r['ci_high'])}")
+                rows.append({**base, "problem": problem, "indicator": survey_label(var), "kind": "enkät",
                              "baseline": baseline, "mde_1y": np.nan, "mde_2y": 100 * mde2,
                              "followup": follow, "flags": ", ".join(flags)})
     covered = set(measures["focus_area"].astype(str)) if len(measures) else set()
@@ -224,6 +225,7 @@ def bridge_table(result: dict) -> pd.DataFrame:
     if t.empty:
         return pd.DataFrame()
     return pd.DataFrame({
+        "Fokusområde": t["focus_area"].to_numpy(),
         "Problem (enligt analysen)": t["problem"].to_numpy(),
         "Orsak": t["cause"].to_numpy(),
         "Åtgärd": t["measure"].to_numpy(),
