@@ -220,11 +220,11 @@ def analys_text(problems: pd.DataFrame, agreement: pd.DataFrame, survey: dict | 
                      "på hur de upplever sitt område; när källorna går isär är det ett skäl att "
                      "fråga varför, inte att välja den ena.")
         for a in agreement.itertuples():
-            crime = _direction(a.crime_verdict, crime_subject(a.crime_type))
             if a.crime_small or not np.isfinite([a.crime_ratio, a.crime_low, a.crime_high]).all():
-                crime += (f", {format_number(a.crime_x1)} → {format_number(a.crime_x2)} fall "
-                          "(för få för en bedömning)")
+                crime = (f"{crime_subject(a.crime_type)}: {format_number(a.crime_x1)} → "
+                         f"{format_number(a.crime_x2)} fall, för få för en bedömning")
             else:
+                crime = _direction(a.crime_verdict, crime_subject(a.crime_type))
                 crime += (f", kvot {format_estimate(a.crime_ratio, a.crime_low, a.crime_high, kind='number', decimals=2)}")
             surv = _direction(a.survey_verdict, survey_subject(a.indicator).replace("Andelen", "andelen", 1))
             surv += (f", skillnad {format_number(100 * a.survey_difference, sign=True)} "
@@ -246,7 +246,7 @@ def _consequences(problems: pd.DataFrame, survey: dict | None, gaps: pd.DataFram
     if "Grov kvinnofridskränkning" in gk.index:
         n = int(gk.at["Grov kvinnofridskränkning", "count"])
         out.append(f"Grov kvinnofridskränkning avser enligt lagen upprepade brott mot en kvinna "
-                   f"i en nära relation: {format_number(n)} anmälda brott under året"
+                   f"i en nära relation: {format_number(n)} {'anmält brott' if n == 1 else 'anmälda brott'} under året"
                    + (" (för få för säkra slutsatser om nivån)." if n < 10 else "."))
     if survey is not None:
         k = survey["kommun"].set_index("variable")
