@@ -18,7 +18,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from .crime_types import AGGREGATES, CRIME_TYPE_NAMES
+from .crime_types import ALL_CRIME_TYPE_NAMES
 from .errors import DataError, Problem, ProblemCollector
 from .municipalities import _valid_codes
 
@@ -250,7 +250,7 @@ def _check_measures(df: pd.DataFrame, pc: ProblemCollector, rows: np.ndarray) ->
             pc.add("measure ends before it starts", row=int(rows[i]), column="end",
                    value=str(df["end"].iloc[i].date()), expected=f"a date on or after {df['start'].iloc[i].date()}")
     if "target_crime_types" in df:
-        known = set(CRIME_TYPE_NAMES) | set(AGGREGATES)
+        known = set(ALL_CRIME_TYPE_NAMES)
         for i, v in enumerate(df["target_crime_types"].to_numpy(dtype=object)):
             if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
                 continue
@@ -271,7 +271,7 @@ SCHEMAS: dict[str, Schema] = {
         (_K,
          Column("period", "month", "Calendar month of the report (Brå counts by month of reporting)."),
          Column("crime_type", "str", "Brå crime type, canonical name (analysis.crime_types).",
-                allowed=CRIME_TYPE_NAMES + tuple(AGGREGATES)),
+                allowed=ALL_CRIME_TYPE_NAMES),
          Column("count", "int", "Number of reported crimes.", minimum=0),
          Column("status", "str", "Whether the figure is preliminary or final.", required=False,
                 allowed=STATUSES)),
