@@ -43,7 +43,7 @@ def test_check_reports_every_problem_and_fails(tmp_path):
     bad = tmp_path / "brott.csv"
     bad.write_text("kommunkod,period,crime_type,count\n"
                    "0114,2024-01,Cykelstöld,3\n"
-                   "114,2024-02,Cykelstöld,-1\n", encoding="utf-8")
+                   "11,2024-02,Cykelstöld,-1\n", encoding="utf-8")
     res = runner.invoke(app, ["check", str(bad), "--kind", "crimes"])
     assert res.exit_code == 1
     assert "brott.csv" in res.output and "row 3" in res.output

@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -52,6 +54,10 @@ class Column:
     minimum: float | None = None
     exclusive_minimum: bool = False
     allowed: tuple[Any, ...] | None = None
+    #: How spreadsheet spellings are mapped before checking (``crime_type``, ``sex``,
+    #: ``age_group``, ``status``): case-insensitive, documented aliases; every mapping is
+    #: recorded in ``attrs['conversions']`` of the validated frame.
+    normalise: str | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,89 @@ class Schema:
         return [c.name for c in self.columns]
 
 
+# --------------------------------------------------------------------------- spreadsheet habits
+
+#: Spellings of the sexes accepted in tidy files (case-insensitive); SCB's codes 1 = män, 2 = kvinnor.
+SEX_ALIASES = {"kvinna": "kvinna", "kvinnor": "kvinna", "k": "kvinna", "kv": "kvinna",
+               "female": "kvinna", "f": "kvinna", "2": "kvinna", "flicka": "kvinna",
+               "man": "man", "män": "man", "m": "man", "male": "man", "1": "man", "pojke": "man"}
+_AGE_BAND = re.compile(r"^(\d{1,3})\s*[-–—]\s*(\d{1,3})(?:\s*år)?$|^(\d{1,3})\s*(?:\+|-|år och äldre|\+ år)$")
+
+
+def normalise_age_group(value: str) -> str | None:
+    """``'16–29 år'`` → ``'16-29'``, ``'85+'`` → ``'85+'``; ``None`` if not an age band.
+
+    Examples
+    --------
+    >>> normalise_age_group("16–29 år"), normalise_age_group("85 år och äldre"), normalise_age_group("ung")
+    ('16-29', '85+', None)
+    """
+    m = _AGE_BAND.match(str(value).strip())
+    if not m:
+        return None
+    if m.group(3) is not None:
+        return f"{int(m.group(3))}+"
+    lo, hi = int(m.group(1)), int(m.group(2))
+    return f"{lo}-{hi}" if lo <= hi else None
+
+
+def _normaliser(name: str) -> Callable[[str], str | None]:
+    if name == "crime_type":
+        from .crime_types import canonical_crime_type
+        return canonical_crime_type
+    if name == "sex":
+        return lambda v: SEX_ALIASES.get(str(v).strip().casefold())
+    if name == "age_group":
+        return normalise_age_group
+    if name == "status":
+        return lambda v: {"preliminär": "preliminär", "prel": "preliminär", "prel.": "preliminär",
+                          "preliminar": "preliminär", "slutlig": "slutlig", "slutliga": "slutlig",
+                          "final": "slutlig"}.get(str(v).strip().casefold())
+    raise ValueError(name)  # pragma: no cover - schema definition error
+
+
+def _pad_codes(values: pd.Series, col: Column, conversions: list) -> pd.Series:
+    """Codes that Excel shortened ('180' for '0180') get their zero back where that is the only
+    reading: 3 digits whose padded form is a kommun code. Recorded in ``conversions``."""
+    short = values.str.fullmatch(r"\d{3}").fillna(False) if values.notna().any() else values.isna()
+    if not short.any():
+        return values
+    padded = "0" + values[short]
+    ok = padded.isin(list(_valid_codes()))
+    if not ok.any():
+        return values
+    for raw, new in sorted(set(zip(values[short][ok], padded[ok]))):
+        n = int(((values == raw) & short).sum())
+        conversions.append({"column": col.name, "from": raw, "to": new, "rows": n,
+                            "why": "leading zero lost (Excel); zero-padded to 4 characters"})
+    out = values.copy()
+    idx = short[short].index[ok.to_numpy()]
+    out.loc[idx] = padded[ok].to_numpy()
+    return out
+
+
+def _normalise_categories(values: pd.Series, col: Column, conversions: list) -> pd.Series:
+    """Map values outside ``col.allowed`` through the column's normaliser; record each mapping."""
+    allowed = set(col.allowed) if col.allowed is not None else None
+    uniques = pd.unique(values.dropna())
+    todo = [u for u in uniques if allowed is None or u not in allowed]
+    if not todo:
+        return values
+    fn = _normaliser(col.normalise)
+    mapping = {}
+    for u in todo:
+        new = fn(u)
+        if new is not None and new != u and (allowed is None or new in allowed):
+            mapping[u] = new
+    if not mapping:
+        return values
+    counts = values.value_counts()
+    for raw, new in mapping.items():
+        conversions.append({"column": col.name, "from": raw, "to": new, "rows": int(counts.get(raw, 0)),
+                            "why": "spelling mapped to the data model's name"})
+    return values.replace(mapping)
+
+
 # --------------------------------------------------------------------------- coercion helpers
 
 def _user_rows(df: pd.DataFrame, rows: Sequence[int] | None) -> np.ndarray:
@@ -80,7 +169,11 @@ def _user_rows(df: pd.DataFrame, rows: Sequence[int] | None) -> np.ndarray:
     return np.arange(len(df)) + 2  # header on line 1
 
 
-def _coerce(series: pd.Series, col: Column, pc: ProblemCollector, rows: np.ndarray) -> pd.Series:
+def _coerce(series: pd.Series, col: Column, pc: ProblemCollector, rows: np.ndarray,
+            conversions: list | None = None) -> pd.Series:
+    conversions = [] if conversions is None else conversions
+    if col.kind == "kommunkod" and not (series.dtype == object or pd.api.types.is_string_dtype(series.dtype)):
+        series = series.astype("Int64").astype("str").replace("<NA>", "")  # Excel turned codes into numbers
     if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
         series = series.astype("str").str.strip()  # one pass; "" and NaN both mean missing
         missing = series.isna() | (series == "")
@@ -92,14 +185,17 @@ def _coerce(series: pd.Series, col: Column, pc: ProblemCollector, rows: np.ndarr
     values = series.where(~missing)
     if col.kind in ("str",):
         out = values.astype("str")
+        if col.normalise is not None:
+            out = _normalise_categories(out, col, conversions)
     elif col.kind == "kommunkod":
-        out = values.astype("str")
+        out = _pad_codes(values.astype("str"), col, conversions)
         bad = (~out.isin(list(_valid_codes())) & out.notna()).to_numpy()
         for i in np.flatnonzero(bad):
             v = out.iloc[i]
             hint = "a 4-character code of one of the 290 kommuner, e.g. '0114'"
             if isinstance(v, str) and v.isdigit() and len(v) < 4:
-                hint += f" (did a leading zero get lost? '{v.zfill(4)}')"
+                hint += (f" (did a leading zero get lost? '{v.zfill(4)}' is no kommun either)"
+                         if len(v) == 3 else " (a code has 4 digits)")
             pc.add("unknown or malformed kommun code", row=int(rows[i]), column=col.name,
                    value=v, expected=hint)
     elif col.kind in ("int", "year", "float"):
@@ -144,10 +240,29 @@ def _coerce(series: pd.Series, col: Column, pc: ProblemCollector, rows: np.ndarr
         raise TypeError(f"unknown column kind {col.kind!r}")
     if col.allowed is not None:
         ok = out.isna() | out.isin(col.allowed)
+        hints: dict[Any, str] = {}
         for i in np.flatnonzero(~ok.to_numpy()):
-            pc.add("value not allowed", row=int(rows[i]), column=col.name, value=series.iloc[i],
-                   expected=_expected(col))
+            v = series.iloc[i]
+            if v not in hints:
+                hints[v] = _unknown_hint(col, v)
+            message, expected = hints[v]
+            pc.add(message, row=int(rows[i]), column=col.name, value=v, expected=expected)
+    elif col.kind == "str" and col.normalise == "age_group":
+        bad = out.notna() & out.map(lambda v: normalise_age_group(v) is None, na_action="ignore").fillna(False).astype(bool)
+        for i in np.flatnonzero(bad.to_numpy()):
+            pc.add("not an age band", row=int(rows[i]), column=col.name, value=series.iloc[i],
+                   expected="an age band such as '16-29' or '85+' (as in the survey's margins)")
     return out
+
+
+def _unknown_hint(col: Column, value: Any) -> tuple[str, str]:
+    if col.normalise == "crime_type":
+        from .crime_types import suggest_crime_type
+        guess = suggest_crime_type(str(value))
+        return ("not a Brå crime type" + (f"; did you mean '{guess}'?" if guess else ""),
+                "a crime type of analysis.crime_types (Brå's names, e.g. 'Misshandel (inkl. grov)', "
+                "'Samtliga brott'; docs/data-model.md lists the accepted spellings)")
+    return "value not allowed", _expected(col)
 
 
 def _to_month(values: pd.Series, col: Column, pc: ProblemCollector, rows: np.ndarray) -> pd.Series:
@@ -264,25 +379,44 @@ def _check_measures(df: pd.DataFrame, pc: ProblemCollector, rows: np.ndarray) ->
 # --------------------------------------------------------------------------- the contracts
 
 _K = Column("kommunkod", "kommunkod", "4-character kommun code ('0114')")
+_CRIME_TYPE = Column("crime_type", "str", "Brå crime type, canonical name (analysis.crime_types); "
+                     "Brå's own labels and everyday spellings are mapped.",
+                     allowed=ALL_CRIME_TYPE_NAMES, normalise="crime_type")
+_STATUS = Column("status", "str", "Whether the figure is preliminary or final.", required=False,
+                 allowed=STATUSES, normalise="status")
+_SEX = Column("sex", "str", "Sex ('kvinna'/'man'; 'Kvinna', 'K', 'kvinnor', SCB's 2/1 accepted).",
+              allowed=SEXES, normalise="sex")
+_AGE = Column("age_group", "str", "Age band ('16-29', '85+'): the bands are the survey's own, "
+              "defined by its margins.", normalise="age_group")
 
 SCHEMAS: dict[str, Schema] = {
     "crimes": Schema(
         "crimes", "Reported crimes per kommun, calendar month and Brå crime type.",
         (_K,
          Column("period", "month", "Calendar month of the report (Brå counts by month of reporting)."),
-         Column("crime_type", "str", "Brå crime type, canonical name (analysis.crime_types).",
-                allowed=ALL_CRIME_TYPE_NAMES),
+         _CRIME_TYPE,
          Column("count", "int", "Number of reported crimes.", minimum=0),
-         Column("status", "str", "Whether the figure is preliminary or final.", required=False,
-                allowed=STATUSES)),
+         _STATUS),
         unique=("kommunkod", "period", "crime_type"),
         checks=(_check_monthly_gaps,)),
+    "crimes_annual": Schema(
+        "crimes_annual", "Reported crimes per kommun, calendar year and Brå crime type (Brå's annual "
+        "tables; period kind 'annual').",
+        (_K,
+         Column("year", "year", "Calendar year of the report."),
+         _CRIME_TYPE,
+         Column("count", "int", "Number of reported crimes.", minimum=0),
+         Column("rate_per_100k", "float", "Brå's published rate per 100 000 inhabitants, if given.",
+                required=False, nullable=True, minimum=0),
+         _STATUS),
+        unique=("kommunkod", "year", "crime_type")),
     "population": Schema(
         "population", "Population on 31 December per kommun and year (SCB BE0101N1).",
         (_K,
          Column("year", "year", "Year; the population refers to 31 December."),
          Column("population", "int", "Number of inhabitants.", minimum=0, exclusive_minimum=True),
-         Column("sex", "str", "Optional breakdown by sex.", required=False, allowed=SEXES),
+         Column("sex", "str", "Optional breakdown by sex.", required=False, allowed=SEXES,
+                normalise="sex"),
          Column("age_group", "str", "Optional breakdown by age group.", required=False)),
         unique=("kommunkod", "year", "sex", "age_group")),
     "survey": Schema(
@@ -291,8 +425,8 @@ SCHEMAS: dict[str, Schema] = {
          _K,
          Column("year", "year", "Survey year."),
          Column("area", "str", "Area (stadsdel, tätort) inside the kommun; also the usual stratum."),
-         Column("sex", "str", "Sex, as in the register.", allowed=SEXES),
-         Column("age_group", "str", "Age group.", allowed=AGE_GROUPS),
+         _SEX,
+         _AGE,
          Column("stratum", "str", "Sampling stratum."),
          Column("psu", "str", "Primary sampling unit, if the sample was clustered.", required=False,
                 nullable=True),
@@ -317,8 +451,8 @@ SCHEMAS: dict[str, Schema] = {
         (_K,
          Column("year", "year", "Year the margins refer to."),
          Column("area", "str", "Area, if margins are given per area.", required=False, nullable=True),
-         Column("sex", "str", "Sex.", allowed=SEXES),
-         Column("age_group", "str", "Age group.", allowed=AGE_GROUPS),
+         _SEX,
+         _AGE,
          Column("population", "int", "Number of people in the cell.", minimum=0)),
         unique=("kommunkod", "year", "area", "sex", "age_group")),
     "measures": Schema(
@@ -347,7 +481,8 @@ SCHEMAS: dict[str, Schema] = {
 
 
 def validate(df: pd.DataFrame, kind: str, *, file: str | None = None,
-             rows: Sequence[int] | None = None) -> pd.DataFrame:
+             rows: Sequence[int] | None = None, allow_gaps: bool = False,
+             collector: ProblemCollector | None = None) -> pd.DataFrame:
     """Check a frame against the contract of ``kind`` and return a typed copy.
 
     Parameters
@@ -361,12 +496,22 @@ def validate(df: pd.DataFrame, kind: str, *, file: str | None = None,
     rows : sequence of int, optional
         Row numbers as the user counts them, aligned with ``df`` (default:
         ``df.attrs['source_rows']``, else header on line 1 and data from line 2).
+    allow_gaps : bool
+        ``crimes``: months missing inside a series are allowed (a user comparing two months a
+        year apart need not supply the months in between); they are listed in
+        ``attrs['gaps']`` instead of being an error. Never filled.
+    collector : ProblemCollector, optional
+        Where problems go (default: a new :class:`analysis.io.problems.GroupedProblems`, which
+        groups problems of one kind and caps what it keeps, so a file with millions of bad rows
+        is reported in a few lines and bounded memory).
 
     Returns
     -------
     pandas.DataFrame
         Contract columns first, in contract order, with their dtypes; for ``survey``, item
-        columns follow unchanged.
+        columns follow unchanged. ``attrs['conversions']`` lists what was mapped (spellings
+        such as 'Kvinna' → 'kvinna', 'Misshandel' → 'Misshandel (inkl. grov)', Brå's labels,
+        zero-padded kommun codes), each with the number of rows.
 
     Raises
     ------
@@ -375,20 +520,31 @@ def validate(df: pd.DataFrame, kind: str, *, file: str | None = None,
 
     Examples
     --------
-    >>> bad = pd.DataFrame({"kommunkod": ["0114", "114"], "period": ["2025-01", "2025-02"],
-    ...                     "crime_type": ["Cykelstöld", "Cykelstöld"], "count": [3, -1]})
+    >>> bad = pd.DataFrame({"kommunkod": ["0114", "11"], "period": ["2025-01", "2025-02"],
+    ...                     "crime_type": ["Cykelstöld", "cykelstöld"], "count": [3, -1]})
     >>> validate(bad, "crimes", file="brott.csv")
     Traceback (most recent call last):
     ...
     analysis.errors.DataError: 2 problems found:
-      - brott.csv, row 3, column 'kommunkod': unknown or malformed kommun code (got '114'); expected a 4-character code of one of the 290 kommuner, e.g. '0114' (did a leading zero get lost? '0114')
+      - brott.csv, row 3, column 'kommunkod': unknown or malformed kommun code (got '11'); expected a 4-character code of one of the 290 kommuner, e.g. '0114' (a code has 4 digits)
       - brott.csv, row 3, column 'count': value out of range (got -1); expected a whole number >= 0
+
+    Spreadsheet habits are mapped, and said:
+
+    >>> ok = validate(bad.assign(kommunkod=["0114", "114"], count=[3, 1]), "crimes")
+    >>> ok["kommunkod"].tolist(), [(c["from"], c["to"], c["rows"]) for c in ok.attrs["conversions"]]
+    (['0114', '0114'], [('114', '0114', 1), ('cykelstöld', 'Cykelstöld', 1)])
     """
     if kind not in SCHEMAS:
         raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(SCHEMAS)}")
     schema = SCHEMAS[kind]
     file = file or df.attrs.get("source")
-    pc = ProblemCollector(file=file)
+    if collector is None:
+        from .io.problems import GroupedProblems  # (io imports this module)
+        collector = GroupedProblems(file=file)
+    pc = collector
+    n_before = len(pc)
+    conversions: list[dict] = []
     user_rows = _user_rows(df, rows)
     if len(user_rows) != len(df):
         raise ValueError("rows must have one entry per row of df")
@@ -402,18 +558,27 @@ def validate(df: pd.DataFrame, kind: str, *, file: str | None = None,
     out = {}
     for col in schema.columns:
         if col.name in present:
-            out[col.name] = _coerce(df[col.name], col, pc, user_rows)
+            out[col.name] = _coerce(df[col.name], col, pc, user_rows, conversions)
     typed = pd.DataFrame(out, index=df.index)
     if schema.extra_columns:
         extra = [c for c in df.columns if c not in schema.names]
         typed = pd.concat([typed, df[extra]], axis=1)
     keys = [k for k in schema.unique if k in typed]
     _check_unique(typed, keys, pc, user_rows)
-    if not pc.problems:  # table-level checks need clean columns
+    gaps: list[Problem] = []
+    if len(pc) == n_before:  # table-level checks need clean columns
         for check in schema.checks:
-            check(typed, pc, user_rows)
+            if allow_gaps and check is _check_monthly_gaps:
+                gap_pc = ProblemCollector(file=file)
+                check(typed, gap_pc, user_rows)
+                gaps = gap_pc.problems
+            else:
+                check(typed, pc, user_rows)
     pc.raise_if_any()
     typed.attrs = {k: v for k, v in df.attrs.items() if k != "source_rows"}
     if file:
         typed.attrs["source"] = file
+    typed.attrs["conversions"] = conversions
+    if gaps:
+        typed.attrs["gaps"] = [p.value for p in gaps]
     return typed.reset_index(drop=True)

@@ -53,13 +53,13 @@ def test_crimes_ok_and_profile(tmp_path):
 
 
 @pytest.mark.parametrize("old,new,row,column,what", [
-    ("1760,2024-02,Cykelstöld,1", "176,2024-02,Cykelstöld,2", 3, "kommunkod", "leading zero"),     # malformed
+    ("1760,2024-02,Cykelstöld,1", "176,2024-02,Cykelstöld,2", 3, "kommunkod", "unknown or malformed"),  # 0176 is no kommun
     ("1760,2024-02,Cykelstöld,1", "9999,2024-02,Cykelstöld,2", 3, "kommunkod", "unknown or malformed"),
     ("1760,2024-02,Cykelstöld,1", "1760,2024-02,Cykelstöld,-2", 3, "count", "out of range"),       # negative
     ("1760,2024-02,Cykelstöld,1", "1760,2024-02,Cykelstöld,2.5", 3, "count", "not a whole number"),
     ("1760,2024-02,Cykelstöld,1", '1760,2024-02,Cykelstöld,"2,5"', 3, "count", "decimal commas"),  # decimal comma
     ("1760,2024-02,Cykelstöld,1", "1760,2024-13,Cykelstöld,2", 3, "period", "not a calendar month"),
-    ("1760,2024-02,Cykelstöld,1", "1760,2024-02,Trolldom,2", 3, "crime_type", "not allowed"),
+    ("1760,2024-02,Cykelstöld,1", "1760,2024-02,Trolldom,2", 3, "crime_type", "not a Brå crime type"),
 ])
 def test_bad_crimes_name_file_row_and_column(tmp_path, old, new, row, column, what):
     text = _crimes()
@@ -130,7 +130,7 @@ def test_measures_csv_and_yaml(tmp_path):
     y = _write(tmp_path, "measures.yaml", "measures:\n  - measure_id: M1\n    kommunkod: '2181'\n"
                "    name: Belysning\n    focus_area: Belysning\n    start: 2023-01-01\n    end:\n"
                "    target_crime_types: [Rån (inkl. grovt)]\n    indicator: x\n"
-               "  - measure_id: M2\n    kommunkod: '181'\n    name: Vakter\n    focus_area: T\n"
+               "  - measure_id: M2\n    kommunkod: '18'\n    name: Vakter\n    focus_area: T\n"
                "    start: 2023-13-01\n    end:\n    target_crime_types:\n    indicator:\n")
     with pytest.raises(DataError) as err:
         read_measures(y)
