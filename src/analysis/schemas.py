@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .crime_types import ALL_CRIME_TYPE_NAMES
-from .errors import DataError, Problem, ProblemCollector
+from .errors import Problem, ProblemCollector
 from .municipalities import _valid_codes
 
 __all__ = ["Column", "Schema", "SCHEMAS", "validate", "ESTIMATE_COLUMNS", "SEXES", "AGE_GROUPS",
@@ -137,6 +137,33 @@ def _pad_codes(values: pd.Series, col: Column, conversions: list) -> pd.Series:
     return out
 
 
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:[ \u00a0\u202f\u2009]\d{3})+(?:\.\d+)?$")
+
+
+def _strip_thousands(values: pd.Series, col: Column, conversions: list) -> pd.Series:
+    """'3 777' and '999\u00a0239' (space or no-break space between digit groups, as Swedish
+    spreadsheets write) become 3777 and 999239; recorded in ``conversions``."""
+    if not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
+        return values
+    cand = values.str.contains(r"\d[ \u00a0\u202f\u2009]\d", regex=True, na=False)
+    if not cand.any():
+        return values
+    ok = cand & values.str.match(_THOUSANDS, na=False)
+    if not ok.any():
+        return values
+    out = values.copy()
+    out[ok] = values[ok].str.replace(r"[ \u00a0\u202f\u2009]", "", regex=True)
+    for raw in pd.unique(values[ok])[:20]:
+        conversions.append({"column": col.name, "from": raw, "to": raw.replace("\u00a0", "").replace(" ", "")
+                            .replace("\u202f", "").replace("\u2009", ""),
+                            "rows": int((values == raw).sum()), "why": "thousands separator removed"})
+    n_more = len(pd.unique(values[ok])) - 20
+    if n_more > 0:
+        conversions.append({"column": col.name, "from": "…", "to": "…", "rows": int(ok.sum()),
+                            "why": f"thousands separator removed (and {n_more} other values)"})
+    return out
+
+
 def _normalise_categories(values: pd.Series, col: Column, conversions: list) -> pd.Series:
     """Map values outside ``col.allowed`` through the column's normaliser; record each mapping."""
     allowed = set(col.allowed) if col.allowed is not None else None
@@ -199,6 +226,7 @@ def _coerce(series: pd.Series, col: Column, pc: ProblemCollector, rows: np.ndarr
             pc.add("unknown or malformed kommun code", row=int(rows[i]), column=col.name,
                    value=v, expected=hint)
     elif col.kind in ("int", "year", "float"):
+        values = _strip_thousands(values, col, conversions)
         num = pd.to_numeric(values, errors="coerce")
         bad = num.isna() & ~missing
         for i in np.flatnonzero(bad.to_numpy()):
@@ -356,6 +384,21 @@ def _check_survey(df: pd.DataFrame, pc: ProblemCollector, rows: np.ndarray) -> N
             pc.add(f"stratum has only {n} respondent: its variance cannot be estimated "
                    "(merge it with a neighbouring stratum)", row=int(rows[i]), column="stratum",
                    value=stratum, expected="at least 2 respondents per stratum")
+    if "psu" not in df or df["psu"].isna().all():
+        return
+    # a stratum with a single PSU (a "lonely PSU") has no between-PSU variance: the estimators
+    # fail on it unless an option is chosen (R survey: options(survey.lonely.psu)), so a check
+    # that passes must not let it through to the report
+    with_psu = df[df["psu"].notna()]
+    psus = with_psu.groupby(["kommunkod", "year", "stratum"], observed=True)["psu"].nunique()
+    for (code, year, stratum), k in psus.items():
+        if k == 1 and sizes.get((code, year, stratum), 0) >= 2:
+            hit = ((df["kommunkod"] == code) & (df["year"] == year) & (df["stratum"] == stratum)).to_numpy()
+            i = int(np.flatnonzero(hit)[0])
+            pc.add(f"lonely PSU: stratum {stratum!r} of {code} {year} has a single PSU, so its "
+                   "variance cannot be estimated", row=int(rows[i]), column="psu",
+                   value=str(df["psu"].iat[i]), expected="at least 2 PSUs per stratum (merge the "
+                   "stratum with a neighbour), or no psu column if the sample was not clustered")
 
 
 def _check_measures(df: pd.DataFrame, pc: ProblemCollector, rows: np.ndarray) -> None:
@@ -482,7 +525,7 @@ SCHEMAS: dict[str, Schema] = {
 
 def validate(df: pd.DataFrame, kind: str, *, file: str | None = None,
              rows: Sequence[int] | None = None, allow_gaps: bool = False,
-             collector: ProblemCollector | None = None) -> pd.DataFrame:
+             collector: ProblemCollector | None = None, table_checks: bool = True) -> pd.DataFrame:
     """Check a frame against the contract of ``kind`` and return a typed copy.
 
     Parameters
@@ -504,6 +547,9 @@ def validate(df: pd.DataFrame, kind: str, *, file: str | None = None,
         Where problems go (default: a new :class:`analysis.io.problems.GroupedProblems`, which
         groups problems of one kind and caps what it keeps, so a file with millions of bad rows
         is reported in a few lines and bounded memory).
+    table_checks : bool
+        ``False`` checks cells only (no duplicates, gaps or survey-design checks): for a large
+        file validated chunk by chunk.
 
     Returns
     -------
@@ -564,9 +610,10 @@ def validate(df: pd.DataFrame, kind: str, *, file: str | None = None,
         extra = [c for c in df.columns if c not in schema.names]
         typed = pd.concat([typed, df[extra]], axis=1)
     keys = [k for k in schema.unique if k in typed]
-    _check_unique(typed, keys, pc, user_rows)
+    if table_checks:
+        _check_unique(typed, keys, pc, user_rows)
     gaps: list[Problem] = []
-    if len(pc) == n_before:  # table-level checks need clean columns
+    if table_checks and len(pc) == n_before:  # table-level checks need clean columns
         for check in schema.checks:
             if allow_gaps and check is _check_monthly_gaps:
                 gap_pc = ProblemCollector(file=file)

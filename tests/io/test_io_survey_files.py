@@ -254,5 +254,5 @@ def test_margins_reader():
 def test_old_excel_format_is_refused_with_advice(tmp_path):
     p = tmp_path / "enkat.xls"
     p.write_bytes(b"\xd0\xcf\x11\xe0")
-    with pytest.raises(DataError, match=r"enkat.xls: .xls files are not read: save the sheet as .xlsx"):
+    with pytest.raises(DataError, match=r"enkat.xls: an old Excel \(.xls\) or OpenDocument workbook is not read: save the sheet as .xlsx"):
         read_survey(p)
