@@ -83,7 +83,7 @@ def summary(
     out: Annotated[Path, typer.Option(help="Folder for the summary files.")] = Path("reports"),
 ) -> None:
     """Counts and rates per crime type and year, one CSV per kommun."""
-    from .summary import write_summaries
+    from .report.summary import write_summaries
 
     paths = write_summaries(data, out, kommuner=kommun)
     for p in paths:

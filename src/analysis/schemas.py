@@ -12,6 +12,7 @@ Kinds: ``crimes``, ``population``, ``survey`` (respondent rows), ``items`` (item
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -24,7 +25,7 @@ from .crime_types import ALL_CRIME_TYPE_NAMES
 from .errors import Problem, ProblemCollector
 from .municipalities import _valid_codes
 
-__all__ = ["Column", "Schema", "SCHEMAS", "validate", "ESTIMATE_COLUMNS", "SEXES", "AGE_GROUPS",
+__all__ = ["Column", "Schema", "SCHEMAS", "validate", "parse_codes", "ESTIMATE_COLUMNS", "SEXES", "AGE_GROUPS",
            "STATUSES", "SURVEY_DESIGN_COLUMNS"]
 
 SEXES = ("kvinna", "man")
@@ -420,6 +421,22 @@ def _check_measures(df: pd.DataFrame, pc: ProblemCollector, rows: np.ndarray) ->
 
 
 # --------------------------------------------------------------------------- the contracts
+
+
+def parse_codes(text) -> tuple[int, ...]:
+    """The answer codes of an item catalogue cell (``indicator_values``, ``missing_values``).
+
+    Codes are whole numbers separated by ``|``, ``;``, ``,`` or spaces; an empty cell is no code.
+
+    Examples
+    --------
+    >>> parse_codes("3|4"), parse_codes("8; 9"), parse_codes(None), parse_codes(float("nan"))
+    ((3, 4), (8, 9), (), ())
+    """
+    if text is None or text is pd.NA or (isinstance(text, float) and np.isnan(text)):
+        return ()
+    return tuple(int(float(t)) for t in re.split(r"[|;,\s]+", str(text).strip())
+                 if t and t not in ("nan", "<NA>"))
 
 _K = Column("kommunkod", "kommunkod", "4-character kommun code ('0114')")
 _CRIME_TYPE = Column("crime_type", "str", "Brå crime type, canonical name (analysis.crime_types); "

@@ -20,7 +20,7 @@ from .execute import item_paths
 from .index import _label, write_index
 from .notebook import (BatchParameterError, check_parameters, declared_parameters,
                        imported_modules, load_notebook)
-from .store import (atomic_write, clean_temp_files, directory_lock, file_sha256,
+from ..store import (atomic_write, clean_temp_files, directory_lock, file_sha256,
                     hash_inputs, is_up_to_date, read_manifest)
 from .worker import WorkerDied, WorkerProcess
 
@@ -308,7 +308,7 @@ def run_batch(notebook: str | os.PathLike, param_sets: Iterable[dict], *,
         Working directory of the notebooks; default the current one.
     shared_cache_dir : path, optional
         Passed as parameter ``shared_cache_dir`` to notebooks that declare it, for
-        :func:`~analysis.batch.store.shared_artifact`; default ``out_dir/.lagesbild/cache``.
+        :func:`~analysis.store.shared_artifact`; default ``out_dir/.lagesbild/cache``.
     title, note : str, optional
         Heading of ``index.html`` and a highlighted line in it (e.g. the sample-data label).
     reference_docx : path, optional

@@ -288,7 +288,7 @@ def import_exports(sources: str | Path | Sequence[str | Path], out: str | Path, 
     if result.problems and (len(pc) or strict):
         return result
     _write(out, merged, result.manifest, label, read)
-    from .tidy import load_dataset
+    from .dataset import load_dataset
 
     try:
         load_dataset(out)

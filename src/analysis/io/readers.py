@@ -197,6 +197,11 @@ def _read(fmt: FileFormat, path: Path, *, kind: str | None, contents: str | None
         df.attrs["kind"] = "measures"
         return df
     want = kind or fmt.kind
+    if want == "items" and f == "tidy-csv":
+        from .survey_files import read_items
+        df = read_items(path)
+        df.attrs["kind"] = "items"
+        return df
     if f == "tidy-excel":
         from .survey_files import _read_excel
         frame, rows, info = _read_excel(path, None)
