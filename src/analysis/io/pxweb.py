@@ -387,13 +387,13 @@ def read_pxweb_population(source: str | Path | dict, *, contents: str | None = N
         pc.add("time code is neither a year nor a month", row=int(df["row"].iat[i]), column=time,
                value=tid.iat[i], expected="a year such as '2025' or a month such as '2025M12'")
     if is_month.any():
-        dec = (month[1] == "12").to_numpy()
+        dec = (month[1] == "12").to_numpy().copy()
         if not dec.any():
             pc.add("monthly table without December: the population on 31 December (Brå's and "
                    "this toolkit's denominator) is the December value", column=time,
                    value=", ".join(sorted(set(tid))[:4]), expected="a query that includes "
                    "month 12 of each year (e.g. '2025M12'), or the annual table BE0101N1")
-            pc.raise_if_any()
+            dec[:] = True  # go on, to report the regions too
         df, year = df[dec], month[0][dec]
     if bad_time.any():
         pc.raise_if_any()
