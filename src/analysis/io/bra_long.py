@@ -116,18 +116,22 @@ def read_bra_long(path: str | Path, *, encoding: str | None = None,
         year = pd.to_numeric(frame[found["year"]], errors="coerce")
         month = pd.to_numeric(frame[found["month"]], errors="coerce") if found["month"] else \
             pd.Series(np.nan, index=frame.index)
-        bad = year.isna() | (year % 1 != 0) | (month.notna() & ~month.isin(range(1, 13)))
-        text = frame[found["year"]]
+        bad_month = (frame[found["month"]].astype(str).str.strip() != "") & ~month.isin(range(1, 13)) \
+            if found["month"] else pd.Series(False, index=frame.index)
+        bad = year.isna() | (year % 1 != 0) | bad_month
+        text = frame[found["year"]].where(~bad_month, frame[found["month"]] if found["month"] else None)
     else:
         text = frame[found["period"]].astype(str).str.strip()
         m = text.str.extract(r"^((?:19|20)\d{2})(?:\s*[-M]?\s*(\d{1,2}))?$")
         year, month = pd.to_numeric(m[0], errors="coerce"), pd.to_numeric(m[1], errors="coerce")
         bad = year.isna() | (month.notna() & ~month.isin(range(1, 13)))
+        bad_month = pd.Series(False, index=frame.index)
     if found["kind"] is not None:  # quarters and other period kinds are not in the data model
         kinds = frame[found["kind"]].astype(str).str.strip().str.casefold()
         bad |= ~kinds.isin(["månad", "manad", "år", "ar", "helår", "month", "year", ""])
     for i in np.flatnonzero(bad.to_numpy()):
-        pc.add("not a month or year", row=int(rows[i]), column=found["year"] or found["period"],
+        pc.add("not a month or year", row=int(rows[i]),
+               column=found["month"] if bad_month.iloc[i] else (found["year"] or found["period"]),
                value=text.iloc[i], expected="a year (2026) with a month 1–12, or a period "
                "such as 2026-08; quarters are not part of the data model")
     is_month = month.notna().to_numpy()

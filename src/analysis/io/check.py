@@ -176,7 +176,7 @@ def profile(df: pd.DataFrame, kind: str) -> str:
         if how:
             lines.append("read as: " + ", ".join(how))
         for note in fmt.get("notes", []):
-            if "decimal" in note:
+            if "decimal" in note or "line endings" in note:
                 lines.append("note: " + note)
     if "kommunkod" in df:
         lines.append(f"kommuner: {df['kommunkod'].nunique()}")

@@ -261,7 +261,8 @@ def _read_csv(path: Path, encoding: str | None, delimiter: str | None):
 def _read_excel(path: Path, sheet: str | int | None):
     from openpyxl import load_workbook
 
-    wb = load_workbook(path, read_only=True, data_only=True)
+    fh = Path(path).open("rb")  # a file object: openpyxl judges a path by its extension
+    wb = load_workbook(fh, read_only=True, data_only=True)
     try:
         ws = wb.worksheets[sheet] if isinstance(sheet, int) else (wb[sheet] if sheet else wb.worksheets[0])
         header, data, rows = None, [], []
@@ -278,6 +279,7 @@ def _read_excel(path: Path, sheet: str | int | None):
         title = ws.title
     finally:
         wb.close()
+        fh.close()
     if header is None:
         raise DataError("the sheet is empty", file=str(path))
     frame = pd.DataFrame(data, columns=header, dtype=object)
