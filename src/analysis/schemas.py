@@ -16,8 +16,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-import re
-
 import numpy as np
 import pandas as pd
 
@@ -189,6 +187,36 @@ def _normalise_categories(values: pd.Series, col: Column, conversions: list) -> 
 
 # --------------------------------------------------------------------------- coercion helpers
 
+_BULK = 1000  # above this many bad cells in a column, report them by value in bulk
+
+
+def _report(pc: ProblemCollector, mask: np.ndarray, rows: np.ndarray, shown: pd.Series | None,
+            column: str, describe: Callable[[Any], tuple[str, str]]) -> None:
+    """Add a problem for every row in ``mask``; ``describe(value)`` gives (message, expected).
+
+    Few problems are added one by one in row order; many go to a grouping collector value by
+    value (bounded time and memory on files in which every row is bad).
+    """
+    idx = np.flatnonzero(mask)
+    if not len(idx):
+        return
+    vals = (shown.to_numpy(dtype=object)[idx] if shown is not None
+            else np.full(len(idx), None, dtype=object))
+    if len(idx) <= _BULK or not hasattr(pc, "add_rows"):
+        cache: dict[Any, tuple[str, str]] = {}
+        for i, v in zip(idx, vals):
+            key = v if isinstance(v, (str, int, float, type(None))) else repr(v)
+            if key not in cache:
+                cache[key] = describe(v)
+            message, expected = cache[key]
+            pc.add(message, row=int(rows[i]), column=column, value=v, expected=expected)
+        return
+    codes, uniques = pd.factorize(pd.Series(vals, dtype=object), use_na_sentinel=False)
+    user = np.asarray(rows)[idx]
+    for k, v in enumerate(uniques):
+        message, expected = describe(v)
+        pc.add_rows(message, user[codes == k], column=column, value=v, expected=expected)
+
 def _user_rows(df: pd.DataFrame, rows: Sequence[int] | None) -> np.ndarray:
     if rows is not None:
         return np.asarray(rows)
@@ -208,8 +236,8 @@ def _coerce(series: pd.Series, col: Column, pc: ProblemCollector, rows: np.ndarr
     else:
         missing = series.isna()
     if not col.nullable:
-        for i in np.flatnonzero(missing.to_numpy()):
-            pc.add("missing value", row=int(rows[i]), column=col.name, expected=_expected(col))
+        _report(pc, missing.to_numpy(), rows, None, col.name,
+                lambda v: ("missing value", _expected(col)))
     values = series.where(~missing)
     if col.kind in ("str",):
         out = values.astype("str")
@@ -218,29 +246,25 @@ def _coerce(series: pd.Series, col: Column, pc: ProblemCollector, rows: np.ndarr
     elif col.kind == "kommunkod":
         out = _pad_codes(values.astype("str"), col, conversions)
         bad = (~out.isin(list(_valid_codes())) & out.notna()).to_numpy()
-        for i in np.flatnonzero(bad):
-            v = out.iloc[i]
+
+        def code_hint(v):
             hint = "a 4-character code of one of the 290 kommuner, e.g. '0114'"
             if isinstance(v, str) and v.isdigit() and len(v) < 4:
                 hint += (f" (did a leading zero get lost? '{v.zfill(4)}' is no kommun either)"
                          if len(v) == 3 else " (a code has 4 digits)")
-            pc.add("unknown or malformed kommun code", row=int(rows[i]), column=col.name,
-                   value=v, expected=hint)
+            return "unknown or malformed kommun code", hint
+        _report(pc, bad, rows, out, col.name, code_hint)
     elif col.kind in ("int", "year", "float"):
         values = _strip_thousands(values, col, conversions)
         num = pd.to_numeric(values, errors="coerce")
         bad = num.isna() & ~missing
-        for i in np.flatnonzero(bad.to_numpy()):
-            raw = series.iloc[i]
-            hint = _expected(col)
-            if isinstance(raw, str) and "," in raw:
-                hint += " (decimal commas are read by the format readers; here use a point)"
-            pc.add("not a number", row=int(rows[i]), column=col.name, value=raw, expected=hint)
+        _report(pc, bad.to_numpy(), rows, series, col.name, lambda raw: (
+            "not a number", _expected(col) + (" (decimal commas are read by the format readers; "
+                                              "here use a point)" if isinstance(raw, str) and "," in raw else "")))
         if col.kind in ("int", "year"):
             frac = num.notna() & (num != np.floor(num.fillna(0)))
-            for i in np.flatnonzero(frac.to_numpy()):
-                pc.add("not a whole number", row=int(rows[i]), column=col.name,
-                       value=series.iloc[i], expected=_expected(col))
+            _report(pc, frac.to_numpy(), rows, series, col.name,
+                    lambda v: ("not a whole number", _expected(col)))
             out = num.round().astype("Int64")
             if not out.isna().any():
                 out = out.astype("int64")  # plain numpy ints when complete
@@ -248,39 +272,29 @@ def _coerce(series: pd.Series, col: Column, pc: ProblemCollector, rows: np.ndarr
             out = num.astype("float64")
         if col.minimum is not None:
             low = num < col.minimum if not col.exclusive_minimum else num <= col.minimum
-            for i in np.flatnonzero(low.fillna(False).to_numpy()):
-                pc.add("value out of range", row=int(rows[i]), column=col.name,
-                       value=series.iloc[i], expected=_expected(col))
+            _report(pc, low.fillna(False).to_numpy(dtype=bool), rows, series, col.name,
+                    lambda v: ("value out of range", _expected(col)))
         if col.kind == "year":
             odd = (num < 1900) | (num > 2100)
-            for i in np.flatnonzero(odd.fillna(False).to_numpy()):
-                pc.add("implausible year", row=int(rows[i]), column=col.name,
-                       value=series.iloc[i], expected="a year such as 2025")
+            _report(pc, odd.fillna(False).to_numpy(dtype=bool), rows, series, col.name,
+                    lambda v: ("implausible year", "a year such as 2025"))
     elif col.kind == "month":
         out = _to_month(values, col, pc, rows)
     elif col.kind == "date":
         parsed = pd.to_datetime(values, errors="coerce", format="mixed")
         bad = parsed.isna() & ~missing
-        for i in np.flatnonzero(bad.to_numpy()):
-            pc.add("not a date", row=int(rows[i]), column=col.name, value=series.iloc[i],
-                   expected="a date written YYYY-MM-DD")
+        _report(pc, bad.to_numpy(), rows, series, col.name,
+                lambda v: ("not a date", "a date written YYYY-MM-DD"))
         out = parsed
     else:  # pragma: no cover - schema definition error
         raise TypeError(f"unknown column kind {col.kind!r}")
     if col.allowed is not None:
         ok = out.isna() | out.isin(col.allowed)
-        hints: dict[Any, str] = {}
-        for i in np.flatnonzero(~ok.to_numpy()):
-            v = series.iloc[i]
-            if v not in hints:
-                hints[v] = _unknown_hint(col, v)
-            message, expected = hints[v]
-            pc.add(message, row=int(rows[i]), column=col.name, value=v, expected=expected)
+        _report(pc, ~ok.to_numpy(), rows, series, col.name, lambda v: _unknown_hint(col, v))
     elif col.kind == "str" and col.normalise == "age_group":
         bad = out.notna() & out.map(lambda v: normalise_age_group(v) is None, na_action="ignore").fillna(False).astype(bool)
-        for i in np.flatnonzero(bad.to_numpy()):
-            pc.add("not an age band", row=int(rows[i]), column=col.name, value=series.iloc[i],
-                   expected="an age band such as '16-29' or '85+' (as in the survey's margins)")
+        _report(pc, bad.to_numpy(), rows, series, col.name, lambda v: (
+            "not an age band", "an age band such as '16-29' or '85+' (as in the survey's margins)"))
     return out
 
 
@@ -311,9 +325,8 @@ def _to_month(values: pd.Series, col: Column, pc: ProblemCollector, rows: np.nda
     if is_period.any():
         out.loc[is_period] = [v.asfreq("M") for v in obj[is_period]]
     bad = (out.isna() & values.notna() & (text.fillna("x") != "")).to_numpy() & ~is_period
-    for i in np.flatnonzero(bad):
-        pc.add("not a calendar month", row=int(rows[i]), column=col.name, value=values.iloc[i],
-               expected="a month written YYYY-MM, e.g. 2025-01")
+    _report(pc, bad, rows, values, col.name,
+            lambda v: ("not a calendar month", "a month written YYYY-MM, e.g. 2025-01"))
     return out
 
 
@@ -617,7 +630,8 @@ def validate(df: pd.DataFrame, kind: str, *, file: str | None = None,
         pc.add("required column missing", column=name,
                expected=f"columns {', '.join(c.name for c in schema.columns if c.required)}"
                f" (found: {', '.join(map(str, df.columns))})")
-    pc.raise_if_any()
+    if len(pc) > n_before:
+        pc.raise_if_any()
     out = {}
     for col in schema.columns:
         if col.name in present:

@@ -18,8 +18,8 @@ __all__ = ["GroupedProblems", "GroupedDataError", "ProblemGroup", "row_ranges", 
 
 #: Problems kept in full (``DataError.problems``) before only counting.
 KEEP_PROBLEMS = 1000
-#: Rows kept per group (shown as ranges) and distinct values kept per group.
-KEEP_ROWS = 2000
+#: Row ranges kept per group and distinct values kept per group.
+KEEP_ROWS = 200
 KEEP_VALUES = 5
 
 
@@ -28,8 +28,18 @@ def format_count(n: int) -> str:
     return f"{int(n):,}".replace(",", " ")
 
 
-def row_ranges(rows: Iterable[int], *, limit: int = 8) -> tuple[str, int]:
-    """Compress sorted row numbers into ranges; return the text and how many rows it covers.
+def _as_ranges(rows: Iterable[int]) -> list[list[int]]:
+    out: list[list[int]] = []
+    for r in sorted(set(int(r) for r in rows)):
+        if out and r == out[-1][1] + 1:
+            out[-1][1] = r
+        else:
+            out.append([r, r])
+    return out
+
+
+def row_ranges(rows: Iterable[int] | list[list[int]], *, limit: int = 8) -> tuple[str, int]:
+    """Compress row numbers (or ``[start, end]`` ranges) into text; return it and the rows it covers.
 
     Examples
     --------
@@ -37,17 +47,15 @@ def row_ranges(rows: Iterable[int], *, limit: int = 8) -> tuple[str, int]:
     ('2–5, 9, 11–12', 7)
     >>> row_ranges(range(2, 100, 2), limit=3)
     ('2, 4, 6', 3)
+    >>> row_ranges([[2, 7543714]])
+    ('2–7 543 714', 7543713)
     """
+    rows = list(rows)
+    ranges = rows if rows and isinstance(rows[0], list) else _as_ranges(rows)
     out, covered = [], 0
-    rows = sorted(set(int(r) for r in rows))
-    i = 0
-    while i < len(rows) and len(out) < limit:
-        j = i
-        while j + 1 < len(rows) and rows[j + 1] == rows[j] + 1:
-            j += 1
-        out.append(f"{rows[i]}" if i == j else f"{rows[i]}–{rows[j]}")
-        covered += j - i + 1
-        i = j + 1
+    for a, b in ranges[:limit]:
+        out.append(format_count(a) if a == b else f"{format_count(a)}–{format_count(b)}")
+        covered += b - a + 1
     return ", ".join(out), covered
 
 
@@ -65,8 +73,8 @@ class ProblemGroup:
     message: str
     expected: str | None
     count: int = 0
-    rows: list[int] = field(default_factory=list)
-    values: dict[str, list[int]] = field(default_factory=dict)
+    rows: list[list[int]] = field(default_factory=list)  # [start, end] ranges, in file order
+    values: dict[str, list[list[int]]] = field(default_factory=dict)
     other_values: int = 0
     no_row: int = 0
 
@@ -75,8 +83,7 @@ class ProblemGroup:
         where = [self.file] if self.file else []
         if self.rows:
             text, covered = row_ranges(self.rows, limit=max_ranges)
-            where.append(("row " if covered == 1 and "," not in text and "–" not in text
-                          else "rows ") + text)
+            where.append(("row " if covered == 1 else "rows ") + text)
         if self.column:
             where.append(f"column '{self.column}'")
         line = (", ".join(where) + ": " if where else "") + self.message
@@ -87,8 +94,8 @@ class ProblemGroup:
             else:
                 parts = []
                 for v, rows in shown:
-                    rtext, _ = row_ranges(rows, limit=3)
-                    parts.append(f"{v} in row{'s' if len(rows) > 1 else ''} {rtext}")
+                    rtext, n = row_ranges(rows, limit=3)
+                    parts.append(f"{v} in row{'s' if n > 1 else ''} {rtext}" if rows else v)
                 more = f", and {format_count(self.other_values)} other values" if self.other_values else ""
                 line += " (got " + "; ".join(parts) + more + ")"
         if self.expected:
@@ -146,19 +153,67 @@ class GroupedProblems(ProblemCollector):
         self.total += 1
         if row is None:
             g.no_row += 1
-        elif len(g.rows) < KEEP_ROWS:
-            g.rows.append(int(row))
+        else:
+            r = int(row)
+            if g.rows and r == g.rows[-1][1] + 1:
+                g.rows[-1][1] = r
+            elif len(g.rows) < KEEP_ROWS:
+                g.rows.append([r, r])
         if value is not None:
             v = _full(value)
             if v in g.values:
-                if row is not None and len(g.values[v]) < 50:
-                    g.values[v].append(int(row))
+                vr = g.values[v]
+                if row is not None:
+                    if vr and int(row) == vr[-1][1] + 1:
+                        vr[-1][1] = int(row)
+                    elif len(vr) < 20:
+                        vr.append([int(row), int(row)])
             elif len(g.values) < KEEP_VALUES:
-                g.values[v] = [int(row)] if row is not None else []
+                g.values[v] = [[int(row), int(row)]] if row is not None else []
             else:
                 g.other_values += 1
         if len(self.problems) < self._keep:
             p = Problem(message, file=f, row=row, column=column, value=value, expected=expected)
+            self._own.add(id(p))
+            self.problems.append(p)
+
+    def add_rows(self, message: str, rows, *, column: str | None = None, value: Any = None,
+                 expected: str | None = None, file: str | None = None) -> None:
+        """Add the same problem for many rows at once (sorted row numbers; vectorised)."""
+        import numpy as np
+
+        rows = np.asarray(rows, dtype=np.int64)
+        if not len(rows):
+            return
+        f = file or self.file
+        key = (f, column, message, expected)
+        g = self.groups.get(key)
+        if g is None:
+            g = self.groups[key] = ProblemGroup(f, column, message, expected)
+        g.count += len(rows)
+        self.total += len(rows)
+        breaks = np.flatnonzero(np.diff(rows) != 1)
+        starts = np.concatenate([[rows[0]], rows[breaks + 1]])
+        ends = np.concatenate([rows[breaks], [rows[-1]]])
+        ranges = [[int(a), int(b)] for a, b in zip(starts[:KEEP_ROWS + 1], ends[:KEEP_ROWS + 1])]
+        for a, b in ranges:
+            if g.rows and a == g.rows[-1][1] + 1:
+                g.rows[-1][1] = b
+            elif len(g.rows) < KEEP_ROWS:
+                g.rows.append([a, b])
+        if value is not None:
+            v = _full(value)
+            if v in g.values or len(g.values) < KEEP_VALUES:
+                vr = g.values.setdefault(v, [])
+                for a, b in ranges:
+                    if vr and a == vr[-1][1] + 1:
+                        vr[-1][1] = b
+                    elif len(vr) < 20:
+                        vr.append([a, b])
+            else:
+                g.other_values += len(rows)
+        for r in rows[:max(0, self._keep - len(self.problems))]:
+            p = Problem(message, file=f, row=int(r), column=column, value=value, expected=expected)
             self._own.add(id(p))
             self.problems.append(p)
 
