@@ -182,18 +182,23 @@ def read_bra_long(path: str | Path, *, encoding: str | None = None,
     labels = frame[found["crime"]].astype(str).str.strip()
     ids = frame[found["code"]].astype(str).str.strip().str.replace(r"\.0$", "", regex=True) \
         if found["code"] else pd.Series([None] * len(frame), index=frame.index)
-    mapped = {}
-    ctype = np.array([mapped.setdefault((lab, cid), canonical_crime_type(lab, code=cid))
-                      for lab, cid in zip(labels, ids)], dtype=object)
+    keys = pd.MultiIndex.from_arrays([labels.to_numpy(), ids.fillna("").to_numpy()])
+    codes_k, uniq = pd.factorize(keys)
+    ctype = np.asarray([canonical_crime_type(lab, code=cid or None) for lab, cid in uniq],
+                       dtype=object)[codes_k]
     if found["prelim"] is not None:
         p = frame[found["prelim"]].astype(str).str.strip().str.casefold()
         status = np.where(p.isin(["true", "1", "ja", "preliminär", "prel", "prel."]), "preliminär",
                           "slutlig")
     else:
         status = np.full(len(frame), "slutlig", dtype=object)
-    y = year.to_numpy()
-    periods = [pd.Period(year=int(a), month=int(b), freq="M") if mm else pd.Period(year=int(a), freq="Y")
-               for a, b, mm in zip(y, np.nan_to_num(month.to_numpy(), nan=1), is_month)]
+    y = year.to_numpy().astype(np.int64)
+    if is_month.all():  # vectorised: Period ordinals count months from 1970-01
+        m = month.to_numpy().astype(np.int64)
+        periods = pd.array(pd.PeriodIndex.from_ordinals((y - 1970) * 12 + m - 1, freq="M"))
+    else:
+        periods = [pd.Period(year=int(a), month=int(b), freq="M") if mm else pd.Period(year=int(a), freq="Y")
+                   for a, b, mm in zip(y, np.nan_to_num(month.to_numpy(), nan=1), is_month)]
     out = pd.DataFrame({
         "kommunkod": codes, "period": periods,
         "period_kind": np.where(is_month, "monthly", "annual"),
