@@ -126,3 +126,13 @@ def test_not_json_and_not_pxweb(tmp_path):
     p.write_text('{"foo": ', encoding="utf-8")
     with pytest.raises(DataError, match="not valid JSON"):
         read_pxweb_population(p)
+
+
+def test_pxweb_csv_without_kommun_rows_and_with_totsa(tmp_path):
+    from analysis.io import read_scb_pxweb_csv
+    p = tmp_path / "lan.csv"
+    p.write_text('"region","kön","2025"\n"25 Norrbottens län","totalt",249000\n', encoding="utf-8")
+    with pytest.raises(DataError, match="no kommun rows: the file holds only 25 Norrbottens län"):
+        read_scb_pxweb_csv(p)
+    p.write_text('"region","kön","2025"\n"2582 Boden","TotSa",28624\n', encoding="utf-8")
+    assert read_scb_pxweb_csv(p)["population"].tolist() == [28624]

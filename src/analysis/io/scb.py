@@ -22,7 +22,8 @@ from .text import MARKERS, Lines, parse_numbers
 __all__ = ["read_scb_pxweb_jsonstat2", "read_scb_pxweb_csv"]
 
 _SEX = {"1": "man", "2": "kvinna", "män": "man", "man": "man", "kvinnor": "kvinna", "kvinna": "kvinna"}
-_TOTAL = {"1+2", "totalt", "tot", "total", "män och kvinnor", "totalt ålder", "samtliga"}
+_TOTAL = {"1+2", "totalt", "tot", "total", "män och kvinnor", "totalt ålder", "samtliga", "totsa",
+          "kvinnor och män", "totalt kön"}
 
 
 def read_scb_pxweb_jsonstat2(source: str | Path | dict, *, missing: str = "error") -> pd.DataFrame:
@@ -91,6 +92,12 @@ def _finish(df: pd.DataFrame, *, geo: str, time: str, sex: str | None, age: str 
     for i in np.flatnonzero((~is_kommun & (codes.str.len() > 2)).to_numpy()):
         pc.add("region code is neither a kommun (4 digits) nor riket/län", row=int(df["row"].iat[i]),
                column=geo, value=df[geo].iat[i], expected="a code such as '0180'")
+    if not is_kommun.any() and not pc.problems:  # never an empty table without a word
+        found = ", ".join(sorted(set(df[geo].astype(str)))[:5])
+        pc.add(f"no kommun rows: the file holds only {found or 'no regions'}", column=geo,
+               expected="kommun codes (4 digits), e.g. '0180 Stockholm': select the kommuner in "
+               "the query (filter vs:RegionKommun07)")
+        pc.raise_if_any()
     df = df.assign(kommunkod=codes)[is_kommun.to_numpy()]
     out = pd.DataFrame({"kommunkod": df["kommunkod"],
                         "year": df[time].astype(str).str.extract(r"((?:19|20)\d{2})")[0]})
