@@ -8,7 +8,7 @@ import pytest
 from analysis.errors import DataError
 from analysis.io import check_file
 from analysis.io import readers
-from analysis.io.problems import GroupedProblems, KEEP_PROBLEMS, row_ranges
+from analysis.problems import GroupedProblems, KEEP_PROBLEMS, row_ranges
 
 
 def test_row_ranges():

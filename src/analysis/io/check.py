@@ -17,7 +17,7 @@ import pandas as pd
 from .. import SAMPLE_DATA_LABEL
 from ..errors import Problem
 from ..schemas import SCHEMAS
-from .problems import format_count
+from ..problems import format_count
 from .readers import read_export
 
 __all__ = ["CheckResult", "check_file", "CHECK_KINDS"]

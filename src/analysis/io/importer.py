@@ -11,7 +11,6 @@ formats, hashes, conversions and refusals. Per-file reading: :mod:`analysis.io.r
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, Problem
-from .problems import GroupedProblems, format_count
+from ..problems import GroupedProblems, format_count
+from .dataset import _sha256, load_dataset
 from .readers import ReadFile, read_export
 
 __all__ = ["import_exports", "ImportResult", "cross_check", "bra_rate_check"]
@@ -83,14 +83,6 @@ class ImportResult:
             lines.append("Warnings:")
             lines += [f"  - {w}" for w in self.warnings]
         return "\n".join(lines)
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _inputs(sources: str | Path | Sequence[str | Path]) -> list[Path]:
@@ -288,8 +280,6 @@ def import_exports(sources: str | Path | Sequence[str | Path], out: str | Path, 
     if result.problems and (len(pc) or strict):
         return result
     _write(out, merged, result.manifest, label, read)
-    from .dataset import load_dataset
-
     try:
         load_dataset(out)
     except DataError as err:  # pragma: no cover - the folder was validated above

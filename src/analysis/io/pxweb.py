@@ -116,7 +116,7 @@ def _categories(dim: dict) -> tuple[list[str], dict[str, str]]:
     return codes, labels
 
 
-def _layout(js: object) -> str | None:
+def _json_layout(js: object) -> str | None:
     if not isinstance(js, dict):
         return None
     if js.get("class") == "dataset" or ("id" in js and "dimension" in js):
@@ -164,7 +164,7 @@ def decode_pxweb_json(source: str | Path | dict, *, file: str | None = None) -> 
     ('json-stat1', {'Region': ['1760', '1760'], 'Tid': ['2024', '2025'], 'value': [3800.0, 3777.0]})
     """
     js, name = _load(source, file)
-    layout = _layout(js)
+    layout = _json_layout(js)
     if layout is None:
         keys = ", ".join(map(str, list(js)[:8])) if isinstance(js, dict) else type(js).__name__
         raise DataError(Problem(
@@ -271,7 +271,7 @@ def _decode_pxjson(js: dict, name: str) -> PxTable:
     return PxTable(frame, ids, labels, dim_labels, roles, "pxweb-json", str(meta.get("label", "")))
 
 
-def _show(table: PxTable, d: str, code: str) -> str:
+def _code_label(table: PxTable, d: str, code: str) -> str:
     lab = table.labels.get(d, {}).get(code)
     return f"'{code}' ({lab})" if lab and lab != code else f"'{code}'"
 
@@ -349,7 +349,7 @@ def read_pxweb_population(source: str | Path | dict, *, contents: str | None = N
                                                or labels.get(c, "").strip().lower() == "folkmängd"]
         pick = [c for c in codes if c in wanted]
         if len(pick) != 1:
-            shown = ", ".join(_show(table, metric, c) for c in codes)
+            shown = ", ".join(_code_label(table, metric, c) for c in codes)
             why = (f"contents {shown} are not population (Folkmängd, BE0101N1)" if not pick
                    else f"several population contents ({shown})")
             raise DataError(Problem(why, file=name, column=metric, value=codes[0] if codes else None,
@@ -368,7 +368,7 @@ def read_pxweb_population(source: str | Path | dict, *, contents: str | None = N
             df = df[df[d] == tot[0]]
             continue
         dl = table.dim_labels.get(d, d)
-        shown = ", ".join(_show(table, d, c) for c in codes[:6]) + (" ..." if len(codes) > 6 else "")
+        shown = ", ".join(_code_label(table, d, c) for c in codes[:6]) + (" ..." if len(codes) > 6 else "")
         pc.add(f"dimension '{d}' ({dl}) is not at its total but at {shown}: the figures are a "
                "subset of the population, not all inhabitants", column=d, value=codes[0],
                expected=f"a query without '{d}' (SCB then sums over it) or with its total selected")
@@ -431,7 +431,7 @@ def read_pxweb_population(source: str | Path | dict, *, contents: str | None = N
                value=kommun[geo].iat[i], expected="one of the 290 current kommun codes "
                "(SCB's RegionKommun07 list)")
     if kommun.empty and not (level == "other").any():
-        found = ", ".join(sorted({_show(table, geo, c) for c in df[geo].astype(str)})[:5])
+        found = ", ".join(sorted({_code_label(table, geo, c) for c in df[geo].astype(str)})[:5])
         pc.add("no kommun rows: the file holds only " + (found or "no regions"), column=geo,
                value=None,
                expected="kommun codes (4 digits): select the kommuner in the query "

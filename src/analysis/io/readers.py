@@ -9,7 +9,6 @@ hundreds of MB) and it records how the file was read: format, kind, period kind,
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from .problems import GroupedProblems
+from ..problems import GroupedProblems
+from .dataset import _sha256
 from .recognise import FORMATS, FileFormat, recognise
 
 __all__ = ["ReadFile", "read_export", "stream_check", "STREAM_BYTES"]
@@ -65,14 +65,6 @@ class ReadFile:
     notes: list[str] = field(default_factory=list)
     problem_objects: list = field(default_factory=list, repr=False)
     total_problems: int = 0
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _lines(err: DataError) -> tuple[list[str], int]:

@@ -68,7 +68,7 @@ class FileFormat:
     detail: str = ""
 
 
-def _fail(name: str, message: str, expected: str) -> DataError:
+def _refuse(name: str, message: str, expected: str) -> DataError:
     return DataError(Problem(message, file=name, expected=expected))
 
 
@@ -126,16 +126,16 @@ def recognise(path: str | Path, *, kind: str | None = None) -> FileFormat:
     path = Path(path)
     name = str(path)
     if not path.is_file():
-        raise _fail(name, "no such file", "the path of an exported file")
+        raise _refuse(name, "no such file", "the path of an exported file")
     size = path.stat().st_size
     if size == 0:
-        raise _fail(name, "the file is empty (0 bytes)", "a file with data: download the export again")
+        raise _refuse(name, "the file is empty (0 bytes)", "a file with data: download the export again")
     with path.open("rb") as fh:
         head = fh.read(65536)
     if head.startswith(b"PK\x03\x04"):
         return _zip(path, name, kind)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise _fail(name, "an old Excel 97–2003 workbook (.xls, recognised by its content)",
+        raise _refuse(name, "an old Excel 97–2003 workbook (.xls, recognised by its content)",
                     "the sheet saved as .xlsx or as CSV UTF-8 (Excel: Spara som)")
     if head[:4] in (b"$FL2", b"$FL3"):
         return FileFormat("survey-spss", "survey", FORMATS["survey-spss"], name, "SPSS signature")
@@ -143,11 +143,11 @@ def recognise(path: str | Path, *, kind: str | None = None) -> FileFormat:
                         (b"PAR1", "a parquet file"), (b"\x89PNG", "a PNG image"),
                         (b"\xff\xd8\xff", "a JPEG image")):
         if head.startswith(magic):
-            raise _fail(name, f"{what}, not a data table", _ACCEPTED)
+            raise _refuse(name, f"{what}, not a data table", _ACCEPTED)
     if b"\x00" in head[:4096] and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise _fail(name, "a binary file of unknown type (it contains NUL bytes)", _ACCEPTED)
+        raise _refuse(name, "a binary file of unknown type (it contains NUL bytes)", _ACCEPTED)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise _fail(name, "UTF-16 text (Excel's 'Unicode text')", "the sheet saved as CSV UTF-8")
+        raise _refuse(name, "UTF-16 text (Excel's 'Unicode text')", "the sheet saved as CSV UTF-8")
     if size > len(head) and b"\n" in head:
         head = head[:head.rfind(b"\n") + 1]  # no character cut in half at the 64 KB mark
     text, _, _ = decode_bytes(head, file=name)
@@ -157,8 +157,8 @@ def recognise(path: str | Path, *, kind: str | None = None) -> FileFormat:
     if stripped[:200].lower().startswith(("<!doctype", "<html", "<table", "<?xml")):
         if re.search(r"Tabell\s+(P\d|100)", text):
             return FileFormat("bra-ptable", None, FORMATS["bra-ptable"], name, "HTML with 'Tabell P…'")
-        raise _fail(name, "an HTML page that is no Brå P-table", _ACCEPTED)
-    return _text(text, name, kind)
+        raise _refuse(name, "an HTML page that is no Brå P-table", _ACCEPTED)
+    return _from_text(text, name, kind)
 
 
 def _zip(path: Path, name: str, kind: str | None) -> FileFormat:
@@ -166,26 +166,26 @@ def _zip(path: Path, name: str, kind: str | None) -> FileFormat:
         with zipfile.ZipFile(path) as z:
             names = z.namelist()
     except zipfile.BadZipFile:
-        raise _fail(name, "a damaged ZIP/Excel file", "the file downloaded or saved again") from None
+        raise _refuse(name, "a damaged ZIP/Excel file", "the file downloaded or saved again") from None
     if any(n.startswith("xl/") for n in names):
         return FileFormat("tidy-excel", kind, FORMATS["tidy-excel"], name,
                           "Excel workbook (.xlsx) recognised by its content"
                           + ("" if name.lower().endswith((".xlsx", ".xlsm")) else
                              f", although the name ends in '{Path(name).suffix}'"))
     if any(n.startswith("word/") for n in names):
-        raise _fail(name, "a Word document, not a data table", _ACCEPTED)
-    raise _fail(name, f"a ZIP archive ({len(names)} files): unpack it first", _ACCEPTED)
+        raise _refuse(name, "a Word document, not a data table", _ACCEPTED)
+    raise _refuse(name, f"a ZIP archive ({len(names)} files): unpack it first", _ACCEPTED)
 
 
 def _json(path: Path, name: str) -> FileFormat:
-    from .pxweb import _layout
+    from .pxweb import _json_layout
 
     try:
         js = json.loads(path.read_bytes().decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise _fail(name, f"looks like JSON but is not valid JSON ({err})",
+        raise _refuse(name, f"looks like JSON but is not valid JSON ({err})",
                     "the API response saved unchanged") from None
-    layout = _layout(js)
+    layout = _json_layout(js)
     if layout is not None:
         fmt = {"json-stat2": "scb-json-stat2", "json-stat1": "scb-json-stat1",
                "pxweb-json": "scb-pxweb-json"}[layout]
@@ -194,11 +194,11 @@ def _json(path: Path, name: str) -> FileFormat:
             any(isinstance(v, dict) and "kpi" in v for v in js["values"]):
         return FileFormat("kolada-json", "population", FORMATS["kolada-json"], name, "Kolada 'values'")
     keys = ", ".join(map(str, list(js)[:6])) if isinstance(js, dict) else "a list"
-    raise _fail(name, f"JSON in no known layout (top-level keys: {keys})",
+    raise _refuse(name, f"JSON in no known layout (top-level keys: {keys})",
                 "an SCB PxWeb response (json-stat2, json-stat, json) or a Kolada response")
 
 
-def _text(text: str, name: str, kind: str | None) -> FileFormat:
+def _from_text(text: str, name: str, kind: str | None) -> FileFormat:
     lines = [ln for ln in text.splitlines()[:80] if ln.strip()]
     first = lines[0] if lines else ""
     if re.match(r"\s*Tabell\s+(P\d|100)\b", first):
@@ -236,4 +236,4 @@ def _text(text: str, name: str, kind: str | None) -> FileFormat:
     shown = first if len(first) <= 120 else first[:117] + "..."
     want = f"the columns of kind '{kind}': " + ", ".join(
         c.name for c in SCHEMAS[kind].columns if c.required) if kind in SCHEMAS else _ACCEPTED
-    raise _fail(name, f"no known layout; the first line reads {shown!r}", want)
+    raise _refuse(name, f"no known layout; the first line reads {shown!r}", want)

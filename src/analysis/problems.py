@@ -4,7 +4,8 @@ A file in which every row is bad must not produce millions of lines (or gigabyte
 objects): problems are grouped by file, column, message and expected value; each group keeps
 its first rows (as ranges, "rows 2–13, 15"), its first distinct values in full, and a count of
 the rest ("and 6 301 other rows"). :func:`analysis.schemas.validate` and ``lagesbild check``
-collect into a :class:`GroupedProblems`; the result is a :class:`GroupedDataError`.
+collect into a :class:`GroupedProblems`; the result is a :class:`~analysis.errors.DataError`
+with the grouped text and ``groups``/``total`` attributes.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from ..errors import DataError, Problem, ProblemCollector
+from .errors import DataError, Problem, ProblemCollector
 
 __all__ = ["GroupedProblems", "GroupedDataError", "ProblemGroup", "row_ranges", "format_count"]
 
