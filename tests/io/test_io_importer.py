@@ -147,3 +147,41 @@ def test_cross_file_problems_that_would_break_the_report(tmp_path, full_sample):
     text = "\n".join(res.problems)
     assert not res.ok and "margins have no age band '65-84' (sex kvinna) for 1760 2019" in text
     assert "lonely PSU" not in text
+
+
+def test_two_months_a_year_apart_without_the_months_between(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "brott.csv").write_text(
+        "År,Månad,Kommun,Brott,Antal\n2025,1.0,Boden,Totalt antal brott,201.0\n"
+        "2026,1.0,Boden,Totalt antal brott,215.0\n", encoding="utf-8")
+    (src / "befolkning.csv").write_text("kommunkod,year,population\n2582,2025,28700\n2582,2026,28624\n",
+                                        encoding="utf-8")
+    res = import_exports(src, tmp_path / "out")
+    assert res.ok, res.render()
+    info = json.loads((tmp_path / "out" / "DATASET.json").read_text(encoding="utf-8"))
+    assert info["gaps"] == "allowed"
+    ds = load_dataset(tmp_path / "out")
+    assert ds.crimes["period"].astype(str).tolist() == ["2025-01", "2026-01"]   # nothing filled
+    assert ds.crimes.attrs["gaps"] == ["2025-01"]
+    # without the declaration the same file is an error, as before
+    info["gaps"] = "none"
+    (tmp_path / "out" / "DATASET.json").write_text(json.dumps(info), encoding="utf-8")
+    with pytest.raises(Exception, match="gap in the monthly series of 2582 × Samtliga brott"):
+        load_dataset(tmp_path / "out")
+
+
+def test_check_of_a_survey_catches_what_would_break_estimation(tmp_path, full_sample):
+    from analysis.io import check_file
+
+    survey = pd.read_csv(full_sample / "survey.csv", dtype={"kommunkod": str, "psu": str})
+    sv = survey[(survey["kommunkod"] == "1760") & (survey["year"] == 2025)]
+    sv.assign(psu="P1").to_csv(tmp_path / "lonely.csv", index=False)
+    res = check_file(tmp_path / "lonely.csv", "survey")
+    assert not res.ok and "lonely PSU" in res.render()
+    margins = pd.read_csv(full_sample / "margins.csv", dtype={"kommunkod": str})
+    m = margins[(margins["kommunkod"] == "1760") & (margins["year"] == 2025) & (margins["age_group"] != "16-24")]
+    m.to_csv(tmp_path / "margins.csv", index=False)
+    sv.to_csv(tmp_path / "survey.csv", index=False)
+    res = check_file(tmp_path / "survey.csv", "survey", margins=tmp_path / "margins.csv")
+    assert not res.ok and "margins have no age band '16-24'" in res.render()
