@@ -130,6 +130,11 @@ def test_spss_value_labels_kept(tmp_path):
     assert df["sex"].tolist() == ref["sex"].tolist()           # labels applied to the design column
     assert df["utsatt_brott"].tolist() == ref["utsatt_brott"].tolist()  # item codes stay codes
     assert df["design_weight"].tolist() == ref["design_weight"].tolist()
+    renamed = tmp_path / "enkat_export.csv"              # the content decides, not the name
+    renamed.write_bytes(path.read_bytes())
+    from analysis.io import check_file
+    res = check_file(renamed, "survey", items=ITEMS)
+    assert res.ok and "SPSS survey file" in res.render(), res.render()
     # case numbers are the rows
     sav.loc[4, "design_weight"] = -1.0
     pyreadstat.write_sav(pd.DataFrame(sav), str(path), variable_value_labels=labels)
