@@ -50,3 +50,15 @@ def test_a_clear_top_kommun_has_a_narrow_rank_interval(sample):
 def test_needs_crime_types():
     with pytest.raises(DataError, match="no crime type"):
         total_crimes(pd.DataFrame({"kommunkod": [], "period": [], "crime_type": [], "count": []}))
+
+
+def test_sum_counts_nested_categories_once(sample):
+    mine = sample.crimes[sample.crimes.kommunkod == "1760"]
+    split = mine[mine.crime_type == "Misshandel (inkl. grov)"].assign(crime_type="Misshandel utomhus")
+    chapter = mine[mine.crime_type == "Olaga hot"].assign(crime_type="Brott mot frihet och frid (4 kap.)",
+                                                            count=lambda d: d["count"] * 2)
+    frame, name, source = total_crimes(pd.concat([mine, split, chapter]))
+    inside = ["Olaga hot", "Ofredande", "Grov kvinnofridskränkning"]  # 4 kap., now present itself
+    expected = mine[~mine.crime_type.isin(inside)]["count"].sum() + chapter["count"].sum()
+    assert frame["count"].sum() == expected and name == "Summa av 10 brottstyper"
+    assert "Misshandel utomhus" not in source and "Olaga hot" not in source

@@ -21,11 +21,11 @@ def test_problems_name_file_row_and_column(tmp_path):
     p = tmp_path / "incidents.csv"
     p.write_text("kommunkod,date,time,place,type,source\n"
                  "2181,2025-03-07,23:40,Resecentrum,Klotter,Skola\n"
-                 "181,2025-02-30,23:40,Torget,Stöld,Skola\n", encoding="utf-8")
+                 "9999,2025-02-30,23:40,Torget,Stöld,Skola\n", encoding="utf-8")
     with pytest.raises(DataError) as err:
         read_incidents(p)
     text = str(err.value)
-    assert "incidents.csv, row 3, column 'kommunkod'" in text and "'0181'" in text
+    assert "incidents.csv, row 3, column 'kommunkod'" in text and "'9999'" in text
     assert "row 3, column 'date': not a date" in text
 
 

@@ -11,18 +11,30 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..crime_types import AGGREGATES
+from ..crime_types import AGGREGATES, TOTAL_CRIME_TYPE, bra_category
 from ..errors import DataError
 from .funnel import funnel_data
 
 __all__ = ["TOTAL_NAME", "total_crimes", "total_crime_rank"]
 
-#: Brå's name of the total (``analysis.crime_types`` gains it with the real-data import).
-TOTAL_NAME = "Samtliga brott"
+#: Brå's name of the total.
+TOTAL_NAME = TOTAL_CRIME_TYPE
+
+
+def _ancestors(name: str) -> set[str]:
+    out, c = set(), bra_category(name)
+    while c is not None and c.parent is not None:
+        out.add(c.parent)
+        c = bra_category(c.parent)
+    return out
 
 
 def total_crimes(crimes: pd.DataFrame) -> tuple[pd.DataFrame, str, str]:
     """The monthly total per kommun: Brå's ``Samtliga brott`` if present, else a sum.
+
+    The sum takes each category present once: subcategories ("Misshandel utomhus") and types
+    whose chapter is also present are left out, so nothing is counted twice; the aggregates
+    (Våldsbrott, Mängdbrott) are left out too.
 
     Returns
     -------
@@ -41,8 +53,10 @@ def total_crimes(crimes: pd.DataFrame) -> tuple[pd.DataFrame, str, str]:
     if TOTAL_NAME in set(crimes["crime_type"]):
         out = crimes[crimes["crime_type"] == TOTAL_NAME]
         return out.reset_index(drop=True), TOTAL_NAME, "Brå:s samtliga anmälda brott"
-    base = crimes[~crimes["crime_type"].isin(list(AGGREGATES))]
-    types = sorted(base["crime_type"].unique())
+    present = set(crimes["crime_type"].unique()) - set(AGGREGATES)
+    # a category whose parent chapter (or type) is also present is inside it: count it once
+    types = sorted(t for t in present if not _ancestors(t) & present)
+    base = crimes[crimes["crime_type"].isin(types)]
     if not types:
         raise DataError("the crimes frame has no crime type to add up to a total")
     name = f"Summa av {len(types)} brottstyper"
