@@ -133,3 +133,21 @@ def test_total_rank_sentence(sections):
     assert f"plats {int(r.at['riket', 'rank'])} av 290" in text
     assert f"allt från {int(r.at['riket', 'rank_low'])} till {int(r.at['riket', 'rank_high'])}" in text
     assert "inte samtliga brott" in text
+
+
+def test_bra_subcategories_are_worded_with_their_intervals():
+    from analysis.crime.place import indoor_share, part_share
+    per = pd.period_range("2024-01", periods=12, freq="M")
+    crimes = pd.concat([pd.DataFrame({"kommunkod": "2181", "period": per, "crime_type": t, "count": k})
+                        for t, k in (("Misshandel (inkl. grov)", 10), ("Misshandel inomhus", 7),
+                                     ("Misshandel utomhus", 3), ("Våld mot kvinna i nära relation", 2))])
+    result = {"incidents": False, "year": 2024,
+              "indoor": indoor_share(crimes, kommunkod="2181", year=2024),
+              "relation": part_share(crimes, kommunkod="2181", year=2024,
+                                     part="Våld mot kvinna i nära relation",
+                                     whole="Misshandel (inkl. grov)")}
+    text = tp.tid_och_plats_text(result).replace("\u00a0", " ")
+    assert "inga händelserapporter" in text
+    assert "De flesta anmälda fallen av misshandel sker inomhus: 70 %" in text
+    assert "Av 120 anmälda fall av misshandel 2024 gällde 24 våld mot kvinna i nära relation: 20 %" in text
+    assert "95 % KI" in text

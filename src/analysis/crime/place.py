@@ -22,7 +22,7 @@ from ..verdicts import (DEFAULT_THRESHOLD, DIFFERENCE, HIGHER, INCREASE, LOWER, 
 from .rates import garwood_ci
 
 __all__ = ["WeekdayHourResult", "weekday_hour", "top_places", "place_change",
-           "poisson_test", "chisq_gof", "chisq_independence", "indoor_share"]
+           "poisson_test", "chisq_gof", "chisq_independence", "indoor_share", "part_share"]
 
 _REL_ERR = 1 + 1e-7  # R's tolerance for "as or less likely than the observed count"
 
@@ -554,3 +554,33 @@ def indoor_share(crimes: pd.DataFrame, *, kommunkod: str, year: int,
                      "verdict": verdict, "small_numbers": small})
     return pd.DataFrame(rows, columns=["crime", "indoors", "outdoors", "share_indoors", "ci_low",
                                        "ci_high", "ci_level", "verdict", "small_numbers"])
+
+
+def part_share(crimes: pd.DataFrame, *, kommunkod: str, year: int, part: str, whole: str,
+               alpha: float = 0.05) -> pd.DataFrame:
+    """A Brå "därav" subcategory's share of its crime (e.g. våld mot kvinna i nära relation of
+    all misshandel), with a Clopper–Pearson interval; empty when the data lack either series.
+
+    Examples
+    --------
+    >>> per = pd.period_range("2024-01", periods=12, freq="M")
+    >>> c = pd.concat([pd.DataFrame({"kommunkod": "1760", "period": per, "crime_type": t, "count": k})
+    ...                for t, k in (("Misshandel (inkl. grov)", 5), ("Våld mot kvinna i nära relation", 1))])
+    >>> part_share(c, kommunkod="1760", year=2024, part="Våld mot kvinna i nära relation",
+    ...            whole="Misshandel (inkl. grov)")[["count_part", "count_whole"]].to_dict("records")
+    [{'count_part': 12, 'count_whole': 60}]
+    """
+    cols = ["part", "whole", "count_part", "count_whole", "share", "ci_low", "ci_high",
+            "ci_level", "small_numbers"]
+    mine = crimes[(crimes["kommunkod"].astype(str) == str(kommunkod))
+                  & (pd.PeriodIndex(crimes["period"], freq="M").year == int(year))]
+    totals = mine.groupby("crime_type", observed=True)["count"].sum()
+    if part not in totals.index or whole not in totals.index or totals[whole] == 0:
+        return pd.DataFrame(columns=cols)
+    k, n = int(totals[part]), int(totals[whole])
+    if k > n:
+        raise DataError(f"{part} ({k}) exceeds {whole} ({n}) for {kommunkod} in {year}: "
+                        "a subcategory cannot be larger than its crime")
+    ci = stats.binomtest(k, n, 0.5).proportion_ci(confidence_level=1 - alpha, method="exact")
+    return pd.DataFrame([[part, whole, k, n, k / n, ci.low, ci.high, 1 - alpha,
+                          n < DEFAULT_THRESHOLD]], columns=cols)

@@ -14,7 +14,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from ..crime.place import indoor_share, place_change, top_places, weekday_hour
+from ..crime.place import indoor_share, part_share, place_change, top_places, weekday_hour
 from ..swedish import WEEKDAY_NAMES
 from ..verdicts import DECREASE, DIFFERENCE, HIGHER, INCREASE
 from .tables import _ci
@@ -44,31 +44,37 @@ def inert(value) -> str:
     return _SPECIAL.sub(r"\\\1", text)
 
 
-def tid_och_plats(ctx) -> dict | None:
+RELATION = ("Våld mot kvinna i nära relation", "Misshandel (inkl. grov)")
+
+
+def tid_och_plats(ctx) -> dict:
     """Weekday × hour, places and changes for the kommun of ``ctx`` (a ``ReportContext``).
 
     Returns
     -------
-    dict or None
-        ``None`` without incidents for the kommun. Otherwise ``weekday_hour``
-        (:class:`~analysis.crime.place.WeekdayHourResult`), ``places``
-        (:func:`~analysis.crime.place.top_places`), ``change`` (the last two calendar years
-        in the file, :func:`~analysis.crime.place.place_change`; ``None`` with one year),
-        ``years``, ``n``, ``sources`` and ``types`` (counts), ``indoor``
-        (:func:`~analysis.crime.place.indoor_share` of the crime data, report year).
+    dict
+        ``incidents`` (bool: the data folder has incidents for the kommun); then, with
+        incidents, ``weekday_hour`` (:class:`~analysis.crime.place.WeekdayHourResult`),
+        ``places`` (:func:`~analysis.crime.place.top_places`), ``change`` (the last two
+        calendar years in the file, :func:`~analysis.crime.place.place_change`; ``None`` with
+        one year), ``years``, ``n``, ``sources`` and ``types`` (counts); always ``indoor``
+        (:func:`~analysis.crime.place.indoor_share`) and ``relation``
+        (:func:`~analysis.crime.place.part_share` of våld mot kvinna i nära relation in all
+        misshandel) from Brå's subcategories in the crime data, report year (empty without).
     """
+    out = {"incidents": False, "year": ctx.year,
+           "indoor": indoor_share(ctx.crimes, kommunkod=ctx.kommunkod, year=ctx.year),
+           "relation": part_share(ctx.crimes, kommunkod=ctx.kommunkod, year=ctx.year,
+                                  part=RELATION[0], whole=RELATION[1])}
     inc = ctx.dataset.incidents
-    if inc is None:
-        return None
-    mine = inc[inc["kommunkod"] == ctx.kommunkod]
-    if mine.empty:
-        return None
+    mine = inc[inc["kommunkod"] == ctx.kommunkod] if inc is not None else None
+    if mine is None or mine.empty:
+        return out
     years = sorted(int(y) for y in mine["date"].dt.year.unique())
-    out = {"weekday_hour": weekday_hour(mine), "places": top_places(mine), "years": years,
-           "n": len(mine), "change": None,
-           "sources": mine["source"].value_counts().rename_axis("source").reset_index(),
-           "types": mine["type"].value_counts().rename_axis("type").reset_index(),
-           "indoor": indoor_share(ctx.crimes, kommunkod=ctx.kommunkod, year=ctx.year)}
+    out.update({"incidents": True, "weekday_hour": weekday_hour(mine), "places": top_places(mine),
+                "years": years, "n": len(mine), "change": None,
+                "sources": mine["source"].value_counts().rename_axis("source").reset_index(),
+                "types": mine["type"].value_counts().rename_axis("type").reset_index()})
     if len(years) >= 2:
         out["change"] = place_change(mine, period1=years[-2], period2=years[-1])
     return out
@@ -99,11 +105,13 @@ def tid_och_plats_text(result: dict | None) -> str:
     >>> "Resecentrum" in text and "fredag kl. 22–23" in text and "Fritidsgården" in text
     True
     """
-    if result is None:
-        return ("Det finns inga händelserapporter (incidents.csv) för kommunen i datamappen. "
-                "Med kommunens egna rapporter om datum, klockslag och plats, till exempel från "
-                "trygghetsvärdar, fastighetsägare, skola och polisens händelser, visar avsnittet "
-                "när och var händelserna samlas.")
+    subcategories = _subcategory_sentences(result)
+    if result is None or not result.get("incidents", True):
+        return "\n\n".join(p for p in [
+            "Det finns inga händelserapporter (incidents.csv) för kommunen i datamappen. Med "
+            "kommunens egna rapporter om datum, klockslag och plats, till exempel från "
+            "trygghetsvärdar, fastighetsägare, skola och polisens händelser, visar avsnittet när "
+            "och var händelserna samlas.", subcategories] if p)
     wh, places = result["weekday_hour"], result["places"]
     src = ", ".join(inert(s).lower() for s in result["sources"]["source"])
     parts = [f"Underlaget är kommunens egna händelserapporter {_years(result['years'])}: "
@@ -114,10 +122,27 @@ def tid_och_plats_text(result: dict | None) -> str:
     parts.append(_place_sentence(places))
     if result.get("change") is not None:
         parts.append(_change_sentence(result["change"], result["years"]))
+    parts.append(subcategories)
+    return "\n\n".join(p for p in parts if p)
+
+
+def _subcategory_sentences(result: dict | None) -> str:
+    """Brå's subcategories in the crime data: indoors/outdoors and våld i nära relation."""
+    if result is None:
+        return ""
+    out = []
     indoor = result.get("indoor")
     if indoor is not None and len(indoor):
-        parts.append(_indoor_sentence(indoor))
-    return "\n\n".join(p for p in parts if p)
+        out.append(_indoor_sentence(indoor))
+    rel = result.get("relation")
+    if rel is not None and len(rel):
+        r = rel.iloc[0]
+        text = (f"Av {format_number(r['count_whole'])} anmälda fall av misshandel "
+                f"{result.get('year', '')} gällde {format_number(r['count_part'])} våld mot kvinna i "
+                f"nära relation")
+        out.append(text + (", för få fall för en andel." if r["small_numbers"] else
+                           f": {format_estimate(r['share'], r['ci_low'], r['ci_high'])}."))
+    return " ".join(out)
 
 
 def _week_sentence(wh) -> str:
