@@ -126,7 +126,7 @@ if survey is not None:
 if measures.empty:
     display(Markdown("Inga åtgärder finns registrerade för kommunen."))
 else:
-    rt.show(rt.measures_table(measures))
+    rt.show(rt.measures_table(measures, ctx.dataset.items))
     display(Markdown(tx.evaluation_intro()))
     rt.show(rt.evaluation_table(evaluations))
 
@@ -137,6 +137,12 @@ else:
 display(Markdown(tx.sources_and_limitations(synthetic=ctx.dataset.synthetic,
                                             preliminary=bool(levels.get("preliminary", False).any())
                                             if "preliminary" in levels else False)))
+
+# %% [markdown]
+# ## Ordlista
+
+# %%
+display(Markdown(tx.ordlista()))
 
 # %% [markdown]
 # ### Om underlaget (proveniens)

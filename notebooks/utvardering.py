@@ -108,6 +108,13 @@ else:
     rt.show(er.indicator_table(indicators))
 
 # %% [markdown]
+# ## Ordlista
+
+# %%
+display(Markdown(tx.ordlista(["kvot mot förväntat", "95 % KI (konfidensintervall)",
+                              "statistiskt säkerställd", "p-värde", "syntetisk kontroll"])))
+
+# %% [markdown]
 # ## Källor och metod
 # Anmälda brott (Brå) per månad och folkmängd (SCB); kommunens trygghetsundersökning (andelar
 # viktade till befolkningen, andelar från färre än 50 svarande redovisas inte: x). Metoderna,

@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 
 from .. import SAMPLE_DATA_LABEL
-from ..municipalities import name_of
+from ..municipalities import kommun_phrase, name_of
 from .tables import VERDICT_TEXT, _ci as _interval, survey_label
-from .text import NBSP, format_month, format_number, format_percent
+from .text import NBSP, format_month, format_number, format_p, format_percent
 from .wording import CAVEATS
 
 __all__ = ["heading", "verdict_text", "results_table", "checks_table", "caveats_table",
@@ -54,9 +54,7 @@ def _ci(lo, hi) -> str:
 
 
 def _p(p) -> str:
-    if pd.isna(p):
-        return ".."
-    return "< 0,001" if p < 0.001 else format_number(p, decimals=3 if p < 0.01 else 2)
+    return format_p(p, prefix=False)
 
 
 def _crimes(types) -> str:
@@ -84,7 +82,7 @@ def heading(ev) -> str:
         lines += [f"**{SAMPLE_DATA_LABEL}.** Alla siffror i detta utkast kommer från påhittade "
                   "exempeldata och beskriver inte verkligheten i kommunen.", ""]
     end = f", avslutad i {format_month(m.end)}" if m.end is not None else ""
-    facts = [f"- **Kommun:** {name_of(m.kommunkod)} ({m.kommunkod})",
+    facts = [f"- **Kommun:** {kommun_phrase(m.kommunkod)} ({m.kommunkod})",
              f"- **Åtgärd:** {m.measure_id}, startade i {format_month(m.start)}{end}",
              f"- **Följs upp med:** anmälda brott {_crimes(m.crime_types)}" if m.crime_types
              else "- **Följs upp med:** inga anmälda brott (indikatorer i trygghetsundersökningen)"]
