@@ -99,8 +99,9 @@ def power_analysis(series: pd.DataFrame, *, start=None, followup_months=DEFAULT_
     rate_ratios : sequence of float
         Effects (rate ratios below 1 = reductions) to simulate.
     n_sim : int
-        Simulated futures per follow-up (common random numbers across effects, so power is
-        monotone in the effect).
+        Simulated futures (common random numbers across effects and follow-up lengths: the
+        same futures, cut at each length, so power is monotone in the effect and, up to the
+        recalibrated critical value, in the follow-up).
     rho : float, optional
         AR(1) coefficient of the latent rate; default estimated from the history.
 
@@ -144,7 +145,23 @@ def power_analysis(series: pd.DataFrame, *, start=None, followup_months=DEFAULT_
     if rho is not None:
         noise["rho"] = float(rho)
     beta = fit0.params[0]
+    followup_months = sorted({int(m) for m in followup_months})
+    if not followup_months or followup_months[0] < 1:
+        raise ValueError(f"follow-up lengths must be positive months, got {followup_months}")
+    # Common random numbers across effects AND follow-up lengths: one simulated future of the
+    # longest follow-up per draw, cut short for the shorter ones. Independent draws per length
+    # made power fall with longer follow-up by Monte Carlo noise alone (24 months below 12).
     rng = np.random.default_rng(seed)
+    n_max = n_pre + followup_months[-1]
+    sd, r = noise["sd_latent"], noise["rho"]
+    u_all = np.empty((n_sim, n_max))
+    u_all[:, 0] = rng.normal(0, sd, n_sim)
+    eps = rng.normal(0, sd * np.sqrt(1 - r ** 2), (n_sim, n_max))
+    for t in range(1, n_max):
+        u_all[:, t] = r * u_all[:, t - 1] + eps[:, t]
+    od = noise["overdispersion"]
+    g_all = rng.gamma(1 / od, od, (n_sim, n_max)) if od > 1e-8 else np.ones((n_sim, n_max))
+    unif_all = rng.uniform(size=(n_sim, n_max))
     rows = []
     for L in followup_months:
         n = n_pre + L
@@ -152,15 +169,7 @@ def power_analysis(series: pd.DataFrame, *, start=None, followup_months=DEFAULT_
         X, names = its_design(per, periods[-1] + 1)
         j = names.index("level")
         mu = np.exp(X[:, keep_cols] @ beta + np.log(np.r_[pop, np.full(L, pop[-1])]))
-        u = np.empty((n_sim, n))
-        sd, r = noise["sd_latent"], noise["rho"]
-        u[:, 0] = rng.normal(0, sd, n_sim)
-        eps = rng.normal(0, sd * np.sqrt(1 - r ** 2), (n_sim, n))
-        for t in range(1, n):
-            u[:, t] = r * u[:, t - 1] + eps[:, t]
-        od = noise["overdispersion"]
-        g = rng.gamma(1 / od, od, (n_sim, n)) if od > 1e-8 else np.ones((n_sim, n))
-        unif = rng.uniform(size=(n_sim, n))
+        u, g, unif = u_all[:, :n], g_all[:, :n], unif_all[:, :n]
         lam0 = mu[None] * np.exp(u) * g
         post = np.arange(n) >= n_pre
         off = np.log(np.r_[pop, np.full(L, pop[-1])])[None].repeat(n_sim, 0)

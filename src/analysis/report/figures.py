@@ -23,8 +23,9 @@ import seaborn as sns
 from matplotlib import ticker
 from matplotlib.figure import Figure
 
+from .. import SAMPLE_DATA_LABEL
 from ..swedish import MONTH_ABBREVIATIONS
-from .text import SUPPRESSED, format_number, format_percent
+from .text import SUPPRESSED, dash_ranges, format_number, format_percent
 
 __all__ = ["ReportFigure", "report_style", "time_series", "funnel_plot", "bar_ci",
            "indicator_by_group", "save_png", "FULL_WIDTH_CM"]
@@ -55,12 +56,18 @@ class ReportFigure(Figure):
         self.savefig(buf, format="png", dpi=self.dpi, facecolor="white")
         return buf.getvalue()
 
+    #: What the figure shows, in a sentence (HTML ``alt`` and the DOCX picture description);
+    #: set by the figure functions' ``alt`` argument, else the title is used.
+    alt_text: str | None = None
+    #: The footer lines drawn under the axes (sample-data label, source, symbol notes).
+    footer: tuple[str, ...] = ()
+
     def _display_metadata(self, png: bytes) -> dict:
         width_px = struct.unpack(">I", png[16:20])[0]
         titles = [t for ax in self.axes for t in (ax.get_title("left"), ax.get_title())
                   if t]
         return {"width": int(round(width_px / self.dpi * 96)),
-                "alt": titles[0] if titles else "Figur"}
+                "alt": self.alt_text or (titles[0] if titles else "Figur")}
 
     def _repr_png_(self):
         png = self._png()
@@ -129,16 +136,59 @@ def _new_figure(height_cm: float, width_cm: float = FULL_WIDTH_CM) -> Figure:
     return ReportFigure(figsize=(width_cm * _CM, height_cm * _CM))
 
 
-def _finish(fig: Figure, *, footnote: bool = False) -> Figure:
+_LINE_CM = 0.42  # height of one footer line at the "small" font size of the report style
+
+
+def _finish(fig: Figure, *, note: str | None = None, source: str | None = None,
+            synthetic: bool = False, alt: str | None = None) -> Figure:
+    """Footer (sample-data label, source, symbol note), alt text and the one layout pass.
+
+    Every PNG carries what it needs when cut out of the report: the sample-data label when
+    the data are synthetic, and the source line.
+    """
     # Ticks are created lazily and read rcParams when created: creating the first tick of each
     # axis inside the style context fixes the style, because later ticks copy its properties.
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
             axis.majorTicks[0], axis.minorTicks[0]
+    lines = []
+    if synthetic:
+        lines.append((SAMPLE_DATA_LABEL, {"fontweight": "bold", "color": "#a31515"}))
+    if source:
+        lines.append((f"Källa: {source}", {"color": "0.3"}))
+    if note:
+        lines.append((note, {"color": "0.1"}))
+    height_cm = fig.get_figheight() * 2.54
+    step = _LINE_CM / height_cm
+    for i, (text, style) in enumerate(reversed(lines)):
+        fig.text(0.01, 0.012 + i * step, text, fontsize="small", ha="left", va="bottom",
+                 **style)
+    fig.footer = tuple(t for t, _ in lines)
+    if alt:
+        fig.alt_text = " ".join(str(alt).split())
     # Laid out once, here: a layout engine would redo it at every draw (about half the cost
     # of rendering a report figure). Legends outside the axes are part of the layout.
-    fig.tight_layout(pad=0.5, rect=(0, 0.07 if footnote else 0, 1, 1))
+    fig.tight_layout(pad=0.5, rect=(0, min(0.4, 0.012 + len(lines) * step + 0.01), 1, 1))
     return fig
+
+
+def _nice_ticks(low: float, high: float, *, log: bool) -> list[float]:
+    """Round tick values (1, 2, 5 × 10^k; finer when the range is narrow) inside the limits.
+
+    A log axis over less than a decade would otherwise get no labelled tick at all.
+    """
+    if not (np.isfinite(low) and np.isfinite(high)) or high <= low:
+        return []
+    if not log:
+        return list(ticker.MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]).tick_values(low, high))
+    for subs in ((1.0,), (1.0, 2.0, 5.0), (1.0, 1.5, 2.0, 3.0, 5.0, 7.0),
+                 tuple(np.arange(1.0, 10.0))):
+        ticks = [m * 10.0 ** k for k in range(int(np.floor(np.log10(low))),
+                                              int(np.ceil(np.log10(high))) + 1)
+                 for m in subs if low <= m * 10.0 ** k <= high]
+        if len(ticks) >= 3:
+            return ticks
+    return list(np.geomspace(low, high, 3).round(-int(np.floor(np.log10(low)))))
 
 
 def _check_columns(table: pd.DataFrame, *cols) -> None:
@@ -184,7 +234,8 @@ def time_series(table: pd.DataFrame, *, x: str = "period", y: str = "estimate",
                 group: str | None = None, kind: str = "rate", title: str | None = None,
                 ylabel: str | None = None, highlight: str | None = None,
                 break_at=None, break_label: str = "Tidsseriebrott",
-                height_cm: float = 8.0) -> Figure:
+                height_cm: float = 8.0, source: str | None = None, synthetic: bool = False,
+                alt: str | None = None) -> Figure:
     """A time series with its confidence band, one line per group.
 
     Parameters
@@ -202,6 +253,12 @@ def time_series(table: pd.DataFrame, *, x: str = "period", y: str = "estimate",
     break_at : optional
         Position of a series break (e.g. ``pd.Period("2015-01", "M")``), drawn as a dashed
         vertical line: kommun series before and after 2015 are not comparable.
+    source : str, optional
+        The source line under the figure ("Brå, anmälda brott; SCB, folkmängd").
+    synthetic : bool
+        Print the sample-data label on the figure (data from ``lagesbild sample``).
+    alt : str, optional
+        What the figure shows, in a sentence: the alt text of HTML and DOCX (default: title).
 
     Returns
     -------
@@ -252,7 +309,7 @@ def time_series(table: pd.DataFrame, *, x: str = "period", y: str = "estimate",
             ax.set_title(title)
         if group is not None:
             ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        return _finish(fig)
+        return _finish(fig, source=source, synthetic=synthetic, alt=alt)
 
 
 def funnel_plot(points: pd.DataFrame, *, limits: pd.DataFrame, x: str = "population",
@@ -261,7 +318,9 @@ def funnel_plot(points: pd.DataFrame, *, limits: pd.DataFrame, x: str = "populat
                 limit_level: str = "level", limit_lower: str = "lower",
                 limit_upper: str = "upper", kind: str = "rate", title: str | None = None,
                 xlabel: str = "Folkmängd", ylabel: str | None = None, log_x: bool = True,
-                height_cm: float = 10.0) -> Figure:
+                target_label: str = "Jämförelsegruppens nivå", height_cm: float = 10.0,
+                source: str | None = None, synthetic: bool = False,
+                alt: str | None = None) -> Figure:
     """A funnel plot: every kommun's rate against its size, with control limits.
 
     Parameters
@@ -277,7 +336,16 @@ def funnel_plot(points: pd.DataFrame, *, limits: pd.DataFrame, x: str = "populat
     peers : sequence of str
         Labels of similar kommuner, drawn darker than the rest.
     target : float, optional
-        The reference rate (e.g. riket), drawn as a horizontal line.
+        The reference rate the limits are drawn around, as a horizontal line.
+    target_label : str
+        Its legend entry: say which level it is ("Riket" only when it is riket's; for a
+        group of similar kommuner it is the group's level, not riket's).
+    source : str, optional
+        The source line under the figure ("Brå, anmälda brott; SCB, folkmängd").
+    synthetic : bool
+        Print the sample-data label on the figure (data from ``lagesbild sample``).
+    alt : str, optional
+        What the figure shows, in a sentence: the alt text of HTML and DOCX (default: title).
 
     Returns
     -------
@@ -320,7 +388,7 @@ def funnel_plot(points: pd.DataFrame, *, limits: pd.DataFrame, x: str = "populat
                     label=f"{name}-gräns")
             ax.plot(lim[limit_x], lim[limit_upper], ls=ls, color=col, lw=1)
         if target is not None:
-            ax.axhline(target, color="0.1", lw=1.2, label="Riket")
+            ax.axhline(target, color="0.1", lw=1.2, label=target_label)
         if highlight is not None:
             h = points[role == "highlight"]
             if h.empty:
@@ -333,17 +401,22 @@ def funnel_plot(points: pd.DataFrame, *, limits: pd.DataFrame, x: str = "populat
             ax.set_xscale("log")
             ax.xaxis.set_minor_formatter(ticker.NullFormatter())
         _label_axis(ax.xaxis, "number")
+        xs = pd.concat([points[x], limits[limit_x]]).astype(float)
+        xs = xs[np.isfinite(xs) & ((xs > 0) if log_x else True)]
+        ax.set_xlim(xs.min() / 1.1 if log_x else xs.min(), xs.max() * 1.1 if log_x else xs.max())
+        ax.xaxis.set_major_locator(ticker.FixedLocator(_nice_ticks(*ax.get_xlim(), log=log_x)))
         _label_axis(ax.yaxis, kind)
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel or _DEFAULT_LABEL[kind])
         if title:
             ax.set_title(title)
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        return _finish(fig)
+        return _finish(fig, source=source, synthetic=synthetic, alt=alt)
 
 
 def _interval_plot(table, *, category, y, ci_low, ci_high, group, kind, suppressed, title,
-                   xlabel, bars: bool, reference, reference_label, height_cm) -> Figure:
+                   xlabel, bars: bool, reference, reference_label, height_cm, source, synthetic,
+                   alt) -> Figure:
     _check_columns(table, category, y, ci_low, ci_high, group)
     cats = list(dict.fromkeys(table[category]))
     groups = [None] if group is None else list(dict.fromkeys(table[group]))
@@ -375,7 +448,7 @@ def _interval_plot(table, *, category, y, ci_low, ci_high, group, kind, suppress
                 else:
                     ax.errorbar(est, pos, xerr=err, fmt=_MARKERS[gi % 6], color=palette[gi],
                                 ecolor=palette[gi], capsize=2.5, ms=5, lw=1.3, label=lab)
-        ax.set_yticks(range(len(cats)), [str(c) for c in cats])
+        ax.set_yticks(range(len(cats)), [dash_ranges(c) for c in cats])
         ax.set_ylim(len(cats) - 0.5, -0.5)
         ax.grid(axis="y", visible=False)
         _label_axis(ax.xaxis, kind)
@@ -393,16 +466,16 @@ def _interval_plot(table, *, category, y, ci_low, ci_high, group, kind, suppress
         if labels:
             uniq = dict(zip(labels, handles))
             ax.legend(uniq.values(), uniq.keys(), loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        if any_hidden:
-            fig.text(0.01, 0.0, _SUPPRESSED_NOTE, fontsize="small", ha="left", va="bottom")
-        return _finish(fig, footnote=any_hidden)
+        return _finish(fig, note=_SUPPRESSED_NOTE if any_hidden else None, source=source,
+                       synthetic=synthetic, alt=alt)
 
 
 def bar_ci(table: pd.DataFrame, *, category: str, y: str = "estimate",
            ci_low: str | None = "ci_low", ci_high: str | None = "ci_high",
            group: str | None = None, kind: str = "rate", suppressed: str | None = "suppressed",
            title: str | None = None, xlabel: str | None = None,
-           height_cm: float | None = None) -> Figure:
+           height_cm: float | None = None, source: str | None = None, synthetic: bool = False,
+           alt: str | None = None) -> Figure:
     """Horizontal bars with confidence intervals (e.g. rate per crime type, kommun vs län).
 
     Parameters
@@ -415,6 +488,12 @@ def bar_ci(table: pd.DataFrame, *, category: str, y: str = "estimate",
         Column for side-by-side bars (e.g. "Kommunen", "Länet", "Riket").
     suppressed : str or None
         Boolean column; suppressed rows show only the symbol ``x``, never a bar.
+    source : str, optional
+        The source line under the figure ("Brå, anmälda brott; SCB, folkmängd").
+    synthetic : bool
+        Print the sample-data label on the figure (data from ``lagesbild sample``).
+    alt : str, optional
+        What the figure shows, in a sentence: the alt text of HTML and DOCX (default: title).
 
     Returns
     -------
@@ -431,7 +510,7 @@ def bar_ci(table: pd.DataFrame, *, category: str, y: str = "estimate",
     return _interval_plot(table, category=category, y=y, ci_low=ci_low, ci_high=ci_high,
                           group=group, kind=kind, suppressed=suppressed, title=title,
                           xlabel=xlabel, bars=True, reference=None, reference_label=None,
-                          height_cm=height_cm)
+                          height_cm=height_cm, source=source, synthetic=synthetic, alt=alt)
 
 
 def indicator_by_group(table: pd.DataFrame, *, group: str, y: str = "estimate",
@@ -439,7 +518,9 @@ def indicator_by_group(table: pd.DataFrame, *, group: str, y: str = "estimate",
                        hue: str | None = None, kind: str = "percent",
                        suppressed: str | None = "suppressed", reference: float | None = None,
                        reference_label: str = "Kommunen totalt", title: str | None = None,
-                       xlabel: str | None = None, height_cm: float | None = None) -> Figure:
+                       xlabel: str | None = None, height_cm: float | None = None,
+                       source: str | None = None, synthetic: bool = False,
+                       alt: str | None = None) -> Figure:
     """A survey indicator by group (area, sex, age) as points with intervals.
 
     Suppressed cells are marked ``x`` with a footnote; their values are not drawn.
@@ -453,6 +534,12 @@ def indicator_by_group(table: pd.DataFrame, *, group: str, y: str = "estimate",
         Second grouping shown as differently marked points (e.g. sex within area).
     reference : float, optional
         A reference value (e.g. the kommun total) drawn as a dashed vertical line.
+    source : str, optional
+        The source line under the figure ("Brå, anmälda brott; SCB, folkmängd").
+    synthetic : bool
+        Print the sample-data label on the figure (data from ``lagesbild sample``).
+    alt : str, optional
+        What the figure shows, in a sentence: the alt text of HTML and DOCX (default: title).
 
     Returns
     -------
@@ -470,7 +557,8 @@ def indicator_by_group(table: pd.DataFrame, *, group: str, y: str = "estimate",
     return _interval_plot(table, category=group, y=y, ci_low=ci_low, ci_high=ci_high,
                           group=hue, kind=kind, suppressed=suppressed, title=title,
                           xlabel=xlabel, bars=False, reference=reference,
-                          reference_label=reference_label, height_cm=height_cm)
+                          reference_label=reference_label, height_cm=height_cm, source=source,
+                          synthetic=synthetic, alt=alt)
 
 
 def save_png(fig: Figure, path: str | os.PathLike, *, dpi: int = 200) -> Path:

@@ -318,7 +318,9 @@ def evaluation_table(evaluations: pd.DataFrame) -> pd.DataFrame:
             "Kvot mot förväntat (95 % KI)": (
                 f"{format_number(r.rate_ratio, decimals=2)} "
                 f"({_ci(r.ci_low, r.ci_high, kind='number', decimals=2)})" if has else ".."),
-            "Bedömning": VERDICT_TEXT.get(r.verdict, r.verdict)
+            "Bedömning": (f"{r.verdict} (obekräftad)" if "unconfirmed" in str(r.caveats).split(";")
+                          and r.verdict in ("ökning", "minskning")
+                          else VERDICT_TEXT.get(r.verdict, r.verdict))
             + ("" if r.reliable or r.verdict == "ej bedömbar" else " (osäkert intervall)"),
             "Förbehåll": caveat_text(r.caveats, r.note),
         })

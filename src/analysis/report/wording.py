@@ -125,8 +125,8 @@ CAVEATS = {
     "designs_disagree": ("kommunens egen trend pekar på en förändring, men jämförelsen med "
                          "liknande kommuner (syntetisk kontroll) visar inget ovanligt, så ingen "
                          "förändring redovisas som säkerställd"),
-    "unconfirmed": ("förändringen vilar enbart på kommunens egen trend (ingen syntetisk kontroll "
-                    "kunde göras)"),
+    "unconfirmed": ("obekräftad: förändringen vilar enbart på kommunens egen trend (ingen "
+                    "syntetisk kontroll som följde kommunen före start kunde göras)"),
     "short_followup": "kort uppföljningstid",
     "preliminary": "uppföljningen bygger delvis på preliminära uppgifter",
     "measure_ended": "åtgärden har avslutats",
