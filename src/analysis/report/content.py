@@ -34,7 +34,8 @@ from .findings import key_findings as word_findings
 
 __all__ = ["ReportContext", "make_context", "similar_kommuner", "omfattning", "forandring",
            "utveckling", "fordelning_over_aret", "fokusomraden", "jamforelse", "trygghet",
-           "atgarder", "sammanfattning", "provenance", "national_tables"]
+           "atgarder", "sammanfattning", "provenance", "national_tables",
+           "notable_crime_types", "rate_history"]
 
 SERIES_BREAK = pd.Period("2015-01", freq="M")
 
@@ -183,6 +184,72 @@ def rate_history(ctx: ReportContext, crime_type: str) -> pd.DataFrame:
     out["period"] = out["period"].astype(int)
     out["area_name"] = out["area_name"].replace({"riket": "Riket", "Riket": "Riket"})
     return out.reset_index(drop=True)
+
+
+def notable_crime_types(levels: pd.DataFrame, changes: pd.DataFrame, *, n: int = 2) -> pd.DataFrame:
+    """The kommun's most notable crime types, for the time-series and funnel figures.
+
+    Chosen from the verdicts the statistics layer decided, never a fixed type: a level that
+    differs from riket (funnel verdict, not a small number) or a change since last year that
+    survives the FDR correction. Problems (higher than riket, increases) come first, then
+    the rest, each ordered by how many crimes a year the deviation amounts to
+    (``count · (1 − 1/ratio)`` for a level, ``x2 − x1`` for a change). When nothing is
+    significant the most common crime type is shown, with ``significant`` False so the
+    caption can say so.
+
+    Parameters
+    ----------
+    levels : DataFrame
+        :func:`omfattning` (``crime_type, count, ratio_riket, verdict_riket, small_numbers``).
+    changes : DataFrame
+        :func:`forandring` (``crime_type, x1, x2, verdict, survives, small_numbers``; a
+        ``verdict_fdr`` column is used when present).
+    n : int
+        How many crime types at most.
+
+    Returns
+    -------
+    DataFrame
+        ``crime_type, reason, excess_per_year, problem, significant``; at least one row.
+
+    Examples
+    --------
+    >>> lv = pd.DataFrame({"crime_type": ["Bostadsinbrott", "Cykelstöld", "Bilbrott"],
+    ...                    "count": [400, 300, 200], "ratio_riket": [2.06, 0.5, 1.0],
+    ...                    "verdict_riket": ["högre", "lägre", "ingen säkerställd skillnad"],
+    ...                    "small_numbers": False})
+    >>> ch = pd.DataFrame({"crime_type": ["Bilbrott"], "x1": [150], "x2": [200],
+    ...                    "verdict": ["ökning"], "survives": [True], "small_numbers": [False]})
+    >>> notable_crime_types(lv, ch)[["crime_type", "reason"]].values.tolist()
+    [['Bostadsinbrott', 'högre än riket'], ['Bilbrott', 'ökning sedan föregående år']]
+    """
+    if n < 1:
+        raise ValueError(f"n must be at least 1, got {n}")
+    rows = []
+    for r in levels.itertuples():
+        if r.verdict_riket in ("högre", "lägre") and not r.small_numbers and r.ratio_riket > 0:
+            rows.append({"crime_type": r.crime_type, "reason": f"{r.verdict_riket} än riket",
+                         "excess_per_year": float(r.count * (1 - 1 / r.ratio_riket)),
+                         "problem": r.verdict_riket == "högre", "significant": True})
+    verdict_col = "verdict_fdr" if "verdict_fdr" in changes else "verdict"
+    for r in changes.itertuples():
+        verdict = getattr(r, verdict_col)
+        survives = True if verdict_col == "verdict_fdr" else bool(getattr(r, "survives", True))
+        if verdict in ("ökning", "minskning") and survives and not r.small_numbers:
+            rows.append({"crime_type": r.crime_type, "reason": f"{verdict} sedan föregående år",
+                         "excess_per_year": float(r.x2 - r.x1), "problem": verdict == "ökning",
+                         "significant": True})
+    out = pd.DataFrame(rows, columns=["crime_type", "reason", "excess_per_year", "problem",
+                                      "significant"])
+    if not out.empty:
+        out = (out.assign(_size=out["excess_per_year"].abs())
+                  .sort_values(["problem", "_size"], ascending=[False, False], kind="stable")
+                  .drop_duplicates("crime_type").drop(columns="_size").head(n))
+        return out.reset_index(drop=True)
+    top = levels.sort_values("count", ascending=False, kind="stable").iloc[0]
+    return pd.DataFrame([{"crime_type": top["crime_type"],
+                          "reason": "vanligaste brottstypen; ingen säkerställd avvikelse",
+                          "excess_per_year": 0.0, "problem": False, "significant": False}])
 
 
 def forandring(ctx: ReportContext) -> pd.DataFrame:

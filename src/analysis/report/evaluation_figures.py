@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 from matplotlib import ticker
 
-from .figures import (ReportFigure, _finish, _label_axis, _new_figure, _nice_ticks,
-                      report_style)
+from .figure_base import (ReportFigure, _finish, _label_axis, _new_figure, _nice_ticks,
+                          report_style)
 from .text import format_number, format_percent
 
 __all__ = ["plot_counterfactual", "plot_event_study", "plot_synthetic_gap", "plot_placebos",

@@ -1,36 +1,29 @@
 """Figures for report drafts, drawn from result tables only (no statistics here).
 
 Every function takes a tidy result table (estimates and intervals already computed by the
-statistics layer), returns a :class:`matplotlib.figure.Figure` sized for an A4 page (16 cm wide)
-with Swedish labels and Swedish number formatting, and changes no global state: styles are
+statistics layer), returns a :class:`~.figure_base.ReportFigure` sized for an A4 page (16 cm
+wide) with Swedish labels and Swedish number formatting, a footer with the source (and the
+sample-data label on synthetic data) and an alt text, and changes no global state: styles are
 applied with :func:`matplotlib.rc_context` and figures are not registered with pyplot.
 """
 
 from __future__ import annotations
 
-import base64
-import io
-import os
-import secrets
-import struct
-from pathlib import Path
-
 import matplotlib as mpl
-import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib import ticker
 from matplotlib.figure import Figure
 
-from .. import SAMPLE_DATA_LABEL
-from ..swedish import MONTH_ABBREVIATIONS
+from .figure_base import (FULL_WIDTH_CM, ReportFigure, _finish, _label_axis, _new_figure,
+                          _nice_ticks, report_style, save_png)
 from .text import SUPPRESSED, dash_ranges, format_number, format_percent
 
 __all__ = ["ReportFigure", "report_style", "time_series", "funnel_plot", "bar_ci",
-           "indicator_by_group", "save_png", "FULL_WIDTH_CM"]
+           "indicator_by_group", "save_png", "FULL_WIDTH_CM", "CRIME_SOURCE", "SURVEY_SOURCE",
+           "comparison_label"]
 
-FULL_WIDTH_CM = 16.0
 _CM = 1 / 2.54
 _LINESTYLES = ("-", "--", ":", "-.")
 _MARKERS = ("o", "s", "^", "D", "v", "P")
@@ -39,156 +32,27 @@ _DEFAULT_LABEL = {"rate": "Anmälda brott per 100\u00a0000 invånare", "percent"
                   "number": "Antal"}
 _SUPPRESSED_NOTE = f"{SUPPRESSED} = redovisas inte (för få svar eller fall)"
 
+#: Source lines of the lägesbild's figures.
+CRIME_SOURCE = "Brå, anmälda brott efter brottsplatskommun; SCB, folkmängd 31 december"
+SURVEY_SOURCE = "Kommunens trygghetsundersökning, viktade andelar"
 
-class ReportFigure(Figure):
-    """A Figure that displays itself as PNG in any IPython front end.
 
-    It does not depend on the inline backend having been activated (a figure that is never
-    passed through pyplot would otherwise print as ``<Figure size ...>``), it reports a
-    display width at 96 dpi so HTML and DOCX show it at its physical size, and its title
-    becomes the image's alternative text.
+def comparison_label(comparison: str) -> str:
+    """Legend entry of a funnel's centre line: whose level it is.
+
+    Examples
+    --------
+    >>> comparison_label("riket"), comparison_label("liknande")
+    ('Riket', 'Jämförelsegruppens nivå')
     """
-
-    def _png(self) -> bytes:
-        # No bbox_inches="tight": the layout already fits the content, and a fixed size
-        # keeps every figure of a report exactly as wide as the text column.
-        buf = io.BytesIO()
-        self.savefig(buf, format="png", dpi=self.dpi, facecolor="white")
-        return buf.getvalue()
-
-    #: What the figure shows, in a sentence (HTML ``alt`` and the DOCX picture description);
-    #: set by the figure functions' ``alt`` argument, else the title is used.
-    alt_text: str | None = None
-    #: The footer lines drawn under the axes (sample-data label, source, symbol notes).
-    footer: tuple[str, ...] = ()
-
-    def _display_metadata(self, png: bytes) -> dict:
-        width_px = struct.unpack(">I", png[16:20])[0]
-        titles = [t for ax in self.axes for t in (ax.get_title("left"), ax.get_title())
-                  if t]
-        return {"width": int(round(width_px / self.dpi * 96)),
-                "alt": self.alt_text or (titles[0] if titles else "Figur")}
-
-    def _repr_png_(self):
-        png = self._png()
-        return png, self._display_metadata(png)
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        # Preferred over type-registered formatters (the inline backend registers one for
-        # every Figure), so the width and alt text survive in a kernel too.
-        png = self._png()
-        data = {"image/png": base64.b64encode(png).decode("ascii"),
-                "text/plain": f"<{type(self).__name__}: {self._display_metadata(png)['alt']}>"}
-        return data, {"image/png": self._display_metadata(png)}
+    labels = {"riket": "Riket", "lan": "Länets nivå", "liknande": "Jämförelsegruppens nivå"}
+    if comparison not in labels:
+        raise ValueError(f"comparison must be one of {sorted(labels)}, got {comparison!r}")
+    return labels[comparison]
 
 
-def report_style() -> dict:
-    """The rc parameters of report figures: seaborn "whitegrid"/"paper", print-sized text.
-
-    Returns
-    -------
-    dict
-        Use with ``matplotlib.rc_context(report_style())``; nothing is set globally.
-    """
-    rc = {**sns.axes_style("whitegrid"), **sns.plotting_context("paper", font_scale=1.15)}
-    rc.update({"figure.dpi": 150, "savefig.dpi": 200, "axes.unicode_minus": True,
-               "axes.titleweight": "bold", "axes.titlelocation": "left",
-               "legend.frameon": False, "font.family": "DejaVu Sans",
-               "axes.formatter.use_locale": False, "figure.facecolor": "white"})
-    return rc
-
-
-class _SwedishFormatter(ticker.Formatter):
-    """Tick labels as ``1 234,5`` or ``12 %`` with as few decimals as the ticks need."""
-
-    def __init__(self, kind: str):
-        self.kind = kind
-        self.decimals = 0
-
-    def set_locs(self, locs):
-        scale = 100.0 if self.kind == "percent" else 1.0
-        values = np.asarray([v for v in locs if np.isfinite(v)]) * scale
-        self.decimals = next((d for d in range(4)
-                              if np.allclose(values, np.round(values, d), atol=1e-9)), 3)
-
-    def __call__(self, x, pos=None):
-        if self.kind == "percent":
-            return format_percent(x, decimals=self.decimals)
-        if self.kind == "year":
-            return f"{int(round(x))}"
-        return format_number(x, decimals=self.decimals)
-
-
-class _SwedishDateFormatter(ticker.Formatter):
-    _ticks: tuple = ()
-
-    def set_locs(self, locs):
-        self._ticks = tuple(locs)
-
-    def __call__(self, x, pos=None):
-        d = mdates.num2date(x)
-        if d.month == 1 and all(mdates.num2date(v).month == 1 for v in self._ticks):
-            return str(d.year)
-        return f"{MONTH_ABBREVIATIONS[d.month - 1]} {d.year}"
-
-
-def _new_figure(height_cm: float, width_cm: float = FULL_WIDTH_CM) -> Figure:
-    return ReportFigure(figsize=(width_cm * _CM, height_cm * _CM))
-
-
-_LINE_CM = 0.42  # height of one footer line at the "small" font size of the report style
-
-
-def _finish(fig: Figure, *, note: str | None = None, source: str | None = None,
-            synthetic: bool = False, alt: str | None = None) -> Figure:
-    """Footer (sample-data label, source, symbol note), alt text and the one layout pass.
-
-    Every PNG carries what it needs when cut out of the report: the sample-data label when
-    the data are synthetic, and the source line.
-    """
-    # Ticks are created lazily and read rcParams when created: creating the first tick of each
-    # axis inside the style context fixes the style, because later ticks copy its properties.
-    for ax in fig.axes:
-        for axis in (ax.xaxis, ax.yaxis):
-            axis.majorTicks[0], axis.minorTicks[0]
-    lines = []
-    if synthetic:
-        lines.append((SAMPLE_DATA_LABEL, {"fontweight": "bold", "color": "#a31515"}))
-    if source:
-        lines.append((f"Källa: {source}", {"color": "0.3"}))
-    if note:
-        lines.append((note, {"color": "0.1"}))
-    height_cm = fig.get_figheight() * 2.54
-    step = _LINE_CM / height_cm
-    for i, (text, style) in enumerate(reversed(lines)):
-        fig.text(0.01, 0.012 + i * step, text, fontsize="small", ha="left", va="bottom",
-                 **style)
-    fig.footer = tuple(t for t, _ in lines)
-    if alt:
-        fig.alt_text = " ".join(str(alt).split())
-    # Laid out once, here: a layout engine would redo it at every draw (about half the cost
-    # of rendering a report figure). Legends outside the axes are part of the layout.
-    fig.tight_layout(pad=0.5, rect=(0, min(0.4, 0.012 + len(lines) * step + 0.01), 1, 1))
-    return fig
-
-
-def _nice_ticks(low: float, high: float, *, log: bool) -> list[float]:
-    """Round tick values (1, 2, 5 × 10^k; finer when the range is narrow) inside the limits.
-
-    A log axis over less than a decade would otherwise get no labelled tick at all.
-    """
-    if not (np.isfinite(low) and np.isfinite(high)) or high <= low:
-        return []
-    if not log:
-        return list(ticker.MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]).tick_values(low, high))
-    for subs in ((1.0,), (1.0, 2.0, 5.0), (1.0, 1.5, 2.0, 3.0, 5.0, 7.0),
-                 tuple(np.arange(1.0, 10.0))):
-        ticks = [m * 10.0 ** k for k in range(int(np.floor(np.log10(low))),
-                                              int(np.ceil(np.log10(high))) + 1)
-                 for m in subs if low <= m * 10.0 ** k <= high]
-        if len(ticks) >= 3:
-            return ticks
-    return list(np.geomspace(low, high, 3).round(-int(np.floor(np.log10(low)))))
+def _fmt(value, kind: str) -> str:
+    return format_percent(value) if kind == "percent" else format_number(value)
 
 
 def _check_columns(table: pd.DataFrame, *cols) -> None:
@@ -217,16 +81,6 @@ def _x_values(series: pd.Series):
     if pd.api.types.is_numeric_dtype(series):
         return series, ("year" if (series.dropna() % 1 == 0).all() else "number")
     return pd.to_datetime(series.astype(str), format="mixed"), "date"
-
-
-def _label_axis(axis, kind: str) -> None:
-    if kind == "date":
-        axis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=8))
-        axis.set_major_formatter(_SwedishDateFormatter())
-    else:
-        axis.set_major_formatter(_SwedishFormatter(kind))
-        if kind == "year":
-            axis.set_major_locator(ticker.MaxNLocator(integer=True))
 
 
 def time_series(table: pd.DataFrame, *, x: str = "period", y: str = "estimate",
@@ -309,7 +163,26 @@ def time_series(table: pd.DataFrame, *, x: str = "period", y: str = "estimate",
             ax.set_title(title)
         if group is not None:
             ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        if alt is None:
+            alt = _series_alt(table, x=x, y=y, group=group, kind=kind, highlight=highlight,
+                              what=title or ylabel or _DEFAULT_LABEL[kind])
         return _finish(fig, source=source, synthetic=synthetic, alt=alt)
+
+
+def _series_alt(table, *, x, y, group, kind, highlight, what) -> str:
+    """"<what>: linjediagram 2015–2025 för A, B och C; A från 1 234 till 987."""
+    order = table.sort_values(x)
+    first, last = order[x].iloc[0], order[x].iloc[-1]
+    names = [] if group is None else [str(g) for g in dict.fromkeys(table[group])]
+    text = f"{what}: linjediagram {first}–{last}"
+    if names:
+        text += " för " + (", ".join(names[:-1]) + " och " + names[-1] if len(names) > 1
+                           else names[0])
+    main = order if group is None else order[order[group] == (highlight or names[0])]
+    if len(main):
+        who = f"{highlight or names[0]} " if names else ""
+        text += (f"; {who}från {_fmt(main[y].iloc[0], kind)} till {_fmt(main[y].iloc[-1], kind)}")
+    return text + "."
 
 
 def funnel_plot(points: pd.DataFrame, *, limits: pd.DataFrame, x: str = "population",
@@ -411,6 +284,13 @@ def funnel_plot(points: pd.DataFrame, *, limits: pd.DataFrame, x: str = "populat
         if title:
             ax.set_title(title)
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        if alt is None:
+            alt = f"{title or 'Trattdiagram'}: {len(points)} kommuners nivå mot folkmängd"
+            if target is not None:
+                alt += f", med gränser kring {target_label.lower()} {_fmt(target, kind)}"
+            if highlight is not None:
+                alt += f"; {highlight} {_fmt(h[y].iloc[0], kind)}"
+            alt += "."
         return _finish(fig, source=source, synthetic=synthetic, alt=alt)
 
 
@@ -466,6 +346,13 @@ def _interval_plot(table, *, category, y, ci_low, ci_high, group, kind, suppress
         if labels:
             uniq = dict(zip(labels, handles))
             ax.legend(uniq.values(), uniq.keys(), loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        if alt is None:
+            shown = table[~hidden]
+            parts = [f"{dash_ranges(r[category])}"
+                     + (f" ({r[group]})" if group is not None else "")
+                     + f" {_fmt(r[y], kind)}" for _, r in shown.iterrows()]
+            alt = (f"{title or xlabel or _DEFAULT_LABEL[kind]}: " + "; ".join(parts)
+                   + (f"; {int(hidden.sum())} redovisas inte" if any_hidden else "") + ".")
         return _finish(fig, note=_SUPPRESSED_NOTE if any_hidden else None, source=source,
                        synthetic=synthetic, alt=alt)
 
@@ -559,37 +446,3 @@ def indicator_by_group(table: pd.DataFrame, *, group: str, y: str = "estimate",
                           xlabel=xlabel, bars=False, reference=reference,
                           reference_label=reference_label, height_cm=height_cm, source=source,
                           synthetic=synthetic, alt=alt)
-
-
-def save_png(fig: Figure, path: str | os.PathLike, *, dpi: int = 200) -> Path:
-    """Write a figure as PNG atomically: a temporary file in the same folder, then a rename.
-
-    A crash or kill never leaves a half-written PNG under ``path``.
-
-    Returns
-    -------
-    Path
-        The written file.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> t = pd.DataFrame({"crime_type": ["Bilbrott"], "estimate": [3.0]})
-    >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> p = save_png(bar_ci(t, category="crime_type", ci_low=None, ci_high=None), d / "f.png")
-    >>> p.read_bytes()[:8] == b"\\x89PNG\\r\\n\\x1a\\n", sorted(x.name for x in d.iterdir())
-    (True, ['f.png'])
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".tmp-{secrets.token_hex(6)}-{path.name}"
-    try:
-        with open(tmp, "xb") as fh:
-            fig.savefig(fh, format="png", dpi=dpi, facecolor="white")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
