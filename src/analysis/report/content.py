@@ -313,7 +313,7 @@ def trygghet(ctx: ReportContext) -> dict | None:
     from ..survey.calibration import wave_design
     from ..survey.compare import compare_years
     from ..survey.indicators import indicator_table, indicators_from_catalogue
-    from ..survey.small_area import fay_herriot
+    from ..survey.small_area import small_area_values
 
     ds = ctx.dataset
     if ds.survey is None or ds.items is None:
@@ -345,11 +345,11 @@ def trygghet(ctx: ReportContext) -> dict | None:
     by_area = out["area"]
     main = defs[0].name
     direct = by_area[by_area["variable"] == main]
-    if len(direct) >= 3:
-        fh = fay_herriot(direct.assign(se=direct["se"].clip(lower=1e-4)), area="area")
-        # the direct estimate of an area below the small-number rule stays hidden here too
-        hidden = direct[["area", "suppressed"]].rename(columns={"suppressed": "direct_suppressed"})
-        out["small_area"] = fh.table.merge(hidden, on="area", how="left")
+    # the model only with enough areas; per area the more precise of model and direct value;
+    # a suppressed area shows nothing (small_area_values decides, the table only shows it)
+    values = small_area_values(direct, area="area")
+    if values["fitted"].any():
+        out["small_area"] = values.assign(variable=main)
     return out
 
 

@@ -243,19 +243,38 @@ def change_table(change: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def small_area_table(fh: pd.DataFrame) -> pd.DataFrame:
-    """Direct estimate beside the Fay-Herriot estimate for each area, with the shrinkage."""
-    cols = {c: c for c in fh.columns}
-    area = "area" if "area" in cols else fh.columns[0]
-    direct = fh["direct"] if "direct" in fh else fh.get("direct_estimate")
+def small_area_table(values: pd.DataFrame) -> pd.DataFrame:
+    """Per area the value shown (model or direct, decided by ``small_area_values``), its
+    interval, where it comes from and how much it borrows; suppressed areas show ``x``.
+
+    Examples
+    --------
+    >>> v = pd.DataFrame({"area": ["A", "B"], "shown": ["modell", "ingen"],
+    ...                   "estimate": [0.31, np.nan], "ci_low": [0.22, np.nan],
+    ...                   "ci_high": [0.41, np.nan], "borrowed": [0.34, np.nan],
+    ...                   "direct_estimate": [0.35, np.nan], "direct_ci_low": [0.26, np.nan],
+    ...                   "direct_ci_high": [0.46, np.nan], "n": [94, 30],
+    ...                   "suppressed": [False, True]})
+    >>> small_area_table(v).iloc[:, :4].values.tolist()
+    [['A', '31\xa0% (22–41\xa0%)', 'modellskattning', '34\xa0%'], ['B', 'x', 'redovisas inte (för få svarande)', 'x']]
+    """
+    source = {"modell": "modellskattning", "direkt": "områdets egna svar",
+              "ingen": "redovisas inte (för få svarande)"}
+    hidden = values["suppressed"].fillna(False).astype(bool)
     return pd.DataFrame({
-        "Område": fh[area].astype(str),
-        "Direkt skattning": ["x" if h else format_percent(v) for v, h in
-                             zip(direct, fh.get("direct_suppressed", pd.Series(False, index=fh.index)).fillna(False))],
-        "Modellskattning (EBLUP)": [format_percent(v) for v in fh["estimate"]],
-        "95 % KI (modell)": [_ci(lo, hi, kind="percent") for lo, hi in zip(fh["ci_low"], fh["ci_high"])],
-        "Vikt på direkt skattning": [format_number(g, decimals=2) for g in fh["gamma"]] if "gamma" in fh
-        else [""] * len(fh),
+        "Område": values["area"].astype(str),
+        "Visat värde (95 % KI)": ["x" if h or pd.isna(e) else
+                                  f"{format_percent(e)} ({_bare(_ci(lo, hi, kind='percent'))})"
+                                  for e, lo, hi, h in zip(values["estimate"], values["ci_low"],
+                                                          values["ci_high"], hidden)],
+        "Värdet bygger på": [source[s] for s in values["shown"]],
+        "Andel lånad från modellen": ["x" if h or pd.isna(b) else format_percent(b)
+                                      for b, h in zip(values["borrowed"], hidden)],
+        "Områdets egna svar (95 % KI)": [
+            "x" if h or pd.isna(e) else f"{format_percent(e)} ({_bare(_ci(lo, hi, kind='percent'))})"
+            for e, lo, hi, h in zip(values["direct_estimate"], values["direct_ci_low"],
+                                    values["direct_ci_high"], hidden)],
+        "Svarande": [format_number(n) for n in values["n"]],
     })
 
 

@@ -101,9 +101,12 @@ def survey_intro(year: int, n: int, calibrated: bool) -> str:
 
 
 def small_area_intro() -> str:
-    return ("För områden med få svarande är den direkta skattningen osäker. Modellskattningen "
-            "(Fay–Herriot) lånar styrka från kommunens övriga områden; kolumnen *vikt på direkt "
-            "skattning* visar hur mycket av områdets egna svar som ligger i modellskattningen.")
+    return ("För områden med få svarande är områdets egen andel osäker. En modellskattning "
+            "(Fay–Herriot) väger samman områdets svar med kommunens övriga områden. Tabellen "
+            "visar modellskattningen bara där den är säkrare än områdets egna svar, annars "
+            "områdets egen andel; kolumnen *andel lånad från modellen* visar hur mycket av det "
+            "visade värdet som kommer från de andra områdena. Områden med för få svarande "
+            "redovisas inte (x), inte heller med en modellskattning.")
 
 
 def evaluation_intro() -> str:
