@@ -88,3 +88,23 @@ def test_ordlista_explains_the_terms_left_in_the_drafts():
         assert term in text
     with pytest.raises(KeyError, match="no explanation"):
         tx.ordlista(["RMSPE"])
+
+
+def test_provenance_is_a_short_table_of_inputs_without_absolute_paths(tmp_path, monkeypatch):
+    # issue 11 item 11: sha256 hashes in full, the absolute data path and planted_truth.json
+    # as an input made the provenance table unreadable and misleading
+    from analysis.report import content as rc
+    from analysis.sample import write_sample
+
+    data = tmp_path / "exempeldata"
+    write_sample(data, kommuner=["1760", "1761", "1762", "1763", "1764"])
+    monkeypatch.chdir(tmp_path.parent)  # the data folder is not below the working folder
+    ctx = rc.make_context(data, "1760")
+    t = rc.provenance(ctx, {"kommunkod": "1760", "year": 0, "data_dir": str(data)})
+    assert list(t.columns) == ["Uppgift", "Värde"] and len(t) <= 14
+    text = " ".join(t["Värde"])
+    assert "planted_truth" not in text and str(tmp_path) not in text
+    assert "exempeldata/crimes.csv (sha256 " in text
+    hashes = re.findall(r"sha256 ([0-9a-f]+)", text)
+    assert hashes and all(len(h) == 8 for h in hashes)
+    assert any(v.startswith("lagesbild ") for v in t["Värde"])

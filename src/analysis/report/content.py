@@ -456,16 +456,61 @@ def _crime_subject_capitalised(crime_type: str) -> str:
     return text[0].upper() + text[1:]
 
 
+#: What each input file holds, in the provenance table's words.
+_INPUT_NAMES = {"crimes.csv": "Anmälda brott", "population.csv": "Folkmängd",
+                "survey.csv": "Trygghetsundersökningen (svar)",
+                "items.csv": "Trygghetsundersökningen (frågor)",
+                "margins.csv": "Befolkning per kön, ålder och område (vikter)",
+                "measures.csv": "Åtgärdsregister", "DATASET.json": "Beskrivning av datamappen"}
+_PROVENANCE_PACKAGES = ("pandas", "numpy", "scipy", "statsmodels", "matplotlib")
+
+
+def _shown_path(folder: Path, name: str) -> str:
+    """A data file's path relative to the working folder, else its folder's name: never the
+    absolute path of someone's machine."""
+    try:
+        return (folder.resolve() / name).relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return f"{folder.resolve().name}/{name}"
+
+
 def provenance(ctx: ReportContext, parameters: dict) -> pd.DataFrame:
-    """Data files and their hashes, package versions, parameters and run time, as one table."""
-    rows = [{"typ": "datafil", "namn": str(p), "värde": f"sha256 {h[:16]}…"} for p, h in ctx.dataset.files.items()]
-    for pkg in ("lagesbild", "pandas", "numpy", "scipy", "statsmodels", "matplotlib", "seaborn", "papermill"):
+    """What the draft was made from, as a short table a reader can check.
+
+    Only the input files the report reads (not the sample's ``planted_truth.json``, which is
+    the answer key of the synthetic data), each with a relative path and the first eight
+    characters of its SHA-256; the program and library versions; the parameters (without the
+    data folder, shown with the files); and when it was made.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Two text columns, ``Uppgift`` and ``Värde``.
+    """
+    folder = Path(ctx.dataset.path)
+    rows = []
+    for name, what in _INPUT_NAMES.items():
+        digest = ctx.dataset.files.get(name)
+        if digest is None:
+            continue
+        rows.append({"Uppgift": what,
+                     "Värde": f"{_shown_path(folder, name)} (sha256 {digest[:8]})"})
+    versions = []
+    for pkg in _PROVENANCE_PACKAGES:
         try:
-            rows.append({"typ": "paket", "namn": pkg, "värde": metadata.version(pkg)})
+            versions.append(f"{pkg} {metadata.version(pkg)}")
         except metadata.PackageNotFoundError:
             continue
-    rows.append({"typ": "paket", "namn": "python", "värde": platform.python_version()})
-    rows += [{"typ": "parameter", "namn": k, "värde": str(v)} for k, v in parameters.items()]
-    rows.append({"typ": "körning", "namn": "tidpunkt (UTC)",
-                 "värde": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M")})
+    try:
+        program = f"lagesbild {metadata.version('lagesbild')}"
+    except metadata.PackageNotFoundError:
+        program = "lagesbild (ej installerad)"
+    rows.append({"Uppgift": "Program", "Värde": program})
+    rows.append({"Uppgift": "Python och bibliotek",
+                 "Värde": ", ".join([f"Python {platform.python_version()}"] + versions)})
+    shown = {k: v for k, v in parameters.items() if k != "data_dir"}
+    rows.append({"Uppgift": "Parametrar",
+                 "Värde": ", ".join(f"{k} = {v}" for k, v in shown.items()) + f" (rapportår {ctx.year})"})
+    rows.append({"Uppgift": "Framtaget",
+                 "Värde": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")})
     return pd.DataFrame(rows)
