@@ -98,6 +98,8 @@ for row in notable.itertuples():
     display(figures.funnel_plot(funnel.table, limits=funnel.limits, x="person_years",
                                 y="estimate", label="area_name", highlight=ctx.kommun,
                                 target=funnel.target, target_label=figures.comparison_label(comparison),
+                                others_label="Övriga kommuner" if comparison == "riket"
+                                else "Kommuner i jämförelsegruppen",
                                 limit_x="person_years", limit_level="ci_level",
                                 title=f"{row.crime_type} per 100\u00a0000 invånare: trattdiagram",
                                 source=figures.CRIME_SOURCE, synthetic=ctx.dataset.synthetic))

@@ -74,6 +74,9 @@ def test_figure_alt_text_says_what_it_shows(draft):
     descr = re.findall(r'<wp:docPr [^>]*descr="([^"]*)"', xml)
     assert descr and all(d not in ("", "Figur") for d in descr)
     assert "Bilbrott 3" in descr[0] and "Cykelstöld 5" in descr[0]
+    # the picture itself carries the same description, not the base64 image again
+    pic = re.findall(r'<pic:cNvPr [^>]*descr="([^"]*)"', xml)
+    assert pic == descr[:len(pic)] and not any(p.startswith("data:") for p in pic)
 
 
 def test_column_widths_shrink_in_proportion_when_words_cannot_fit():

@@ -134,7 +134,7 @@ def _write_docx(html: str, path: Path, *, reference_docx: str | None) -> None:
         if proc.returncode != 0:
             raise RenderError(f"pandoc failed ({proc.returncode}): "
                               f"{proc.stderr.decode('utf-8', 'replace')[-2000:]}")
-        docx_style.fit_table_columns(tmp)  # pandoc's equal columns break words
+        docx_style.finish_docx(tmp)  # columns fitted to content; pictures' alt texts
 
 
 def render_outputs(executed, *, html: str | os.PathLike | None = None,

@@ -191,7 +191,8 @@ def funnel_plot(points: pd.DataFrame, *, limits: pd.DataFrame, x: str = "populat
                 limit_level: str = "level", limit_lower: str = "lower",
                 limit_upper: str = "upper", kind: str = "rate", title: str | None = None,
                 xlabel: str = "Folkmängd", ylabel: str | None = None, log_x: bool = True,
-                target_label: str = "Jämförelsegruppens nivå", height_cm: float = 10.0,
+                target_label: str = "Jämförelsegruppens nivå",
+                others_label: str = "Övriga kommuner", height_cm: float = 10.0,
                 source: str | None = None, synthetic: bool = False,
                 alt: str | None = None) -> Figure:
     """A funnel plot: every kommun's rate against its size, with control limits.
@@ -213,6 +214,8 @@ def funnel_plot(points: pd.DataFrame, *, limits: pd.DataFrame, x: str = "populat
     target_label : str
         Its legend entry: say which level it is ("Riket" only when it is riket's; for a
         group of similar kommuner it is the group's level, not riket's).
+    others_label : str
+        Legend entry of the other points (e.g. "Kommuner i jämförelsegruppen").
     source : str, optional
         The source line under the figure ("Brå, anmälda brott; SCB, folkmängd").
     synthetic : bool
@@ -247,7 +250,7 @@ def funnel_plot(points: pd.DataFrame, *, limits: pd.DataFrame, x: str = "populat
         role = np.where(points[label] == highlight, "highlight",
                         np.where(points[label].isin(peers), "peer", "other"))
         others = points[role == "other"]
-        ax.scatter(others[x], others[y], s=12, color="0.65", lw=0, label="Övriga kommuner")
+        ax.scatter(others[x], others[y], s=12, color="0.65", lw=0, label=others_label)
         if peers:
             p = points[role == "peer"]
             ax.scatter(p[x], p[y], s=22, color=sns.color_palette("colorblind")[0], lw=0,
@@ -268,8 +271,10 @@ def funnel_plot(points: pd.DataFrame, *, limits: pd.DataFrame, x: str = "populat
                 raise ValueError(f"highlight {highlight!r} is not among the points' {label!r}")
             ax.scatter(h[x], h[y], s=70, color=sns.color_palette("colorblind")[3],
                        edgecolor="black", lw=1.2, zorder=5, label=str(highlight))
-            ax.annotate(str(highlight), (h[x].iloc[0], h[y].iloc[0]), xytext=(6, 6),
-                        textcoords="offset points", fontweight="bold")
+            ax.annotate(str(highlight), (h[x].iloc[0], h[y].iloc[0]), xytext=(8, 0),
+                        textcoords="offset points", fontweight="bold", va="center")
+            low, high = ax.get_ylim()
+            ax.set_ylim(low, max(high, float(h[y].iloc[0]) + 0.08 * (high - low)))
         if log_x:
             ax.set_xscale("log")
             ax.xaxis.set_minor_formatter(ticker.NullFormatter())
