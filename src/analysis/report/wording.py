@@ -114,8 +114,10 @@ def evaluation_intro() -> str:
             "jämförs med vad trenden och säsongsmönstret före start förutsäger. En kvot under 1 "
             "betyder färre brott än förväntat. Intervallet är kalibrerat mot jämförbara kommuner "
             "utan åtgärden (placebotest); där det inte går står *tillförlitlig: nej*. En minskning "
-            "eller ökning redovisas inte när en syntetisk kontroll (en vägd jämförelse med "
-            "liknande kommuner) pekar åt andra hållet eller inte visar något ovanligt.")
+            "eller ökning redovisas inte som säkerställd när en syntetisk kontroll (en vägd "
+            "jämförelse med liknande kommuner som följde kommunen före start) pekar åt andra "
+            "hållet eller inte visar något ovanligt; följde kontrollen inte kommunen före start "
+            "kallas förändringen *obekräftad*.")
 
 
 CAVEATS = {
