@@ -213,9 +213,9 @@ def save_png(fig: Figure, path: str | os.PathLike, *, dpi: int = 200) -> Path:
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> t = pd.DataFrame({"crime_type": ["Bilbrott"], "estimate": [3.0]})
+    >>> fig = _finish(_new_figure(4.0), source="Brå", synthetic=True)
     >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> p = save_png(bar_ci(t, category="crime_type", ci_low=None, ci_high=None), d / "f.png")
+    >>> p = save_png(fig, d / "f.png")
     >>> p.read_bytes()[:8] == b"\\x89PNG\\r\\n\\x1a\\n", sorted(x.name for x in d.iterdir())
     (True, ['f.png'])
     """
