@@ -167,7 +167,7 @@ def test_year_axis_and_string_periods():
     years = pd.DataFrame({"year": [2019, 2020, 2021], "estimate": [0.2, 0.25, 0.22],
                           "ci_low": [0.15, 0.2, 0.17], "ci_high": [0.25, 0.3, 0.27]})
     texts = _texts(figures.time_series(years, x="year", kind="percent"))
-    assert "2020" in texts
+    assert "2020" in texts and "År" in texts  # a labelled axis
     strings = pd.DataFrame({"period": ["2024-01", "2024-02"], "estimate": [1.0, 2.0]})
     figures.time_series(strings, ci_low=None, ci_high=None, kind="number")
 

@@ -158,7 +158,7 @@ def time_series(table: pd.DataFrame, *, x: str = "period", y: str = "estimate",
                         xytext=(3, -3), textcoords="offset points", va="top", fontsize="small",
                         color="0.25")
         ax.set_ylabel(ylabel or _DEFAULT_LABEL[kind])
-        ax.set_xlabel("")
+        ax.set_xlabel({"year": "År", "date": "Månad"}.get(xkind, ""))
         if title:
             ax.set_title(title)
         if group is not None:
