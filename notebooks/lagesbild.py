@@ -13,6 +13,7 @@ kommunkod = "2181"  # kommunens kod, fyra tecken
 year = 0  # rapportår (0 betyder senaste hela året i data)
 data_dir = "data/sample"  # datamapp enligt docs/data-model.md
 comparison = "liknande"  # jämförelsegrupp i trattdiagrammet: "liknande", "lan" eller "riket"
+evaluate_measures = True  # utvärdera kommunens åtgärder (tar längst tid)
 liknande = ""  # egna liknande kommuner, kommunkoder med komma emellan (tom sträng ger SKR:s kommungrupp)
 language = "sv"  # rapportspråk (endast svenska)
 shared_cache_dir = ""  # sätts av batchkörningen: delade beräkningar för alla kommuner
@@ -32,7 +33,7 @@ levels = rc.omfattning(ctx)
 changes = rc.forandring(ctx)
 trends = rc.utveckling(ctx)
 survey = rc.trygghet(ctx)
-measures, evaluations = rc.atgarder(ctx)
+measures, evaluations = rc.atgarder(ctx, evaluate=evaluate_measures)
 display(Markdown(tx.report_heading(ctx.kommun, ctx.year, synthetic=ctx.dataset.synthetic)))
 
 # %% [markdown]
@@ -51,7 +52,7 @@ display(Markdown(tx.method_note()))
 display(Markdown(tx.omfattning_intro(ctx.kommun, ctx.lan, ctx.year)))
 display(Markdown(f"#### Anmälda brott {ctx.year} jämfört med länet och riket"))
 display(Markdown(cap.omfattning_sentence(levels, year=ctx.year)))
-rt.show(rt.omfattning_table(levels))
+rt.show(rt.omfattning_table(levels), claims=rt.claims("levels", levels))
 display(Markdown(tx.preliminary_note(rc.preliminary_years(ctx))))
 
 # %%
@@ -65,12 +66,12 @@ figures.bar_ci(levels.assign(suppressed=False), category="crime_type", y="rate",
 display(Markdown(tx.change_intro(ctx.year - 1, ctx.year)))
 display(Markdown(f"#### Förändring från {ctx.year - 1} till {ctx.year}"))
 display(Markdown(cap.forandring_sentence(changes)))
-rt.show(rt.forandring_table(changes))
+rt.show(rt.forandring_table(changes), claims=rt.claims("changes", changes))
 
 # %%
 display(Markdown(f"#### Utveckling {trends['year1'].iloc[0]}–{ctx.year}"))
 display(Markdown(cap.utveckling_sentence(trends)))
-rt.show(rt.utveckling_table(trends))
+rt.show(rt.utveckling_table(trends), claims=rt.claims("trends", trends))
 
 # %%
 figures.time_series(rc.rate_history(ctx, "Misshandel (inkl. grov)"), x="period", group="area_name",
@@ -105,7 +106,8 @@ display(Markdown(tx.comparison_intro(comparison, ctx.similar,
                                      rc.comparison_group_name(ctx.kommunkod, ctx.similar))))
 display(Markdown(f"#### {funnel.settings['crime_type']}: jämförelse med {tx.reference_name(comparison)}"))
 display(Markdown(cap.rank_sentence(funnel.table, ctx.kommunkod, reference=tx.reference_name(comparison))))
-rt.show(rt.rank_table(funnel.table, ctx.kommunkod, reference=tx.reference_name(comparison)))
+rt.show(rt.rank_table(funnel.table, ctx.kommunkod, reference=tx.reference_name(comparison)),
+        claims=rt.claims("rank", funnel.table[funnel.table["area_code"] == ctx.kommunkod]))
 
 # %%
 figures.funnel_plot(funnel.table, limits=funnel.limits, x="person_years", y="estimate",
@@ -127,7 +129,8 @@ else:
     if "sex_gap" in survey:
         display(Markdown("#### Kvinnor och män"))
         display(Markdown(cap.sex_gap_sentence(survey["sex_gap"], survey["sex"])))
-        rt.show(rt.sex_gap_table(survey["sex_gap"], survey["sex"]))
+        rt.show(rt.sex_gap_table(survey["sex_gap"], survey["sex"]),
+                claims=rt.claims("sex_gap", survey["sex_gap"]))
     display(Markdown("#### Per åldersgrupp"))
     display(Markdown("Tabellen visar andelarna per åldersgrupp med 95 % konfidensintervall inom "
                      "parentes; skillnaderna mellan åldersgrupper är inte prövade här."))
@@ -145,7 +148,7 @@ if survey is not None:
         display(Markdown(f"#### Förändring sedan {survey['previous_year']}"))
         display(Markdown(cap.survey_change_summary(survey["change"],
                                                    previous_year=survey["previous_year"])))
-        rt.show(rt.change_table(survey["change"]))
+        rt.show(rt.change_table(survey["change"]), claims=rt.claims("survey_change", survey["change"]))
     if "small_area" in survey:
         display(Markdown("#### Modellskattning per område"))
         display(Markdown(tx.small_area_intro()))
@@ -163,8 +166,11 @@ else:
                      "mot och hur de följs upp."))
     rt.show(rt.measures_table(measures))
     display(Markdown("#### Utvärdering av åtgärderna"))
-    display(Markdown(tx.evaluation_intro()))
-    rt.show(rt.evaluation_table(evaluations))
+    if evaluate_measures:
+        display(Markdown(tx.evaluation_intro()))
+        rt.show(rt.evaluation_table(evaluations))
+    else:
+        display(Markdown("Åtgärderna har inte utvärderats i den här körningen."))
 
 # %% [markdown]
 # ## Källor och begränsningar

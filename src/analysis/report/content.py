@@ -29,7 +29,7 @@ from ..io import Dataset, load_dataset
 from ..municipalities import kommungrupper, lan_of, municipalities, name_of, normalize_code
 from ..multiplicity import add_qvalues
 from ..errors import DataError
-from ..verdicts import (DECREASE, DIFFERENCE, HIGHER, INCREASE, LOWER, NO_CHANGE, NO_DIFFERENCE,
+from ..verdicts import (DEFAULT_THRESHOLD, DECREASE, DIFFERENCE, HIGHER, INCREASE, LOWER, NO_CHANGE, NO_DIFFERENCE,
                         NOT_ASSESSABLE)
 from .tables import VERDICT_TEXT, survey_label
 from .text import format_percent
@@ -272,14 +272,19 @@ def forandring(ctx: ReportContext) -> pd.DataFrame:
     """Report year against the year before, per crime type, FDR-corrected (the *changes* family).
 
     The default method of :func:`analysis.crime.compare_periods` (overdispersion from
-    12-month blocks) tests each crime type; Benjamini–Hochberg over the 12 crime types gives
-    ``q_value`` and ``survives``. ``verdict`` is the corrected verdict (what every table and
+    12-month blocks) tests each crime type; Benjamini–Hochberg over the crime types with a
+    test gives ``q_value`` and ``survives``. A base below the small-number rule (``x1 < 10``)
+    gets ``ej bedömbar`` and no test. ``verdict`` is the corrected verdict (what every table and
     sentence shows), ``verdict_uncorrected`` the crime type's own test.
     """
     cmp = compare_periods(ctx.crimes, ctx.population, period1=ctx.year - 1, period2=ctx.year,
                           areas=[ctx.kommunkod])
     cmp = cmp.drop(columns=["q_value", "survives", "fdr_level", "n_tests", "verdict_fdr"],
                    errors="ignore")
+    # the small-number rule decides the verdict too: no claim of change from a base below it
+    small = cmp["x1"] < DEFAULT_THRESHOLD
+    cmp["verdict"] = cmp["verdict"].where(~small, NOT_ASSESSABLE)
+    cmp["p_value"] = cmp["p_value"].where(~small)
     out = _fdr(cmp, (INCREASE, DECREASE), NO_CHANGE)
     out["preliminary"] = ctx.year in preliminary_years(ctx)
     return out

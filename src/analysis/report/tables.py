@@ -7,6 +7,7 @@ statistics here and no decisions: verdicts are copied from the statistics layer.
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -18,7 +19,7 @@ from .text import NBSP, format_interval, format_number, format_percent, format_r
 __all__ = ["as_markdown", "show", "SURVEY_SUBJECTS", "SURVEY_LABELS", "survey_label", "omfattning_table", "forandring_table",
            "utveckling_table", "season_table", "rank_table", "survey_table", "change_table",
            "small_area_table", "measures_table", "evaluation_table", "VERDICT_TEXT", "survey_subject",
-           "verdict_cell", "format_p", "sex_gap_table"]
+           "verdict_cell", "format_p", "sex_gap_table", "claims", "claims_comment", "CLAIMS_MARKER"]
 
 #: Short labels of the sample catalogue's indicators (item → label in tables and text).
 SURVEY_LABELS = {
@@ -86,11 +87,75 @@ def as_markdown(table: pd.DataFrame) -> str:
     return "\n".join([head, rule, *body])
 
 
-def show(table: pd.DataFrame) -> None:
-    """Display a table in a notebook as Markdown (what the report templates call)."""
+def show(table: pd.DataFrame, *, claims: list[dict] | None = None) -> None:
+    """Display a table in a notebook as Markdown (what the report templates call).
+
+    ``claims`` (from :func:`claims`) travel with the table as an HTML comment that readers do
+    not see and the audit of the rendered drafts reads (``<!-- lagesbild-claims [...] -->``).
+    """
     from IPython.display import Markdown, display
 
-    display(Markdown(as_markdown(table)))
+    display(Markdown(as_markdown(table) + (claims_comment(claims) if claims else "")))
+
+
+#: Marker of the machine-readable claims that follow a table in the rendered draft.
+CLAIMS_MARKER = "lagesbild-claims"
+
+_CLAIM_SPECS = {
+    # kind: (frame columns: subject, estimate, low, high, null, verdict, base count)
+    "levels": ("crime_type", "ratio_riket", "ratio_low", "ratio_high", 1.0, "verdict_riket", "count"),
+    "changes": ("crime_type", "rate_ratio", "ci_low", "ci_high", 1.0, "verdict", "x1"),
+    "trends": ("crime_type", "estimate", "ci_low", "ci_high", 0.0, "verdict", "n1"),
+    "survey_change": ("variable", "estimate", "ci_low", "ci_high", 0.0, "verdict", None),
+    "sex_gap": ("variable", "estimate", "ci_low", "ci_high", 0.0, "verdict", None),
+    "rank": ("area_name", "ratio", "ratio_low", "ratio_high", 1.0, "verdict", "count"),
+}
+
+
+def claims(kind: str, frame: pd.DataFrame) -> list[dict]:
+    """The machine-readable claims of a display table, one per row, in the row order.
+
+    Each claim: ``kind, row, subject, estimate, ci_low, ci_high, null`` (the interval the
+    verdict used, on the statistics layer's scale), ``verdict`` (shown, after FDR),
+    ``verdict_uncorrected``, ``p_value``, ``q_value``, ``survives``, ``base_count`` and, where
+    the table has a rank, ``rank, rank_low, rank_high``.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"crime_type": ["Rån"], "rate_ratio": [1.4], "ci_low": [1.1],
+    ...     "ci_high": [1.8], "verdict": ["ökning"], "verdict_uncorrected": ["ökning"],
+    ...     "p_value": [0.01], "q_value": [0.04], "survives": [True], "x1": [40]})
+    >>> c = claims("changes", t)[0]
+    >>> c["verdict"], c["null"], c["base_count"]
+    ('ökning', 1.0, 40)
+    """
+    if kind not in _CLAIM_SPECS:
+        raise ValueError(f"unknown claim kind {kind!r}; expected one of {sorted(_CLAIM_SPECS)}")
+    subj, est, lo, hi, null, verdict, base = _CLAIM_SPECS[kind]
+    if "q_value" not in frame and len(frame) == 1 and "p_value" in frame:
+        # a single comparison is a family of one: its q-value is its p-value
+        frame = frame.assign(q_value=frame["p_value"], survives=frame["p_value"] <= 0.05)
+    out = []
+    for i, r in enumerate(frame.to_dict("records")):
+        def num(key):
+            v = r.get(key)
+            return None if v is None or pd.isna(v) else float(v)
+        c = {"kind": kind, "row": i, "subject": str(r[subj]), "estimate": num(est),
+             "ci_low": num(lo), "ci_high": num(hi), "null": null, "verdict": str(r[verdict]),
+             "verdict_uncorrected": str(r.get("verdict_uncorrected", r[verdict])),
+             "p_value": num("p_value"), "q_value": num("q_value"),
+             "survives": None if r.get("survives") is None else bool(r.get("survives")),
+             "base_count": None if base is None else int(r[base])}
+        if "rank_low" in r:
+            c.update(rank=int(r["rank"]), rank_low=int(r["rank_low"]), rank_high=int(r["rank_high"]))
+        out.append(c)
+    return out
+
+
+def claims_comment(items: list[dict]) -> str:
+    """Claims as an HTML comment (ASCII JSON, no ``--`` inside), invisible in HTML and DOCX."""
+    payload = json.dumps(items, ensure_ascii=True).replace("--", "-\\u002d")
+    return f"\n\n<!-- {CLAIMS_MARKER} {payload} -->"
 
 
 def survey_subject(variable: str) -> str:
@@ -179,7 +244,8 @@ def forandring_table(changes: pd.DataFrame) -> pd.DataFrame:
         str(changes["period1"].iloc[0]): [format_number(v) for v in changes["x1"]],
         str(changes["period2"].iloc[0]): [format_number(v) for v in changes["x2"]],
         "Förändring (95 % KI)": pct,
-        "Bedömning": [verdict_cell(v, u) for v, u in zip(changes["verdict"], changes["verdict_uncorrected"])],
+        "Bedömning": [verdict_cell(v, u, small=x < DEFAULT_THRESHOLD) for v, u, x in
+                      zip(changes["verdict"], changes["verdict_uncorrected"], changes["x1"])],
     })
 
 
@@ -255,14 +321,16 @@ def season_table(profile: pd.DataFrame, *, alpha: float = 0.05,
 def rank_table(funnel_table: pd.DataFrame, kommunkod: str, *, reference: str = "jämförelsegruppen") -> pd.DataFrame:
     """The kommun's row of a funnel table: rate, the group's level, the difference with the
     interval the verdict used, the verdict, and the rank inside its interval."""
-    r = funnel_table[funnel_table["area_code"] == kommunkod].iloc[0]
+    r = funnel_table[funnel_table["area_code"] == kommunkod]
     return pd.DataFrame({
-        "Mått": ["Antal per 100 000", f"Nivå i {reference}", f"Skillnad mot {reference} (95 % KI)",
-                 "Bedömning", "Rang (1 = högst), rimligt intervall"],
-        "Värde": [format_rate(r["estimate"]), format_rate(r["target_rate"]),
-                  _ratio_cell(r["ratio"], r["ratio_low"], r["ratio_high"]),
-                  verdict_cell(r["verdict"], reference=reference, small=bool(r["small_numbers"])),
-                  f"{r['rank']} ({r['rank_low']}–{r['rank_high']}) av {r['n_ranked']}"],
+        "Per 100 000": [format_rate(v) for v in r["estimate"]],
+        f"Nivå i {reference}": [format_rate(v) for v in r["target_rate"]],
+        f"Skillnad mot {reference} (95 % KI)": [_ratio_cell(a, lo, hi) for a, lo, hi in
+                                                 zip(r["ratio"], r["ratio_low"], r["ratio_high"])],
+        "Bedömning": [verdict_cell(v, reference=reference, small=bool(s))
+                      for v, s in zip(r["verdict"], r["small_numbers"])],
+        "Rang (rimligt intervall)": [f"{a} ({lo}–{hi}) av {n}" for a, lo, hi, n in
+                                     zip(r["rank"], r["rank_low"], r["rank_high"], r["n_ranked"])],
     })
 
 
