@@ -72,6 +72,8 @@ rt.show(rt.forandring_table(changes), claims=rt.claims("changes", changes))
 display(Markdown(f"#### Utveckling {trends['year1'].iloc[0]}–{ctx.year}"))
 display(Markdown(cap.utveckling_sentence(trends)))
 rt.show(rt.utveckling_table(trends), claims=rt.claims("trends", trends))
+segments = rc.utveckling_segments(ctx, trends.loc[trends["verdict"].isin(["ökning", "minskning"]), "crime_type"])
+display(Markdown(cap.segments_text(segments)))
 
 # %%
 figures.time_series(rc.rate_history(ctx, "Misshandel (inkl. grov)"), x="period", group="area_name",

@@ -11,7 +11,8 @@ import pandas as pd
 from .text import format_number, format_percent
 
 __all__ = ["count_word", "omfattning_sentence", "forandring_sentence", "utveckling_sentence",
-           "survey_sentence", "sex_gap_sentence", "survey_change_summary", "rank_sentence"]
+           "survey_sentence", "sex_gap_sentence", "survey_change_summary", "rank_sentence",
+           "segments_sentence", "segments_text"]
 
 
 _WORDS = ("noll", "en", "två", "tre", "fyra", "fem", "sex", "sju", "åtta", "nio", "tio", "elva",
@@ -154,3 +155,41 @@ def rank_sentence(funnel_table: pd.DataFrame, kommunkod: str, *, reference: str)
     return (f"Tabellen visar kommunens nivå av {str(r['crime_type']).lower()} mot {reference}: "
             f"{what}; bland {format_number(r['n_ranked'])} kommuner ligger den troligen på plats "
             f"{r['rank_low']}–{r['rank_high']}.")
+
+
+def segments_sentence(segments: pd.DataFrame, crime_type: str) -> str:
+    """The course of a trend with joinpoints, segment by segment ("ökade till 2019, minskade
+    sedan"); each segment worded by its corrected verdict, with its interval when it claims
+    a change. Empty when the crime type has no joinpoint.
+
+    Examples
+    --------
+    >>> seg = pd.DataFrame({"crime_type": "Rån", "segment_start": ["2015-01", "2019-07"],
+    ...     "segment_end": ["2019-06", "2025-12"], "estimate": [6.0, -8.0],
+    ...     "ci_low": [2.0, -12.0], "ci_high": [10.0, -4.0],
+    ...     "verdict": ["ökning", "minskning"]})
+    >>> print(segments_sentence(seg, "Rån").replace("\\xa0", " "))
+    Förloppet för rån: ökade till juni 2019 (+6,0 % per år, 95 % KI 2,0–10,0 %), minskade sedan (−8,0 % per år, 95 % KI 4,0–12,0 %).
+    """
+    from .text import format_interval, format_month
+
+    seg = segments[segments["crime_type"] == crime_type]
+    if len(seg) < 2:
+        return ""
+    parts = []
+    for i, r in enumerate(seg.itertuples()):
+        last = i == len(seg) - 1
+        when = "sedan" if last else f"till {format_month(str(r.segment_end))}"
+        if r.verdict in ("ökning", "minskning"):
+            verb = "ökade" if r.verdict == "ökning" else "minskade"
+            lo, hi = sorted((abs(r.ci_low), abs(r.ci_high)))
+            parts.append(f"{verb} {when} ({format_percent(r.estimate / 100, decimals=1, sign=True)} "
+                         f"per år, {format_interval(lo / 100, hi / 100, decimals=1)})")
+        else:
+            parts.append(f"ingen säkerställd förändring {when}")
+    return f"Förloppet för {crime_type.lower()}: " + ", ".join(parts) + "."
+
+
+def segments_text(segments: pd.DataFrame) -> str:
+    """The courses of all crime types with joinpoints, one sentence each (empty when none)."""
+    return " ".join(segments_sentence(segments, ct) for ct in dict.fromkeys(segments["crime_type"]))

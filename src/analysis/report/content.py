@@ -35,7 +35,8 @@ from .tables import VERDICT_TEXT, survey_label
 from .text import format_percent
 from .findings import lagesbild_summary
 
-__all__ = ["ReportContext", "make_context", "similar_kommuner", "comparison_group_name", "omfattning", "forandring",
+__all__ = ["ReportContext", "make_context", "similar_kommuner", "comparison_group_name",
+           "utveckling_segments", "preliminary_years", "omfattning", "forandring",
            "utveckling", "fordelning_over_aret", "fokusomraden", "jamforelse", "trygghet",
            "atgarder", "sammanfattning", "provenance", "national_tables"]
 
@@ -314,6 +315,32 @@ def utveckling(ctx: ReportContext) -> pd.DataFrame:
     for col, src in (("total_change", "estimate"), ("total_low", "ci_low"), ("total_high", "ci_high")):
         out[col] = (1 + out[src] / 100) ** (y2 - y1) - 1
     return out
+
+
+def utveckling_segments(ctx: ReportContext, crime_types: Sequence[str]) -> pd.DataFrame:
+    """Joinpoint segments of the given crime types since 2015 (one FDR family over segments).
+
+    Fitting joinpoints takes a second or two per series, so the lägesbild asks only for the
+    crime types it words (those with a significant trend). Returns one row per segment with
+    ``crime_type, segment, segment_start, segment_end, estimate, ci_low, ci_high`` (% per
+    year), ``p_value``, ``q_value``, ``survives``, ``verdict`` (corrected) and
+    ``verdict_uncorrected``; crime types whose best model has no joinpoint get no rows.
+    """
+    from ..crime import joinpoints
+
+    start = max(SERIES_BREAK, ctx.crimes["period"].min())
+    rows = []
+    for ct in crime_types:
+        jp = joinpoints(ctx.crimes, ctx.population, areas=[ctx.kommunkod], crime_types=[ct],
+                        start=start, end=pd.Period(f"{ctx.year}-12", "M")).table
+        seg = jp[jp["variable"] == "apc"]
+        if len(seg) > 1:
+            rows.append(seg)
+    cols = ["crime_type", "segment", "segment_start", "segment_end", "estimate", "ci_low",
+            "ci_high", "p_value", "verdict"]
+    if not rows:
+        return pd.DataFrame(columns=cols + ["q_value", "survives", "verdict_uncorrected"])
+    return _fdr(pd.concat(rows, ignore_index=True)[cols], (INCREASE, DECREASE), NO_CHANGE)
 
 
 def fordelning_over_aret(ctx: ReportContext) -> pd.DataFrame:
