@@ -160,7 +160,7 @@ def rank_sentence(funnel_table: pd.DataFrame, kommunkod: str, *, reference: str)
 def segments_sentence(segments: pd.DataFrame, crime_type: str) -> str:
     """The course of a trend with joinpoints, segment by segment ("ökade till 2019, minskade
     sedan"); each segment worded by its corrected verdict, with its interval when it claims
-    a change. Empty when the crime type has no joinpoint.
+    a change. Empty when the crime type has no joinpoint or no segment is significant.
 
     Examples
     --------
@@ -174,8 +174,8 @@ def segments_sentence(segments: pd.DataFrame, crime_type: str) -> str:
     from .text import format_interval, format_month
 
     seg = segments[segments["crime_type"] == crime_type]
-    if len(seg) < 2:
-        return ""
+    if len(seg) < 2 or not seg["verdict"].isin(("ökning", "minskning")).any():
+        return ""  # a course without any significant segment says nothing
     parts = []
     for i, r in enumerate(seg.itertuples()):
         last = i == len(seg) - 1

@@ -220,8 +220,9 @@ def omfattning_table(levels: pd.DataFrame) -> pd.DataFrame:
         "Per 100 000": [format_rate(v) + (" *" if s else "") for v, s in zip(levels["rate"], levels["small_numbers"])],
         "Länet": [format_rate(v) for v in levels["rate_lan"]],
         "Riket": [format_rate(v) for v in levels["rate_riket"]],
-        "Skillnad mot riket (95 % KI)": [_ratio_cell(r, lo, hi) for r, lo, hi in
-                                         zip(levels["ratio_riket"], levels["ratio_low"], levels["ratio_high"])],
+        "Skillnad mot riket (95 % KI)": ["– (för få fall)" if s else _ratio_cell(r, lo, hi) for r, lo, hi, s in
+                                         zip(levels["ratio_riket"], levels["ratio_low"], levels["ratio_high"],
+                                             levels["small_numbers"])],
         "Bedömning": [verdict_cell(v, u, small=s) for v, u, s in
                       zip(levels["verdict_riket"], levels["verdict_uncorrected"], levels["small_numbers"])],
         "Rang (rimligt intervall)": [f"{r} ({lo}–{hi}) av {n}" for r, lo, hi, n in
