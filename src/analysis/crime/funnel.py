@@ -87,7 +87,7 @@ def ratio_to_expected(count, expected, *, dispersion=1.0, level: float = 0.95) -
     >>> r[["ratio", "ratio_low", "ratio_high"]].round(3).values.tolist()
     [[2.667, 0.727, 6.828], [1.5, 1.012, 2.141]]
     >>> r["p_value"].round(4).tolist()
-    [0.1313, 0.0441]
+    [0.1313, 0.0436]
     """
     O = np.asarray(count, dtype=float)
     E = np.asarray(expected, dtype=float)
