@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..verdicts import DEFAULT_THRESHOLD
-from .text import dash_ranges, format_interval, format_number, format_p, format_percent, format_rate
+from .text import NBSP, dash_ranges, format_interval, format_number, format_p, format_percent, format_rate
 
 __all__ = ["as_markdown", "show", "SURVEY_SUBJECTS", "SURVEY_LABELS", "survey_label", "omfattning_table", "forandring_table",
            "utveckling_table", "season_table", "rank_table", "survey_table", "change_table",
