@@ -24,7 +24,7 @@ __all__ = ["THEMES", "problembild", "samstammighet", "analys_text", "problem_tab
            "agreement_table"]
 
 _Z = 1.959963984540054
-_REFERENCES = (("riket", "riket"), ("lan", "länet"), ("liknande", "liknande kommuner"))
+_REFERENCES = (("riket", "riket"), ("lan", "länet"), ("liknande", "kommungruppen"))
 #: Themes seen by both sources: (theme, Brå crime type, survey indicator).
 THEMES = (("Skadegörelse", "Skadegörelsebrott", "problem_skadegorelse_andel"),
           ("Narkotika", "Narkotikabrott", "problem_narkotika_andel"),
@@ -79,14 +79,14 @@ def problembild(ctx, levels: pd.DataFrame, changes: pd.DataFrame,
             row.update({f"verdict_{ref}": me["verdict"], f"ratio_{ref}": r,
                         f"ratio_low_{ref}": lo, f"ratio_high_{ref}": hi})
         c = ch.loc[ct] if ct in ch.index else None
-        row.update({"change_verdict": c["verdict_fdr"] if c is not None else "",
+        row.update({"change_verdict": c["verdict"] if c is not None else "",
                     "change_ratio": c["rate_ratio"] if c is not None else np.nan,
                     "change_low": c["ci_low"] if c is not None else np.nan,
                     "change_high": c["ci_high"] if c is not None else np.nan,
                     "change_small": bool(c["small_numbers"]) if c is not None else True})
         t = tr.loc[ct] if ct in tr.index else None
         ok = t is not None and bool(t["reliable"])
-        row.update({"trend_verdict": t["verdict_fdr"] if ok else "",
+        row.update({"trend_verdict": t["verdict"] if ok else "",
                     "trend_apc": t["estimate"] if t is not None else np.nan,
                     "trend_low": t["ci_low"] if t is not None else np.nan,
                     "trend_high": t["ci_high"] if t is not None else np.nan,
@@ -198,13 +198,13 @@ def analys_text(problems: pd.DataFrame, agreement: pd.DataFrame, survey: dict | 
     top = problems[problems["problem"]].head(n_max)
     if top.empty:
         parts.append(f"Ingen brottstyp sticker ut säkerställt i {kommun}: ingen har en nivå som "
-                     "är säkerställt högre än i riket, länet eller liknande kommuner, och ingen "
+                     "är säkerställt högre än i riket, länet eller kommungruppen, och ingen "
                      "har ökat säkerställt. Det betyder inte att det saknas problem, bara att "
                      "statistiken inte visar dem; kommunens egna källor behövs.")
     else:
         parts.append("**Problembild.** Brottstyperna nedan är ordnade efter hur starkt "
                      "statistiken visar att de är ett problem i kommunen (en högre nivå än i "
-                     "riket, länet eller liknande kommuner, och ökningar som håller efter "
+                     "riket, länet eller kommungruppen, och ökningar som håller efter "
                      "korrektion för många jämförelser).")
         for r in top.itertuples():
             what = crime_subject(r.crime_type)
@@ -283,7 +283,7 @@ def problem_table(problems: pd.DataFrame) -> pd.DataFrame:
         "Brottstyp": problems["crime_type"].to_numpy(),
         "Jämfört med riket": [cell(v) for v in problems["verdict_riket"]],
         "Jämfört med länet": [cell(v) for v in problems["verdict_lan"]],
-        "Jämfört med liknande kommuner": [cell(v) for v in problems["verdict_liknande"]],
+        "Jämfört med kommungruppen": [cell(v) for v in problems["verdict_liknande"]],
         "Utveckling": [rise(r) for r in problems.itertuples()],
         "Problem enligt statistiken": ["för få fall" if r.small_numbers else
                                        ("ja" if r.problem else "nej") for r in problems.itertuples()]})

@@ -180,7 +180,10 @@ def ntu_table(info: dict) -> pd.DataFrame:
         "NTU": [f"{format_percent(r.ntu_share)} ({_LEVEL_NAME[r.level]}, {r.ntu_survey})"
                 for r in t.itertuples()],
         "Bedömning": [{"högre": "högre (säkerställt)", "lägre": "lägre (säkerställt)"}.get(
-            r.verdict, "ingen säkerställd skillnad") for r in t.itertuples()]})
+            r.verdict, "ingen säkerställd skillnad"
+            + (" (inom NTU-siffrans avrundning)" if not r.suppressed
+               and (r.ci_low > r.ntu_share or r.ci_high < r.ntu_share) else ""))
+            for r in t.itertuples()]})
 
 
 def gaps_table(info: dict) -> pd.DataFrame:

@@ -183,7 +183,7 @@ def _problem_words(prob: pd.DataFrame, crime_types) -> str:
             said.append(f"{crime_subject(ct)}: för få fall för en bedömning")
         elif r["problem"]:
             why = [f"högre än {n}" for ref, n in (("riket", "riket"), ("lan", "länet"),
-                                                   ("liknande", "liknande kommuner"))
+                                                   ("liknande", "kommungruppen"))
                    if r[f"verdict_{ref}"] == HIGHER]
             if r["change_verdict"] == INCREASE or r["trend_verdict"] == INCREASE:
                 why.append("ökar")

@@ -252,15 +252,20 @@ def places_table(result: dict, *, n: int = 10) -> pd.DataFrame:
         "Rimlig plats i rangordningen": [f"{int(r.rank_low)}–{int(r.rank_high)}"
                                          if r.rank_low != r.rank_high else str(int(r.rank_low))
                                          for r in p.itertuples()],
-        "Jämfört med jämn fördelning": [_place_verdict(r.verdict, r.small_numbers)
+        "Jämfört med jämn fördelning": [_place_verdict(r.verdict, r.small_numbers,
+                                                       r.share_low > r.expected_share
+                                                       or r.share_high < r.expected_share)
                                         for r in p.itertuples()]})
 
 
-def _place_verdict(verdict: str, small: bool) -> str:
+_AFTER_FDR = " (efter korrektion för många jämförelser)"
+
+
+def _place_verdict(verdict: str, small: bool, excludes_null: bool) -> str:
     if small:
         return "för få händelser för en bedömning"
     return {"högre": "fler (säkerställt)", "lägre": "färre (säkerställt)"}.get(
-        verdict, "ingen säkerställd skillnad")
+        verdict, "ingen säkerställd skillnad" + (_AFTER_FDR if excludes_null else ""))
 
 
 def place_change_table(result: dict) -> pd.DataFrame:
@@ -276,7 +281,9 @@ def place_change_table(result: dict) -> pd.DataFrame:
         f"{y2}: antal (andel)": [f"{format_number(r.x2)} ({format_percent(r.share2)})"
                                  for r in ch.itertuples()],
         "Oddskvot (95 % KI)": [_odds(r) for r in ch.itertuples()],
-        "Bedömning": ["för få händelser för en bedömning" if r.small_numbers else r.verdict
+        "Bedömning": ["för få händelser för en bedömning" if r.small_numbers else
+                      r.verdict + (_AFTER_FDR if r.verdict not in (INCREASE, DECREASE)
+                                   and (r.ci_low > 1 or r.ci_high < 1) else "")
                       for r in ch.itertuples()]})
 
 
