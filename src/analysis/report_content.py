@@ -4,7 +4,8 @@ The notebook ``notebooks/lagesbild.py`` calls one function per section and only 
 gets back; significance is decided by the statistics modules (their ``verdict`` columns) and
 worded by :mod:`analysis.report_text`. Shared computations for all kommuner (rates for län and
 riket, funnel data against all 290 kommuner) are made once per batch through
-:func:`analysis.batch.shared_artifact`. Survey results leave this module as aggregates only.
+:func:`analysis.batch.shared_artifact`, which stores aggregates only; each report reads the data
+folder itself. Survey results leave this module as aggregates only.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from .crime_compare import compare_periods
 from .crime_rates import crime_rates
 from .crime_trends import seasonality_profile, trend
 from .crime_types import CRIME_TYPE_NAMES, FOCUS_AREAS
-from .funnel import funnel_data
+from .funnel import FunnelResult, funnel_data
 from .io import Dataset, load_dataset
 from .municipalities import lan_of, municipalities, name_of, normalize_code
 from .multiplicity import add_qvalues
@@ -97,8 +98,8 @@ def similar_kommuner(kommunkod: str, *, n: int = 10) -> list[str]:
 
 
 def _load(data_dir: str | Path, cache_dir: str | None) -> Dataset:
-    return shared_artifact("dataset", lambda: load_dataset(data_dir), cache_dir=cache_dir,
-                           data_files=[data_dir])
+    # Never through the batch cache: the data set holds survey microdata.
+    return load_dataset(data_dir)
 
 
 def make_context(data_dir: str | Path, kommunkod: str, *, year: int | None = None,
@@ -139,7 +140,8 @@ def national_tables(ctx: ReportContext) -> dict:
                                    peers="riket") for ct in CRIME_TYPE_NAMES}
         return {"rates": rates, "funnels": funnels}
     return shared_artifact("national_tables", compute, cache_dir=ctx.cache_dir,
-                           data_files=ctx.data_files, key={"year": ctx.year})
+                           data_files=ctx.data_files, key={"year": ctx.year},
+                           types=(FunnelResult,))
 
 
 def omfattning(ctx: ReportContext) -> pd.DataFrame:

@@ -32,10 +32,14 @@ OK, FAILED = ("2181", "0114"), ("1760", "1080", "0180")
 
 
 @pytest.fixture(scope="module")
-def batch(tmp_path_factory):
+def cwd(tmp_path_factory):
+    return tmp_path_factory.mktemp("cwd")
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory, cwd):
     """One batch with typical and failing reports, MPLBACKEND=Agg inherited."""
     out = tmp_path_factory.mktemp("reports")
-    cwd = tmp_path_factory.mktemp("cwd")
     (cwd / "crimes.csv").write_text("kommunkod,count\n0114,3\n")
     params = [
         {"kommunkod": "2181"},
@@ -65,12 +69,16 @@ def test_each_failure_is_isolated_and_reported_with_cell_and_error(batch):
     assert batch.exit_code == 1 and not batch.ok
     planned = _item(batch, "1760")
     assert planned.error == "ValueError: planned failure for 1760"
-    assert planned.error_cell is not None and "raise ValueError" in planned.error_source
+    assert planned.error_cell is not None and planned.error_line == 3
+    # the excerpt shows the line that raised, not the first lines of the cell
+    assert '-> 3 |     raise ValueError(f"planned failure' in planned.error_source
+    assert "time.sleep" not in planned.error_source
     text_fig = _item(batch, "1080")
     assert "rendered as text" in text_fig.error and text_fig.error_cell is not None
     assert "respondent" in _item(batch, "0180").error
     summary = batch.summary()
-    assert f"FAILED 1760 in cell [{planned.error_cell}]: ValueError: planned failure" in summary
+    assert (f"FAILED 1760 in cell [{planned.error_cell}], line 3: ValueError: planned failure"
+            in summary)
     assert "5 reports" in summary and "2 built" in summary and "3 failed" in summary
     table = batch.table
     assert list(table["name"]) == ["2181", "0114", "1760", "1080", "0180"]
@@ -120,9 +128,15 @@ def test_figures_are_real_pngs_although_the_parent_had_MPLBACKEND_Agg(batch):
                    and "image/png" not in o.get("data", {}) for o in outputs)
 
 
-def test_shared_computation_runs_once_per_batch(batch):
-    log = batch.out_dir / ".lagesbild" / "cache" / "computed.log"
+def test_shared_computation_runs_once_per_batch_and_its_cache_is_gone_after(batch, cwd):
+    log = cwd / "computed.log"
     assert len(log.read_text().split()) == 1
+    nb = nbformat.read(batch.out_dir / "tiny_report_2181.ipynb", as_version=4)
+    injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
+    cache = Path(re.search(r'shared_cache_dir = "([^"]+)"', injected.source).group(1))
+    assert batch.out_dir not in cache.parents  # never inside the folder users share
+    assert not cache.exists()  # removed when the batch ended
+    assert not (batch.out_dir / ".lagesbild" / "cache").exists()
 
 
 def test_index_lists_every_report_with_status(batch):

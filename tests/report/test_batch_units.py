@@ -15,7 +15,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from analysis.batch import notebook as nbmod
-from analysis.batch import render, store
+from analysis.batch import cache, render, store
 from analysis.batch.notebook import BatchParameterError
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "notebooks" / "tiny_report.py"
@@ -111,7 +111,7 @@ def _compute_slowly(cache_dir, data, log):
             fh.write("computed\n")
         time.sleep(0.5)
         return {"funnel": [1, 2, 3]}
-    return store.shared_artifact("funnel", compute, cache_dir=cache_dir, data_files=[data])
+    return cache.shared_artifact("funnel", compute, cache_dir=cache_dir, data_files=[data])
 
 
 def test_shared_artifact_is_computed_once_by_concurrent_reports(tmp_path):
@@ -128,7 +128,7 @@ def test_shared_artifact_is_computed_once_by_concurrent_reports(tmp_path):
     _compute_slowly(tmp_path / "cache", data, log)
     assert log.read_text().count("computed") == 2
     # without a cache folder (a notebook run by hand) it is just computed
-    assert store.shared_artifact("x", lambda: 5, cache_dir=None) == 5
+    assert cache.shared_artifact("x", lambda: 5, cache_dir=None) == 5
 
 
 # ---------------------------------------------------------------------------- notebook checks

@@ -25,7 +25,7 @@ _EXPORTS = {
     "BatchParameterError": "notebook", "load_notebook": "notebook",
     "declared_parameters": "notebook", "check_parameters": "notebook",
     "coerce_parameter": "notebook",
-    "shared_artifact": "store", "hash_inputs": "store", "atomic_path": "store",
+    "shared_artifact": "cache", "hash_inputs": "store", "atomic_path": "store",
     "atomic_write": "store",
 }
 __all__ = list(_EXPORTS)
