@@ -5,7 +5,9 @@ by a misconfigured backend, state leaking from one report into the next, pandoc 
 tables, and half-written files after a kill.
 """
 
+import base64
 import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -169,17 +171,42 @@ def test_html_draft_opens_in_headless_chromium_with_every_figure_loaded(batch, t
         pytest.skip(f"{CHROMIUM} is not installed (Debian package 'chromium')")
     page = (batch.out_dir / "tiny_report_0114.html").read_text()
     assert "<script" not in page
-    probe = ("<script>window.addEventListener('load', () => { const imgs = [...document.images];"
-             " const ok = imgs.filter(i => i.complete && i.naturalWidth > 0).length;"
-             " document.body.setAttribute('data-images', imgs.length + '/' + ok); });</script>")
+    js = ("window.addEventListener('load', () => { const imgs = [...document.images];"
+          " const ok = imgs.filter(i => i.complete && i.naturalWidth > 0).length;"
+          " document.body.setAttribute('data-images', imgs.length + '/' + ok); });")
     copy = tmp_path / "draft.html"
-    copy.write_text(page.replace("</body>", probe + "</body>"))
+    # the draft's policy lets no script run: this probe alone is allowed, by its hash
+    copy.write_text(allow_script(page, js).replace("</body>", f"<script>{js}</script></body>"))
     proc = subprocess.run([CHROMIUM, *CHROMIUM_FLAGS, "--virtual-time-budget=5000",
                            "--dump-dom", copy.as_uri()], capture_output=True, text=True,
                           timeout=120)
     m = re.search(r'data-images="(\d+)/(\d+)"', proc.stdout)
     assert m, f"chromium did not run the check: {proc.stderr[-500:]}"
     assert m.group(1) == "2" and m.group(2) == "2", f"images loaded: {m.group(2)} of {m.group(1)}"
+
+
+def allow_script(page: str, js: str) -> str:
+    """``page`` with its Content-Security-Policy allowing exactly the inline script ``js``."""
+    digest = base64.b64encode(hashlib.sha256(js.encode("utf-8")).digest()).decode("ascii")
+    assert "script-src 'none'" in page
+    return page.replace("script-src 'none'", f"script-src 'sha256-{digest}'")
+
+
+@pytest.mark.browser
+def test_the_drafts_policy_stops_an_injected_script(batch, tmp_path):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed (Debian package 'chromium')")
+    page = (batch.out_dir / "tiny_report_0114.html").read_text()
+    js = "document.body.setAttribute('data-ran', 'yes');"
+    for name, html, ran in (("blocked.html", page, False),
+                            ("control.html", allow_script(page, js), True)):
+        copy = tmp_path / name
+        copy.write_text(html.replace("</body>", f"<script>{js}</script></body>"))
+        proc = subprocess.run([CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / name}.p",
+                               "--virtual-time-budget=3000", "--dump-dom", copy.as_uri()],
+                              capture_output=True, text=True, timeout=120)
+        assert "</body>" in proc.stdout, proc.stderr[-500:]
+        assert ('data-ran="yes"' in proc.stdout) is ran, name
 
 
 def _probe_batch(tmp_path, isolation, checks=("2026", "0136")):
