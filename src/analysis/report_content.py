@@ -392,7 +392,11 @@ def _crime_subject_capitalised(crime_type: str) -> str:
 
 
 def provenance(ctx: ReportContext, parameters: dict) -> pd.DataFrame:
-    """Data files and their hashes, package versions, parameters and run time, as one table."""
+    """Data files and their hashes, package versions, parameters and run time, as one table.
+
+    Data files are named relative to the data folder and folders by their name, never by
+    their path on this machine.
+    """
     rows = [{"typ": "datafil", "namn": str(p), "värde": f"sha256 {h[:16]}…"} for p, h in ctx.dataset.files.items()]
     for pkg in ("lagesbild", "pandas", "numpy", "scipy", "statsmodels", "matplotlib", "seaborn", "papermill"):
         try:
@@ -400,7 +404,10 @@ def provenance(ctx: ReportContext, parameters: dict) -> pd.DataFrame:
         except metadata.PackageNotFoundError:
             continue
     rows.append({"typ": "paket", "namn": "python", "värde": platform.python_version()})
-    rows += [{"typ": "parameter", "namn": k, "värde": str(v)} for k, v in parameters.items()]
+    # no machine paths in a draft that is mailed around: the data folder by its name only
+    rows += [{"typ": "parameter", "namn": k,
+              "värde": (Path(str(v)).name or str(v)) if k.endswith("_dir") else str(v)}
+             for k, v in parameters.items()]
     rows.append({"typ": "körning", "namn": "tidpunkt (UTC)",
                  "värde": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M")})
     return pd.DataFrame(rows)
