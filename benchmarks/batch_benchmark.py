@@ -52,7 +52,8 @@ import seaborn as sns
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
 
-from analysis import plots, report_text
+from analysis.report import figures
+from analysis.report import text as report_text
 from analysis.municipalities import municipalities, name_of
 
 # %%
@@ -90,14 +91,14 @@ report_text.format_table(trend, columns={"estimate": ("percent", 1), "ci_low": (
 
 # %%
 total = fitted.groupby("period", as_index=False)[["estimate", "ci_low", "ci_high"]].sum()
-plots.time_series(total, kind="number", title="Alla brottstyper, modellerat")
+figures.time_series(total, kind="number", title="Alla brottstyper, modellerat")
 
 # %%
-plots.time_series(fitted[fitted.crime_type.isin(types[:3])], group="crime_type", kind="number",
+figures.time_series(fitted[fitted.crime_type.isin(types[:3])], group="crime_type", kind="number",
                   title="Våld och hot")
 
 # %%
-plots.bar_ci(trend, category="crime_type", kind="percent", title="Årlig förändring")
+figures.bar_ci(trend, category="crime_type", kind="percent", title="Årlig förändring")
 
 # %% [markdown]
 # ## Jämförelse
@@ -109,14 +110,14 @@ n = np.geomspace(k.population.min(), k.population.max(), 60)
 lim = pd.concat([pd.DataFrame({"population": n, "level": lv, "lower": 1000 - z * np.sqrt(1e8 / n),
                                "upper": 1000 + z * np.sqrt(1e8 / n)})
                  for lv, z in ((0.95, 1.96), (0.998, 3.09))])
-plots.funnel_plot(pts, limits=lim, highlight=name_of(kommunkod), target=1000.0)
+figures.funnel_plot(pts, limits=lim, highlight=name_of(kommunkod), target=1000.0)
 
 # %%
 survey = pd.DataFrame({"area": np.repeat(["Centrum", "Norr", "Söder", "Väster"], 2),
                        "sex": ["kvinna", "man"] * 4, "estimate": rng.uniform(0.1, 0.4, 8)})
 survey = survey.assign(ci_low=survey.estimate - 0.05, ci_high=survey.estimate + 0.05,
                        suppressed=[False] * 7 + [True])
-plots.indicator_by_group(survey, group="area", hue="sex", title="Otrygga ute sent en kväll")
+figures.indicator_by_group(survey, group="area", hue="sex", title="Otrygga ute sent en kväll")
 
 # %%
 fig, ax = plt.subplots(figsize=(6.3, 3))

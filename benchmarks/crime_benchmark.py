@@ -22,12 +22,12 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import statsmodels.api as sm  # noqa: E402
 
-from analysis.crime_compare import compare_periods  # noqa: E402
-from analysis.crime_rates import monthly_panel  # noqa: E402
-from analysis.crime_trends import _time_years, seasonal_terms, trend  # noqa: E402
+from analysis.crime import compare_periods  # noqa: E402
+from analysis.crime import monthly_panel  # noqa: E402
+from analysis.crime import _time_years, seasonal_terms, trend  # noqa: E402
 from analysis.crime_types import CRIME_TYPES  # noqa: E402
-from analysis.funnel import funnel_data  # noqa: E402
-from analysis.glm_batch import fit_batch  # noqa: E402
+from analysis.crime import funnel_data  # noqa: E402
+from analysis.crime.glm import fit_batch  # noqa: E402
 from analysis.municipalities import municipalities  # noqa: E402
 
 PERIODS = pd.period_range("2014-01", "2024-12", freq="M")

@@ -3,7 +3,7 @@
 Monthly series with known truth: 2-200 crimes a month, seasonality, a 3 %/year trend,
 population growth, multiplicative log-normal overdispersion with AR(1) month-to-month
 correlation. Every method is run through the package's public functions
-(``analysis.crime_compare.compare_periods`` and ``analysis.crime_trends.trend``) on all
+(``analysis.crime.compare_periods`` and ``analysis.crime.trend``) on all
 replicates at once. Prints bias and the coverage of the 95 % intervals of the default beside
 the naive Poisson methods and the other candidates; docs/crime-statistics.md quotes the table.
 
@@ -24,9 +24,9 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from analysis.crime_compare import compare_periods  # noqa: E402
-from analysis.crime_rates import MonthlyPanel  # noqa: E402
-from analysis.crime_trends import trend  # noqa: E402
+from analysis.crime import compare_periods  # noqa: E402
+from analysis.crime import MonthlyPanel  # noqa: E402
+from analysis.crime import trend  # noqa: E402
 
 LEVELS = (2, 5, 10, 20, 50, 100, 200)
 PERIODS = pd.period_range("2014-01", "2024-12", freq="M")

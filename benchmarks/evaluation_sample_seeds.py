@@ -37,7 +37,7 @@ def _check(verdict, name: str) -> float:
 
 
 def one_seed(seed: int) -> list[dict]:
-    from analysis.measure_evaluation import evaluate_measure
+    from analysis.evaluation import evaluate_measure
     from analysis.sample import generate
 
     warnings.simplefilter("ignore")

@@ -2,7 +2,7 @@
 
 Prints bias and 95 % coverage per method and scenario side by side, the default marked, and
 writes the table as CSV (default ``benchmarks/results/evaluation_simulation.csv``). The small
-version of the same study runs in tests/measure_evaluation/test_simulation.py.
+version of the same study runs in tests/evaluation/test_simulation.py.
 
     python benchmarks/evaluation_simulation.py                 # 500 replications (about 25 min)
     python benchmarks/evaluation_simulation.py --n-rep 100     # quick look
@@ -20,7 +20,7 @@ from pathlib import Path  # noqa: E402
 
 import pandas as pd  # noqa: E402
 
-from analysis.measure_evaluation.simulation import SCENARIOS, coverage_study  # noqa: E402
+from analysis.evaluation.simulation import SCENARIOS, coverage_study  # noqa: E402
 
 
 #: The four kommuner of the sample and the crime types of their measures (plus Våldsbrott).
@@ -36,8 +36,8 @@ POWER_CASES = (("2181", "Sandviken", "Skadegörelsebrott", "2022-09"),
 
 def power_table(n_sim: int, seed: int) -> pd.DataFrame:
     """Minimum detectable effect at 80 % power before each sample measure started."""
-    from analysis.measure_evaluation import power_analysis
-    from analysis.measure_evaluation._series import monthly_series
+    from analysis.evaluation import power_analysis
+    from analysis.evaluation._series import monthly_series
     from analysis.sample import generate
 
     world = generate(kommuner=sorted({c[0] for c in POWER_CASES}))

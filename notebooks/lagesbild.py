@@ -19,7 +19,7 @@ shared_cache_dir = ""  # sätts av batchkörningen: delade beräkningar för all
 # %%
 from IPython.display import Markdown, display
 
-from analysis import plots, report_content as rc, report_tables as rt, report_wording as tx
+from analysis.report import content as rc, figures, tables as rt, wording as tx
 
 if language != "sv":
     raise ValueError(f"language {language!r} is not supported; only 'sv'")
@@ -49,7 +49,7 @@ display(Markdown(tx.omfattning_intro(ctx.kommun, ctx.lan, ctx.year)))
 rt.show(rt.omfattning_table(levels))
 
 # %%
-plots.bar_ci(levels.assign(suppressed=False), category="crime_type", y="rate", kind="rate",
+figures.bar_ci(levels.assign(suppressed=False), category="crime_type", y="rate", kind="rate",
              title=f"Anmälda brott per 100 000 invånare {ctx.year}, {ctx.kommun} (95 % KI)")
 
 # %% [markdown]
@@ -63,7 +63,7 @@ rt.show(rt.forandring_table(changes))
 rt.show(rt.utveckling_table(trends))
 
 # %%
-plots.time_series(rc.rate_history(ctx, "Misshandel (inkl. grov)"), x="period", group="area_name",
+figures.time_series(rc.rate_history(ctx, "Misshandel (inkl. grov)"), x="period", group="area_name",
                   highlight=ctx.kommun, kind="rate",
                   title=f"Misshandel per 100 000 invånare: {ctx.kommun}, {ctx.lan} och riket")
 
@@ -90,7 +90,7 @@ display(Markdown(tx.comparison_intro(comparison, ctx.similar)))
 rt.show(rt.rank_table(funnel.table, ctx.kommunkod, reference=tx.reference_name(comparison)))
 
 # %%
-plots.funnel_plot(funnel.table, limits=funnel.limits, x="person_years", y="estimate",
+figures.funnel_plot(funnel.table, limits=funnel.limits, x="person_years", y="estimate",
                   label="area_name", highlight=ctx.kommun, target=funnel.target,
                   limit_x="person_years", limit_level="ci_level",
                   title="Misshandel per 100 000 invånare: trattdiagram")
@@ -110,7 +110,7 @@ else:
 
 # %%
 if survey is not None:
-    display(plots.indicator_by_group(survey["area"][survey["area"]["variable"] == "otrygg_kvall_andel"],
+    display(figures.indicator_by_group(survey["area"][survey["area"]["variable"] == "otrygg_kvall_andel"],
                                      group="area", title="Otrygga ute sen kväll, per område (95 % KI)"))
     if "change" in survey:
         display(Markdown(f"Förändring sedan {survey['previous_year']}:"))

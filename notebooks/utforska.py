@@ -24,11 +24,10 @@ indicator = "otrygg_kvall_andel"
 # %%
 from IPython.display import display
 
-from analysis import plots
-from analysis import report_content as rc
-from analysis.crime_compare import compare_periods
-from analysis.crime_rates import crime_rates
-from analysis.crime_trends import joinpoints, trend
+from analysis.report import content as rc, figures
+from analysis.crime import compare_periods
+from analysis.crime import crime_rates
+from analysis.crime import joinpoints, trend
 
 ctx = rc.make_context(data_dir, kommunkod)
 print(ctx.dataset.summary())
@@ -42,7 +41,7 @@ rates = crime_rates(ctx.crimes, ctx.population, level="kommun", period="year",
 rates[["area_name", "period", "count", "estimate", "ci_low", "ci_high", "small_numbers"]]
 
 # %%
-plots.time_series(rc.rate_history(ctx, crime_type), x="period", group="area_name",
+figures.time_series(rc.rate_history(ctx, crime_type), x="period", group="area_name",
                   highlight=ctx.kommun, kind="rate", title=f"{crime_type} per 100 000 invånare")
 
 # %% [markdown]
@@ -66,7 +65,7 @@ print(joinpoints(ctx.crimes, ctx.population, areas=[kommunkod], crime_types=[cri
 # %%
 funnel = rc.jamforelse(ctx, crime_type, peers="liknande")
 print(funnel.summary())
-plots.funnel_plot(funnel.table, limits=funnel.limits, x="person_years", y="estimate",
+figures.funnel_plot(funnel.table, limits=funnel.limits, x="person_years", y="estimate",
                   label="area_name", highlight=ctx.kommun, target=funnel.target,
                   limit_x="person_years", limit_level="ci_level")
 
@@ -78,4 +77,4 @@ survey = rc.trygghet(ctx)
 if survey is not None:
     by_area = survey["area"][survey["area"]["variable"] == indicator]
     display(by_area[["area", "estimate", "ci_low", "ci_high", "n", "suppressed"]])
-    display(plots.indicator_by_group(by_area, group="area"))
+    display(figures.indicator_by_group(by_area, group="area"))

@@ -19,9 +19,9 @@ language = "sv"  # rapportspråk (endast svenska)
 # %%
 from IPython.display import Markdown, display
 
-from analysis import evaluation_report as er, report_tables as rt, report_wording as tx
+from analysis.report import evaluation as er, evaluation_figures, tables as rt, wording as tx
 from analysis.io import load_dataset
-from analysis.measure_evaluation import evaluate_measure, indicator_followup, measure_power, plots
+from analysis.evaluation import evaluate_measure, indicator_followup, measure_power
 
 if language != "sv":
     raise ValueError(f"language {language!r} is not supported; only 'sv'")
@@ -40,7 +40,7 @@ if evaluation.evaluable:
 
 # %%
 if evaluation.evaluable:
-    display(plots.plot_counterfactual(evaluation.counterfactual,
+    display(evaluation_figures.plot_counterfactual(evaluation.counterfactual,
                                       title="Anmälda brott och förväntat antal utan åtgärden"))
 
 # %% [markdown]
@@ -72,9 +72,9 @@ else:
 # %%
 if evaluation.synthetic is not None:
     rt.show(er.donor_table(evaluation))
-    display(plots.plot_synthetic_gap(evaluation.synthetic.gap,
+    display(evaluation_figures.plot_synthetic_gap(evaluation.synthetic.gap,
                                      title="Kommunen och dess syntetiska kontroll"))
-    display(plots.plot_placebos(evaluation.synthetic.placebo,
+    display(evaluation_figures.plot_placebos(evaluation.synthetic.placebo,
                                 title="Placebotest: avvikelse efter start i andra kommuner"))
 else:
     display(Markdown("Ingen syntetisk kontroll kunde göras." if evaluation.evaluable
@@ -82,7 +82,7 @@ else:
 
 # %%
 if evaluation.controlled is not None:
-    display(plots.plot_event_study(evaluation.controlled.event_study,
+    display(evaluation_figures.plot_event_study(evaluation.controlled.event_study,
                                    title="Kvot mot jämförelsekommunerna år för år"))
 
 # %% [markdown]
@@ -94,7 +94,7 @@ if power is None:
 else:
     display(Markdown(er.power_text(power)))
     rt.show(er.power_table(power))
-    display(plots.plot_power(power.table, title="Sannolikhet att upptäcka en minskning"))
+    display(evaluation_figures.plot_power(power.table, title="Sannolikhet att upptäcka en minskning"))
 
 # %% [markdown]
 # ## Trygghetsundersökningen: åtgärdens indikatorer

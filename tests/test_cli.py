@@ -148,7 +148,7 @@ def test_unknown_kommun_in_sample_and_missing_data(tmp_path):
 
 
 def test_a_second_batch_into_the_same_folder_is_a_one_line_error(small_sample, tmp_path):
-    from analysis.batch.store import directory_lock
+    from analysis.store import directory_lock
 
     with directory_lock(tmp_path / ".lagesbild" / "batch.lock"):
         res = runner.invoke(app, ["reports", "--data", str(small_sample), "--kommun", "1760",
@@ -157,7 +157,7 @@ def test_a_second_batch_into_the_same_folder_is_a_one_line_error(small_sample, t
 
 
 def test_debug_shows_the_traceback(small_sample, tmp_path):
-    from analysis.batch.store import directory_lock
+    from analysis.store import directory_lock
 
     with directory_lock(tmp_path / ".lagesbild" / "batch.lock"):
         res = runner.invoke(app, ["--debug", "reports", "--data", str(small_sample),

@@ -8,7 +8,7 @@ Nothing happens at import time beyond defining names.
 
 from .errors import DataError, LagesbildWarning, Problem
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 SAMPLE_DATA_LABEL = "Syntetiska exempeldata – inte verklig statistik"
 
 __all__ = ["DataError", "LagesbildWarning", "Problem", "SAMPLE_DATA_LABEL", "__version__"]

@@ -196,7 +196,7 @@ def summary(
     out: Annotated[Path, typer.Option(help="Folder for the summary files.")] = Path("reports"),
 ) -> None:
     """Counts and rates per crime type and year, one CSV per kommun."""
-    from .summary import write_summaries
+    from .report.summary import write_summaries
 
     codes = _codes(kommun)
     _data_folder(data)

@@ -2,7 +2,7 @@
 
 A lägesbild tests 12 crime types × periods × areas; at 5 % each, several "changes" appear by
 chance. Benjamini-Hochberg q-values say which ones still stand. Called on the tidy frames of
-:mod:`analysis.crime_compare` and :mod:`analysis.crime_trends`; :mod:`analysis.verdicts` words them.
+:mod:`analysis.crime` and :mod:`analysis.crime`; :mod:`analysis.verdicts` words them.
 """
 
 from __future__ import annotations

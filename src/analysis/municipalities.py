@@ -82,7 +82,7 @@ def counties() -> pd.DataFrame:
              .agg(n_kommuner=("kommunkod", "size"), population=("population", "sum")))
 
 
-def _fold(name: str, *, ascii_only: bool = False) -> str:
+def fold_name(name: str, *, ascii_only: bool = False) -> str:
     """Case-, hyphen- and whitespace-insensitive key for a kommun name.
 
     With ``ascii_only`` diacritics are dropped too ("Vaxjo" for "Växjö"); such keys are used
@@ -115,8 +115,8 @@ def _name_index() -> tuple[dict[str, str], dict[str, str]]:
     exact: dict[str, str] = {}
     loose: dict[str, set[str]] = {}
     for name, code in pairs:
-        exact.setdefault(_fold(name), code)
-        loose.setdefault(_fold(name, ascii_only=True), set()).add(code)
+        exact.setdefault(fold_name(name), code)
+        loose.setdefault(fold_name(name, ascii_only=True), set()).add(code)
     return exact, {k: next(iter(v)) for k, v in loose.items() if len(v) == 1}
 
 
@@ -138,10 +138,10 @@ def code_for_name(name: str) -> str | None:
     if name is None:
         return None
     exact, loose = _name_index()
-    for key in _strip_affixes(_fold(name)):
+    for key in _strip_affixes(fold_name(name)):
         if key in exact:
             return exact[key]
-    for key in _strip_affixes(_fold(name, ascii_only=True)):
+    for key in _strip_affixes(fold_name(name, ascii_only=True)):
         if key in loose:
             return loose[key]
     return None

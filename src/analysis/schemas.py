@@ -23,8 +23,8 @@ from .crime_types import AGGREGATES, CRIME_TYPE_NAMES
 from .errors import DataError, Problem, ProblemCollector
 from .municipalities import _valid_codes
 
-__all__ = ["Column", "Schema", "SCHEMAS", "validate", "ESTIMATE_COLUMNS", "SEXES", "AGE_GROUPS",
-           "STATUSES", "SURVEY_DESIGN_COLUMNS", "MEASURE_ID_PATTERN"]
+__all__ = ["Column", "Schema", "SCHEMAS", "validate", "parse_codes", "ESTIMATE_COLUMNS", "SEXES",
+           "AGE_GROUPS", "STATUSES", "SURVEY_DESIGN_COLUMNS", "MEASURE_ID_PATTERN"]
 
 SEXES = ("kvinna", "man")
 AGE_GROUPS = ("16-24", "25-44", "45-64", "65-84")
@@ -295,6 +295,22 @@ def _check_measures(df: pd.DataFrame, pc: ProblemCollector, rows: np.ndarray) ->
 
 
 # --------------------------------------------------------------------------- the contracts
+
+
+def parse_codes(text) -> tuple[int, ...]:
+    """The answer codes of an item catalogue cell (``indicator_values``, ``missing_values``).
+
+    Codes are whole numbers separated by ``|``, ``;``, ``,`` or spaces; an empty cell is no code.
+
+    Examples
+    --------
+    >>> parse_codes("3|4"), parse_codes("8; 9"), parse_codes(None), parse_codes(float("nan"))
+    ((3, 4), (8, 9), (), ())
+    """
+    if text is None or text is pd.NA or (isinstance(text, float) and np.isnan(text)):
+        return ()
+    return tuple(int(float(t)) for t in re.split(r"[|;,\s]+", str(text).strip())
+                 if t and t not in ("nan", "<NA>"))
 
 _K = Column("kommunkod", "kommunkod", "4-character kommun code ('0114')")
 

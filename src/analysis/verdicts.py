@@ -1,8 +1,9 @@
 """Small-number rules and plain-language verdicts, as data.
 
 Answers "may this number be shown, and did it really change?" once, in the statistics layer,
-so the report layer (:mod:`analysis.report_text`) only words the category. Used by
-:mod:`analysis.crime_rates`, :mod:`analysis.crime_compare` and :mod:`analysis.crime_trends`.
+so the report layer (:mod:`analysis.report.text`) only words the category. This module is the one
+verdict vocabulary: :mod:`analysis.crime`, :mod:`analysis.survey`, :mod:`analysis.evaluation` and
+the report layer import the words from here.
 """
 
 from __future__ import annotations
@@ -10,13 +11,26 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["DEFAULT_THRESHOLD", "VERDICTS", "INCREASE", "DECREASE", "NO_CHANGE",
-           "small_number_rule", "percent_change", "verdicts", "add_verdicts"]
+__all__ = ["DEFAULT_THRESHOLD", "VERDICTS", "INCREASE", "DECREASE", "NO_CHANGE", "HIGHER",
+           "LOWER", "DIFFERENCE", "NO_DIFFERENCE", "NOT_ASSESSABLE", "CHANGE_VERDICTS",
+           "COMPARISON_VERDICTS", "EVALUATION_VERDICTS", "SIGNIFICANT", "small_number_rule",
+           "percent_change", "verdicts", "add_verdicts"]
 
 #: Numerators below this are flagged (domain notes §4.3: no published Brå rule; ~10 is practice).
 DEFAULT_THRESHOLD = 10
+#: Changes over time (between periods, trends, survey waves, evaluated measures).
 INCREASE, DECREASE, NO_CHANGE = "ökning", "minskning", "ingen säkerställd förändring"
-VERDICTS = (INCREASE, DECREASE, NO_CHANGE)
+#: Differences between areas (a kommun against riket, its län or its comparison group).
+HIGHER, LOWER, NO_DIFFERENCE = "högre", "lägre", "ingen säkerställd skillnad"
+#: A two-sided difference between survey domains (women vs men) without a direction word.
+DIFFERENCE = "skillnad"
+#: A measure evaluation that cannot be judged (no crime outcome, too short a series).
+NOT_ASSESSABLE = "ej bedömbar"
+VERDICTS = CHANGE_VERDICTS = (INCREASE, DECREASE, NO_CHANGE)
+COMPARISON_VERDICTS = (HIGHER, LOWER, NO_DIFFERENCE)
+EVALUATION_VERDICTS = (DECREASE, INCREASE, NO_CHANGE, NOT_ASSESSABLE)
+#: The verdicts that claim something is real.
+SIGNIFICANT = frozenset({INCREASE, DECREASE, HIGHER, LOWER, DIFFERENCE})
 
 
 def small_number_rule(counts, *, threshold: int = DEFAULT_THRESHOLD,

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.crime_rates import MonthlyPanel
+from analysis.crime import MonthlyPanel
 
 REF = Path(__file__).resolve().parents[1] / "reference" / "crime"
-SICILY = Path("/work/shared/reference/real/sicily.csv")
+SICILY = REF.parent / "evaluation" / "sicily.csv"  # the same file as shared/reference/real/sicily.csv
 
 
 class Golden:

@@ -5,8 +5,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analysis.crime_compare import _binom_two_sided, compare_areas, compare_periods, poisson_exact
-from analysis.crime_rates import MonthlyPanel
+from analysis.crime.compare import _binom_two_sided
+from analysis.crime import compare_areas, compare_periods, poisson_exact
+from analysis.crime import MonthlyPanel
 from analysis.errors import DataError
 
 CONTRACT = ["level", "area_code", "area_name", "crime_type", "x1", "t1", "x2", "t2", "rate1",

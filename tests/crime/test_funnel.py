@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analysis.crime_rates import monthly_panel
+from analysis.crime import monthly_panel
 from analysis.errors import DataError
-from analysis.funnel import funnel_data, overdispersion, poisson_limits
+from analysis.crime import funnel_data, overdispersion, poisson_limits
 from analysis.municipalities import municipalities
 
 REG = municipalities()

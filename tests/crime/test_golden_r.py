@@ -8,12 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.crime_compare import compare_periods, poisson_exact
-from analysis.crime_rates import garwood_ci
-from analysis.crime_trends import (_time_years, joinpoints, seasonal_terms, seasonality_profile,
+from analysis.crime import compare_periods, poisson_exact
+from analysis.crime import garwood_ci
+from analysis.crime.panel import time_years
+from analysis.crime import (joinpoints, seasonal_terms, seasonality_profile,
                                    trend)
-from analysis.funnel import overdispersion, poisson_limits
-from analysis.glm_batch import block_dispersion, fit_batch
+from analysis.crime import overdispersion, poisson_limits
+from analysis.crime.glm import block_dispersion, fit_batch
 from analysis.multiplicity import bh_qvalues
 
 from .conftest import REF, all_series_names, rel, series_panel
@@ -23,7 +24,7 @@ NAMES = all_series_names()
 
 
 def _design(panel, K):
-    t = _time_years(panel.periods)
+    t = time_years(panel.periods)
     Sx, names = seasonal_terms(panel.month_of_year, harmonics=K)
     return np.column_stack([np.ones_like(t), t, Sx]), ["(Intercept)", "t"] + names
 
@@ -127,7 +128,7 @@ def test_joinpoints_on_a_month_kink(golden, name):
     the kink, with a deviance at least as low. Locations agree to 1e-5 years, slopes to 1e-5;
     the V-term SEs are not comparable (the gap column changes across the kink)."""
     jp, k = _jp(name)
-    t = _time_years(series_panel(name)[0].periods)
+    t = time_years(series_panel(name)[0].periods)
     assert golden("segmented", name, "n_warnings") >= 1
     for j in range(k):
         loc = jp.joinpoints["location_years_centered"].iloc[j]

@@ -9,9 +9,9 @@ not log-linear by design).
 import numpy as np
 import pytest
 
-from analysis.crime_compare import compare_periods
-from analysis.crime_rates import crime_rates
-from analysis.crime_trends import trend
+from analysis.crime import compare_periods
+from analysis.crime import crime_rates
+from analysis.crime import trend
 from analysis.sample import generate
 
 KOMMUNER = ["0180", "1480", "1280", "0380", "1760", "2181", "0114", "2580"]

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.crime_rates import crime_rates, monthly_panel
+from analysis.crime import crime_rates, monthly_panel
 from analysis.errors import DataError
 from analysis.municipalities import municipalities
 

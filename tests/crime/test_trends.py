@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.crime_rates import MonthlyPanel
-from analysis.crime_trends import joinpoints, seasonal_terms, seasonality_profile, trend
+from analysis.crime import MonthlyPanel
+from analysis.crime import joinpoints, seasonal_terms, seasonality_profile, trend
 from analysis.errors import DataError
 
 PER = pd.period_range("2014-01", periods=132, freq="M")

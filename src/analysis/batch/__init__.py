@@ -5,8 +5,8 @@ warm local workers or on a Dask cluster, resumable, with atomic outputs (execute
 HTML and DOCX drafts, PNG figures) and an ``index.html``. The ``lagesbild reports`` command is
 a thin layer over :func:`run_batch`.
 
-Names are imported on first use, so a notebook that only needs :func:`shared_artifact` does
-not pay for papermill, nbconvert and nbformat.
+Names are imported on first use, so importing the package does not pay for papermill, nbconvert
+and nbformat. Atomic files, manifests and the shared cache are in :mod:`analysis.store`.
 
 A batch, as the ``lagesbild reports`` command runs it (executed by the tests, not here)::
 
@@ -25,8 +25,6 @@ _EXPORTS = {
     "BatchParameterError": "notebook", "load_notebook": "notebook",
     "declared_parameters": "notebook", "check_parameters": "notebook",
     "coerce_parameter": "notebook",
-    "shared_artifact": "cache", "hash_inputs": "store", "atomic_path": "store",
-    "atomic_write": "store",
 }
 __all__ = list(_EXPORTS)
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 
 from .render import RenderError, render_outputs
-from .store import atomic_path, file_sha256, write_manifest
+from ..store import atomic_path, file_sha256, write_manifest
 
 __all__ = ["execute_item", "item_paths"]
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import jinja2
 
-from ..report_text import format_number
-from .store import atomic_write
+from ..report.text import format_number
+from ..store import atomic_write
 
 __all__ = ["write_index"]
 

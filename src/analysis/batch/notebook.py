@@ -184,9 +184,9 @@ def imported_modules(nb: nbformat.NotebookNode) -> list[str]:
     Examples
     --------
     >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-    ...     "import pandas as pd\\nfrom analysis import plots\\n%matplotlib inline")])
+    ...     "import pandas as pd\\nfrom analysis.report import figures\\n%matplotlib inline")])
     >>> imported_modules(nb)
-    ['analysis', 'analysis.plots', 'pandas']
+    ['analysis.report', 'analysis.report.figures', 'pandas']
     """
     mods: set[str] = set()
     for cell in nb.cells:

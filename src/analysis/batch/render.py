@@ -22,7 +22,7 @@ from pathlib import Path
 
 import nbformat
 
-from .store import atomic_path, atomic_write
+from ..store import atomic_path, atomic_write
 
 __all__ = ["RenderError", "render_outputs", "pandoc_path", "extract_figures", "html_exporter"]
 
@@ -260,7 +260,7 @@ def render_outputs(executed, *, html: str | os.PathLike | None = None,
     Examples
     --------
     >>> import tempfile
-    >>> from analysis.plots import bar_ci
+    >>> from analysis.report.figures import bar_ci
     >>> import pandas as pd
     >>> fig = bar_ci(pd.DataFrame({"crime_type": ["Bilbrott"], "estimate": [3.0]}),
     ...              category="crime_type", ci_low=None, ci_high=None)

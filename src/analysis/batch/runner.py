@@ -22,7 +22,7 @@ from .execute import item_paths
 from .index import _label, write_index
 from .notebook import (BatchParameterError, check_parameters, declared_parameters,
                        imported_modules, load_notebook)
-from .store import (atomic_write, clean_temp_files, directory_lock, file_sha256,
+from ..store import (atomic_write, clean_temp_files, directory_lock, file_sha256,
                     hash_inputs, is_up_to_date, read_manifest)
 from .worker import WorkerDied, WorkerProcess
 
@@ -323,7 +323,7 @@ def run_batch(notebook: str | os.PathLike, param_sets: Iterable[dict], *,
         Working directory of the notebooks; default the current one.
     shared_cache_dir : path, optional
         Passed as parameter ``shared_cache_dir`` to notebooks that declare it, for
-        :func:`~analysis.batch.cache.shared_artifact`; made readable by its owner only and
+        :func:`~analysis.cache.shared_artifact`; made readable by its owner only and
         kept. Default: a private temporary folder outside ``out_dir`` (with ``scheduler``:
         ``out_dir/.lagesbild/cache``, which the workers share), removed when the batch ends.
     title, note : str, optional
@@ -450,7 +450,7 @@ def _cache_folder(shared_cache_dir, work: Path, scheduler) -> tuple[Path, bool]:
     Caches of older versions (``.lagesbild/cache`` with pickles of the whole data set) are
     deleted: they held survey microdata inside the folder users share.
     """
-    from .cache import private_dir
+    from ..cache import private_dir
 
     legacy = work / "cache"
     if legacy.is_dir() and (scheduler is None or any(legacy.glob("*.pkl"))):

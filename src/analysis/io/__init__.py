@@ -16,8 +16,8 @@ from .ptables import read_bra_ptable, read_bra_region_table
 from .scb import read_scb_pxweb_csv, read_scb_pxweb_jsonstat2
 from .survey_files import read_items, read_survey
 from .text import parse_number, parse_numbers
-from .tidy import (DATA_FILES, Dataset, load_dataset, read_crimes, read_margins, read_measures,
-                   read_population, read_tidy)
+from .dataset import DATA_FILES, Dataset, load_dataset
+from .tidy import read_crimes, read_margins, read_measures, read_population, read_tidy
 
 __all__ = [
     "read_bra_kommun_csv", "read_bra_table_export", "read_bra_ptable", "read_bra_region_table",

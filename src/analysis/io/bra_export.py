@@ -21,16 +21,15 @@ import pandas as pd
 from ..crime_types import canonical_crime_type
 from ..errors import DataError, ProblemCollector
 from ..schemas import validate
+from ..swedish import MONTH_ABBREVIATIONS, MONTH_NAMES
 from .bra import _status_arg
 from .regions import clean_label, resolve_region
 from .text import Lines, decode_bytes, parse_numbers
 
-__all__ = ["read_bra_table_export", "parse_period_label", "SWEDISH_MONTHS"]
+__all__ = ["read_bra_table_export", "parse_period_label"]
 
-SWEDISH_MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
-                  "september", "oktober", "november", "december")
-_MONTH_NO = {m: i + 1 for i, m in enumerate(SWEDISH_MONTHS)}
-_MONTH_NO.update({m[:3]: i + 1 for i, m in enumerate(SWEDISH_MONTHS)})
+_MONTH_NO = {m: i + 1 for i, m in enumerate(MONTH_NAMES)}
+_MONTH_NO.update({m: i + 1 for i, m in enumerate(MONTH_ABBREVIATIONS)})
 _MONTH_NO.update({"okt": 10, "sept": 9})
 
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, ProblemCollector
-from .bra_export import SWEDISH_MONTHS
+from ..swedish import MONTH_ABBREVIATIONS, MONTH_NAMES
 from .regions import clean_label, resolve_region
 from .text import Lines, decode_bytes, parse_numbers, split_numbers
 
@@ -215,7 +215,7 @@ def read_bra_ptable(source: str | Path | bytes, *, year: int | None = None) -> p
             raise DataError("the year is not in the title; pass year=", file=name)
         year = int(years[-1])
     status = "preliminär" if re.search(r"preliminär", meta, re.I) else "slutlig"
-    month_words = set(SWEDISH_MONTHS) | {m[:3] for m in SWEDISH_MONTHS} | {"okt"}
+    month_words = set(MONTH_NAMES) | set(MONTH_ABBREVIATIONS)
     n_months = sum(1 for _, t in meta_lines for w in t.lower().replace(".", " ").split()
                    if w in month_words and not re.search(r"t\.o\.m\.|anmälda brott", t, re.I))
 
@@ -270,8 +270,8 @@ def read_bra_ptable(source: str | Path | bytes, *, year: int | None = None) -> p
 
 
 def _through_month(title: str) -> int | None:
-    m = re.search(r"(" + "|".join(SWEDISH_MONTHS) + r")\s+(?:19|20)\d{2}", title, re.I)
-    return SWEDISH_MONTHS.index(m.group(1).lower()) + 1 if m else None
+    m = re.search(r"(" + "|".join(MONTH_NAMES) + r")\s+(?:19|20)\d{2}", title, re.I)
+    return MONTH_NAMES.index(m.group(1).lower()) + 1 if m else None
 
 
 def _join_wrapped(data: list, pc: ProblemCollector) -> list[tuple[int, str, list[str]]]:

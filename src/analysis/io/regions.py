@@ -8,11 +8,10 @@ with footnote marks ("Hela landet**"); SCB prefixes codes ("0180 Stockholm"). Th
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..municipalities import code_for_name, counties, municipalities
+from ..municipalities import code_for_name, counties, fold_name, municipalities
 
 __all__ = ["Region", "resolve_region", "clean_label"]
 
@@ -48,23 +47,22 @@ def clean_label(label: str) -> tuple[str, str | None]:
     return text, None
 
 
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[\s\-]+", " ", text.casefold()).strip()
+def _region_key(text: str) -> str:
+    return fold_name(text, ascii_only=True)
 
 
 @lru_cache(maxsize=1)
 def _lan_index() -> dict[str, tuple[str, str]]:
     index: dict[str, tuple[str, str]] = {}
-    kommun_keys = {_fold(n) for n in municipalities()["kommun"]}
+    kommun_keys = {_region_key(n) for n in municipalities()["kommun"]}
     for code, name in zip(counties()["lanskod"], counties()["lan"]):
-        index[_fold(name)] = (code, name)
+        index[_region_key(name)] = (code, name)
         short = re.sub(r"\s+län$", "", name)
         for variant in {short, short[:-1] if short.endswith("s") else short}:
             # short forms ("Skåne", "Västra Götaland") only where no kommun has that name
-            if _fold(variant) not in kommun_keys:
-                index.setdefault(_fold(variant), (code, name))
-        index.setdefault(_fold("region " + short), (code, name))
+            if _region_key(variant) not in kommun_keys:
+                index.setdefault(_region_key(variant), (code, name))
+        index.setdefault(_region_key("region " + short), (code, name))
     return index
 
 
@@ -97,7 +95,7 @@ def resolve_region(label: str) -> Region | None:
     code_hint = None
     if m:
         code_hint, text = m.group(1), m.group(2).strip()
-    key = _fold(text)
+    key = _region_key(text)
     if key in _RIKET or code_hint == "00" and key in _RIKET | {""}:
         return Region("riket", "00", "Riket")
     if key.startswith("polisregion "):

@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, Problem, ProblemCollector
-from ..schemas import SURVEY_DESIGN_COLUMNS, validate
+from ..schemas import SURVEY_DESIGN_COLUMNS, parse_codes, validate
 from .delimited import _DtypeMismatch, read_delimited
 from .text import Lines, parse_numbers
+from .tidy import read_margins
 
 __all__ = ["read_survey", "read_items", "parse_scale", "item_codes"]
 
@@ -48,12 +49,6 @@ def parse_scale(text: str) -> dict[int, str]:
             raise ValueError(f"code {code} appears twice in the scale")
         out[code] = m.group(2)
     return out
-
-
-def _codes(text: Any) -> set[int]:
-    if text is None or text is pd.NA or (isinstance(text, float) and np.isnan(text)):
-        return set()
-    return {int(t) for t in re.split(r"[|;,\s]+", str(text).strip()) if t}
 
 
 def read_items(path: str | Path) -> pd.DataFrame:
@@ -102,7 +97,7 @@ def read_items(path: str | Path) -> pd.DataFrame:
                 continue
             raw = getattr(row, col)
             try:
-                codes = _codes(raw)
+                codes = set(parse_codes(raw))
             except ValueError:
                 pc.add("not a list of codes", row=line, column=col, value=raw,
                        expected="codes separated by '|', e.g. '3|4'")
@@ -125,7 +120,7 @@ def item_codes(items: pd.DataFrame) -> dict[str, set[int]]:
                                            for r in items.itertuples(index=False)}
     out = {}
     for r in items.itertuples(index=False):
-        extra = _codes(getattr(r, "missing_values", None)) if "missing_values" in items else set()
+        extra = set(parse_codes(getattr(r, "missing_values", None))) if "missing_values" in items else set()
         out[r.item] = set(scales[r.item]) | extra
     return out
 
@@ -208,7 +203,6 @@ def read_survey(path: str | Path, *, items: pd.DataFrame | str | Path | None = N
     if items is not None and not isinstance(items, pd.DataFrame):
         items = read_items(items)
     if margins is not None and not isinstance(margins, pd.DataFrame):
-        from .tidy import read_margins  # tidy imports this module
         margins = read_margins(margins)
 
     frame = _prepare_weight(frame, rows, fmt, pc)

@@ -1,16 +1,11 @@
-"""Reading the tidy files of a data directory, and the whole directory as one :class:`Dataset`.
+"""Readers of the tidy files of a data directory: crimes, population, margins, measures.
 
-A data directory (the embedded sample, or an analyst's own) holds one file per kind
-(docs/data-model.md). :func:`load_dataset` reads and validates them all, records where every
-figure came from (sha256 per file) and whether the data are synthetic, and hands the frames to
-the statistics layer.
+One file per kind (docs/data-model.md), each validated against its contract in
+:mod:`analysis.schemas`. The whole directory is read by :func:`analysis.io.dataset.load_dataset`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,16 +14,10 @@ import yaml
 
 from ..errors import DataError
 from ..schemas import SCHEMAS, validate
-from .survey_files import read_items, read_survey
 from .delimited import _DtypeMismatch, read_delimited
 from .text import Lines
 
-__all__ = ["read_tidy", "read_crimes", "read_population", "read_margins", "read_measures",
-           "load_dataset", "Dataset", "DATA_FILES"]
-
-#: File name of each kind in a data directory.
-DATA_FILES = {"crimes": "crimes.csv", "population": "population.csv", "survey": "survey.csv",
-              "items": "items.csv", "margins": "margins.csv", "measures": "measures.csv"}
+__all__ = ["read_tidy", "read_crimes", "read_population", "read_margins", "read_measures"]
 
 _FAST_DTYPES = {  # explicit dtypes for the common case; text cells again if a value does not fit
     "crimes": {"count": "Int64"},
@@ -47,8 +36,9 @@ def read_tidy(path: str | Path, kind: str, *, encoding: str | None = None,
         CSV with the columns of the kind (docs/data-model.md); point decimals, codes as text.
         Encoding and delimiter are detected and reported in ``attrs['format']``.
     kind : str
-        ``crimes``, ``population``, ``margins``, ``measures``, ``items``, ``municipalities``
-        (surveys: :func:`analysis.io.read_survey`).
+        ``crimes``, ``population``, ``margins``, ``measures``, ``municipalities`` (surveys and
+        item catalogues have their own readers: :func:`analysis.io.read_survey`,
+        :func:`analysis.io.read_items`).
 
     Returns
     -------
@@ -63,10 +53,8 @@ def read_tidy(path: str | Path, kind: str, *, encoding: str | None = None,
     >>> read_tidy(p, "population").to_dict("list")
     {'kommunkod': ['1760', '0114'], 'year': [2025, 2025], 'population': [3777, 50495]}
     """
-    if kind == "survey":
-        return read_survey(path, encoding=encoding, delimiter=delimiter)
-    if kind == "items":
-        return read_items(path)
+    if kind in ("survey", "items"):
+        raise ValueError(f"{kind} files have their own reader: analysis.io.read_{kind}(path)")
     if kind == "measures" and Path(path).suffix.lower() in (".yml", ".yaml"):
         return read_measures(path)
     if kind not in SCHEMAS:
@@ -179,145 +167,3 @@ def _yaml_problem(path: Path, line: int, message: str):
 
 
 # --------------------------------------------------------------------------- data directory
-
-@dataclass(frozen=True)
-class Dataset:
-    """Everything in one data directory, validated.
-
-    Attributes
-    ----------
-    crimes, population : pandas.DataFrame
-        Always present.
-    survey, items, margins, measures : pandas.DataFrame or None
-        ``None`` when the file is absent.
-    synthetic : bool
-        True for the embedded sample (from ``DATASET.json``); reports then say
-        "Syntetiska exempeldata – inte verklig statistik".
-    label : str
-        Description from ``DATASET.json``.
-    files : dict
-        ``{relative path: sha256}`` of every file read, for the provenance line of a report.
-    path : pathlib.Path
-        The directory.
-    info : dict
-        The whole ``DATASET.json``.
-    """
-
-    crimes: pd.DataFrame
-    population: pd.DataFrame
-    survey: pd.DataFrame | None
-    items: pd.DataFrame | None
-    margins: pd.DataFrame | None
-    measures: pd.DataFrame | None
-    synthetic: bool
-    label: str
-    files: dict[str, str]
-    path: Path
-    info: dict = field(default_factory=dict)
-
-    def summary(self) -> str:
-        """One line per table: rows and coverage."""
-        lines = [f"{self.path} ({'synthetic' if self.synthetic else 'real'}: {self.label})"]
-        for name in ("crimes", "population", "survey", "items", "margins", "measures"):
-            df = getattr(self, name)
-            lines.append(f"  {name}: " + ("absent" if df is None else f"{len(df):,} rows".replace(",", " ")))
-        return "\n".join(lines)
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def load_dataset(data_dir: str | Path) -> Dataset:
-    """Read and validate a data directory (layout: docs/data-model.md).
-
-    Parameters
-    ----------
-    data_dir : str or Path
-        Directory with ``crimes.csv`` and ``population.csv`` (required) and optionally
-        ``survey.csv``, ``items.csv``, ``margins.csv``, ``measures.csv`` (or ``measures.yaml``)
-        and ``DATASET.json``.
-
-    Returns
-    -------
-    Dataset
-
-    Raises
-    ------
-    DataError
-        The problems of every file together (one file's problems do not hide another's).
-    FileNotFoundError
-        When the directory or a required file is missing.
-
-    Notes
-    -----
-    The survey is checked against the item catalogue (answers outside their scale) and against
-    the margins (respondents outside the kommun's areas, empty strata). Without ``DATASET.json``
-    the data count as real unless a ``planted_truth.json`` (written only by the sample generator)
-    is present.
-    """
-    root = Path(data_dir)
-    if not root.is_dir():
-        raise FileNotFoundError(f"data directory {root} does not exist")
-    for required in ("crimes", "population"):
-        if not (root / DATA_FILES[required]).exists():
-            raise FileNotFoundError(f"{root / DATA_FILES[required]} is missing (required in a data directory)")
-    problems = []
-    frames: dict[str, pd.DataFrame | None] = {}
-    files: dict[str, str] = {}
-
-    def attempt(kind: str, fn, *args, **kwargs):
-        try:
-            frames[kind] = fn(*args, **kwargs)
-        except DataError as err:
-            problems.extend(err.problems)
-            frames[kind] = None
-
-    def present(name: str) -> Path | None:
-        p = root / name
-        if p.exists():
-            files[name] = _sha256(p)
-            return p
-        return None
-
-    attempt("crimes", read_tidy, present(DATA_FILES["crimes"]), "crimes")
-    attempt("population", read_tidy, present(DATA_FILES["population"]), "population")
-    for kind in ("items", "margins"):
-        p = present(DATA_FILES[kind])
-        frames[kind] = None
-        if p is not None:
-            attempt(kind, read_tidy, p, kind)
-    measures_path = present("measures.csv") or present("measures.yaml") or present("measures.yml")
-    frames["measures"] = None
-    if measures_path is not None:
-        attempt("measures", read_measures, measures_path)
-    survey_path = present(DATA_FILES["survey"])
-    frames["survey"] = None
-    if survey_path is not None:
-        if (root / DATA_FILES["items"]).exists() and frames["items"] is None or \
-                (root / DATA_FILES["margins"]).exists() and frames["margins"] is None:
-            problems.append(_yaml_problem(survey_path, None, "survey not checked: fix the item "
-                                          "catalogue or the margins first"))
-        else:
-            attempt("survey", read_survey, survey_path, items=frames["items"], margins=frames["margins"])
-    info: dict = {}
-    info_path = present("DATASET.json")
-    if info_path is not None:
-        try:
-            info = json.loads(info_path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as err:
-            problems.append(_yaml_problem(info_path, err.lineno, f"not valid JSON: {err.msg}"))
-    if problems:
-        raise DataError(problems)
-    synthetic = bool(info.get("synthetic", (root / "planted_truth.json").exists()))
-    if (root / "planted_truth.json").exists():
-        present("planted_truth.json")
-    label = str(info.get("label", "Syntetiska exempeldata – inte verklig statistik" if synthetic else ""))
-    return Dataset(crimes=frames["crimes"], population=frames["population"], survey=frames["survey"],
-                   items=frames["items"], margins=frames["margins"], measures=frames["measures"],
-                   synthetic=synthetic, label=label, files=dict(sorted(files.items())), path=root,
-                   info=info)

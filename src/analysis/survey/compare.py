@@ -17,6 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import DataError
+from ..verdicts import DIFFERENCE, NO_DIFFERENCE
 from ._rmath import qcrit
 from .design import _as_list, domain_codes
 from .disclosure import DEFAULT_RULE, DisclosureRule, finalize
@@ -179,7 +180,7 @@ def difference(design, variable: str, *, between: str, first, second, by=None, s
     if not rows:
         raise DataError(f"no group has both {between}={first!r} and {between}={second!r}")
     table = pd.concat(rows, ignore_index=True)
-    table["verdict"] = np.where(table["p_value"] < 1 - level, "skillnad", "ingen säkerställd skillnad")
+    table["verdict"] = np.where(table["p_value"] < 1 - level, DIFFERENCE, NO_DIFFERENCE)
     return finalize(table, by=by + ["contrast"], rule=disclosure, n_respondents=design.n,
                     id_columns=("respondent_id",))
 

@@ -3,7 +3,7 @@
 Every estimator of :mod:`analysis.survey` passes its table through :func:`finalize`: it flags
 rows resting on too few respondents (``suppressed`` with a ``suppressed_reason``), optionally
 blanks them, and checks that only aggregates leave the estimation layer. Reports use
-:func:`redact` before publishing; :mod:`analysis.report_text` words the reasons.
+:func:`redact` before publishing; :mod:`analysis.report.text` words the reasons.
 """
 
 from __future__ import annotations

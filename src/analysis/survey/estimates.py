@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from ._model import _levels as observed_levels
 from ._ci import CI_METHODS, ProfileInputs, glm_logit, proportion_ci, wald_ci
 from ._rmath import QRULES, qcrit
 from ._rmath import qrule as _qrule
@@ -126,16 +127,8 @@ def _finish(design, table, by, extra, disclosure):
                     id_columns=_ID_COLUMNS)
 
 
-def _levels(col, rows, levels):
-    if levels is not None:
-        return list(levels)
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        return list(col.cat.categories)
-    vals = pd.unique(col[rows].dropna())
-    try:
-        return sorted(vals)
-    except TypeError:
-        return sorted(vals, key=str)
+def _levels_of(col, rows, levels):
+    return list(levels) if levels is not None else observed_levels(col[rows])
 
 
 # ----------------------------------------------------------------------------- estimators
@@ -328,7 +321,7 @@ def proportion(design, variable: str, *, by=None, method: str = "logit", level: 
     dom, n_dom, keys = domain_codes(design, by)
     missing = col.isna().to_numpy()
     rows = _rows_ok(design, dom, missing, variable, na_rm)
-    lv = _levels(col, rows & (design._w != 0), levels)
+    lv = _levels_of(col, rows & (design._w != 0), levels)
     if not lv:
         raise DataError(f"variable '{variable}' has no answers among the respondents estimated")
     Y = np.column_stack([(col == v).fillna(False).to_numpy(dtype=bool) & rows for v in lv]).astype(float)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, ProblemCollector
+from ..schemas import parse_codes
 from .design import _as_list
 from .disclosure import DEFAULT_RULE, DisclosureRule
 from .estimates import mean, proportion
@@ -23,12 +24,6 @@ from .estimates import mean, proportion
 __all__ = ["Indicator", "IndexDefinition", "NTU_OTRYGG_KVALL", "WORRY_INDICATORS",
            "PROBLEM_INDICATORS", "DEFAULT_INDICATORS", "PROBLEM_INDEX", "OTRYGGHET_INDEX",
            "indicators_from_catalogue", "add_indicators", "indicator_table"]
-
-
-def _codes(text) -> tuple:
-    if text is None or (isinstance(text, float) and np.isnan(text)) or str(text).strip() in ("", "nan", "<NA>"):
-        return ()
-    return tuple(int(float(c)) for c in str(text).replace(";", "|").split("|") if c.strip())
 
 
 def _item_codes(data: pd.DataFrame, item: str) -> pd.Series:
@@ -217,10 +212,10 @@ def indicators_from_catalogue(items: pd.DataFrame) -> tuple[Indicator, ...]:
     for _, r in items.iterrows():
         scale = str(r.get("scale", "") or "")
         valid = tuple(int(float(p.split("=")[0])) for p in scale.split("|") if "=" in p) or None
-        missing = _codes(r.get("missing_values"))
+        missing = parse_codes(r.get("missing_values"))
         if valid is not None:
             valid = tuple(v for v in valid if v not in missing)
-        out.append(Indicator(f"{r['item']}_andel", str(r["item"]), _codes(r["indicator_values"]),
+        out.append(Indicator(f"{r['item']}_andel", str(r["item"]), parse_codes(r["indicator_values"]),
                              missing, valid, str(r.get("question", "")), str(r.get("indicator", "") or "")))
     return tuple(out)
 

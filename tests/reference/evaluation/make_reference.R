@@ -1,4 +1,4 @@
-# Golden values for analysis.measure_evaluation (issue 6).
+# Golden values for analysis.evaluation (issue 6).
 # Run from this folder:  Rscript make_reference.R
 # Writes reference.json (numbers below) and sessionInfo-style versions. Needs MASS, sandwich,
 # quadprog (Debian r-cran-quadprog). Tests read reference.json and never need R.

@@ -1,0 +1,170 @@
+"""A data directory as one validated :class:`Dataset`: every file read, checked and fingerprinted.
+
+A data directory (the embedded sample, or an analyst's own) holds one file per kind
+(docs/data-model.md). :func:`load_dataset` reads and validates them all with the readers of
+:mod:`analysis.io.tidy` and :mod:`analysis.io.survey_files`, records where every figure came
+from (sha256 per file) and whether the data are synthetic, and hands the frames to the
+statistics layer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import DataError
+from .survey_files import read_items, read_survey
+from .tidy import _yaml_problem, read_margins, read_measures, read_tidy
+
+__all__ = ["load_dataset", "Dataset", "DATA_FILES"]
+
+#: File name of each kind in a data directory.
+DATA_FILES = {"crimes": "crimes.csv", "population": "population.csv", "survey": "survey.csv",
+              "items": "items.csv", "margins": "margins.csv", "measures": "measures.csv"}
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Everything in one data directory, validated.
+
+    Attributes
+    ----------
+    crimes, population : pandas.DataFrame
+        Always present.
+    survey, items, margins, measures : pandas.DataFrame or None
+        ``None`` when the file is absent.
+    synthetic : bool
+        True for the embedded sample (from ``DATASET.json``); reports then say
+        "Syntetiska exempeldata – inte verklig statistik".
+    label : str
+        Description from ``DATASET.json``.
+    files : dict
+        ``{relative path: sha256}`` of every file read, for the provenance line of a report.
+    path : pathlib.Path
+        The directory.
+    info : dict
+        The whole ``DATASET.json``.
+    """
+
+    crimes: pd.DataFrame
+    population: pd.DataFrame
+    survey: pd.DataFrame | None
+    items: pd.DataFrame | None
+    margins: pd.DataFrame | None
+    measures: pd.DataFrame | None
+    synthetic: bool
+    label: str
+    files: dict[str, str]
+    path: Path
+    info: dict = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """One line per table: rows and coverage."""
+        lines = [f"{self.path} ({'synthetic' if self.synthetic else 'real'}: {self.label})"]
+        for name in ("crimes", "population", "survey", "items", "margins", "measures"):
+            df = getattr(self, name)
+            lines.append(f"  {name}: " + ("absent" if df is None else f"{len(df):,} rows".replace(",", " ")))
+        return "\n".join(lines)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def load_dataset(data_dir: str | Path) -> Dataset:
+    """Read and validate a data directory (layout: docs/data-model.md).
+
+    Parameters
+    ----------
+    data_dir : str or Path
+        Directory with ``crimes.csv`` and ``population.csv`` (required) and optionally
+        ``survey.csv``, ``items.csv``, ``margins.csv``, ``measures.csv`` (or ``measures.yaml``)
+        and ``DATASET.json``.
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    DataError
+        The problems of every file together (one file's problems do not hide another's).
+    FileNotFoundError
+        When the directory or a required file is missing.
+
+    Notes
+    -----
+    The survey is checked against the item catalogue (answers outside their scale) and against
+    the margins (respondents outside the kommun's areas, empty strata). Without ``DATASET.json``
+    the data count as real unless a ``planted_truth.json`` (written only by the sample generator)
+    is present.
+    """
+    root = Path(data_dir)
+    if not root.is_dir():
+        raise FileNotFoundError(f"data directory {root} does not exist")
+    for required in ("crimes", "population"):
+        if not (root / DATA_FILES[required]).exists():
+            raise FileNotFoundError(f"{root / DATA_FILES[required]} is missing (required in a data directory)")
+    problems = []
+    frames: dict[str, pd.DataFrame | None] = {}
+    files: dict[str, str] = {}
+
+    def attempt(kind: str, fn, *args, **kwargs):
+        try:
+            frames[kind] = fn(*args, **kwargs)
+        except DataError as err:
+            problems.extend(err.problems)
+            frames[kind] = None
+
+    def present(name: str) -> Path | None:
+        p = root / name
+        if p.exists():
+            files[name] = _sha256(p)
+            return p
+        return None
+
+    attempt("crimes", read_tidy, present(DATA_FILES["crimes"]), "crimes")
+    attempt("population", read_tidy, present(DATA_FILES["population"]), "population")
+    for kind, reader in (("items", read_items), ("margins", read_margins)):
+        p = present(DATA_FILES[kind])
+        frames[kind] = None
+        if p is not None:
+            attempt(kind, reader, p)
+    measures_path = present("measures.csv") or present("measures.yaml") or present("measures.yml")
+    frames["measures"] = None
+    if measures_path is not None:
+        attempt("measures", read_measures, measures_path)
+    survey_path = present(DATA_FILES["survey"])
+    frames["survey"] = None
+    if survey_path is not None:
+        if (root / DATA_FILES["items"]).exists() and frames["items"] is None or \
+                (root / DATA_FILES["margins"]).exists() and frames["margins"] is None:
+            problems.append(_yaml_problem(survey_path, None, "survey not checked: fix the item "
+                                          "catalogue or the margins first"))
+        else:
+            attempt("survey", read_survey, survey_path, items=frames["items"], margins=frames["margins"])
+    info: dict = {}
+    info_path = present("DATASET.json")
+    if info_path is not None:
+        try:
+            info = json.loads(info_path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as err:
+            problems.append(_yaml_problem(info_path, err.lineno, f"not valid JSON: {err.msg}"))
+    if problems:
+        raise DataError(problems)
+    synthetic = bool(info.get("synthetic", (root / "planted_truth.json").exists()))
+    if (root / "planted_truth.json").exists():
+        present("planted_truth.json")
+    label = str(info.get("label", "Syntetiska exempeldata – inte verklig statistik" if synthetic else ""))
+    return Dataset(crimes=frames["crimes"], population=frames["population"], survey=frames["survey"],
+                   items=frames["items"], margins=frames["margins"], measures=frames["measures"],
+                   synthetic=synthetic, label=label, files=dict(sorted(files.items())), path=root,
+                   info=info)

@@ -1,0 +1,507 @@
+"""Figures for report drafts, drawn from result tables only (no statistics here).
+
+Every function takes a tidy result table (estimates and intervals already computed by the
+statistics layer), returns a :class:`matplotlib.figure.Figure` sized for an A4 page (16 cm wide)
+with Swedish labels and Swedish number formatting, and changes no global state: styles are
+applied with :func:`matplotlib.rc_context` and figures are not registered with pyplot.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import secrets
+import struct
+from pathlib import Path
+
+import matplotlib as mpl
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib import ticker
+from matplotlib.figure import Figure
+
+from ..swedish import MONTH_ABBREVIATIONS
+from .text import SUPPRESSED, format_number, format_percent
+
+__all__ = ["ReportFigure", "report_style", "time_series", "funnel_plot", "bar_ci",
+           "indicator_by_group", "save_png", "FULL_WIDTH_CM"]
+
+FULL_WIDTH_CM = 16.0
+_CM = 1 / 2.54
+_LINESTYLES = ("-", "--", ":", "-.")
+_MARKERS = ("o", "s", "^", "D", "v", "P")
+
+_DEFAULT_LABEL = {"rate": "Anmälda brott per 100\u00a0000 invånare", "percent": "Andel",
+                  "number": "Antal"}
+_SUPPRESSED_NOTE = f"{SUPPRESSED} = redovisas inte (för få svar eller fall)"
+
+
+class ReportFigure(Figure):
+    """A Figure that displays itself as PNG in any IPython front end.
+
+    It does not depend on the inline backend having been activated (a figure that is never
+    passed through pyplot would otherwise print as ``<Figure size ...>``), it reports a
+    display width at 96 dpi so HTML and DOCX show it at its physical size, and its title
+    becomes the image's alternative text.
+    """
+
+    def _png(self) -> bytes:
+        # No bbox_inches="tight": the layout already fits the content, and a fixed size
+        # keeps every figure of a report exactly as wide as the text column.
+        buf = io.BytesIO()
+        self.savefig(buf, format="png", dpi=self.dpi, facecolor="white")
+        return buf.getvalue()
+
+    def _display_metadata(self, png: bytes) -> dict:
+        width_px = struct.unpack(">I", png[16:20])[0]
+        titles = [t for ax in self.axes for t in (ax.get_title("left"), ax.get_title())
+                  if t]
+        return {"width": int(round(width_px / self.dpi * 96)),
+                "alt": titles[0] if titles else "Figur"}
+
+    def _repr_png_(self):
+        png = self._png()
+        return png, self._display_metadata(png)
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        # Preferred over type-registered formatters (the inline backend registers one for
+        # every Figure), so the width and alt text survive in a kernel too.
+        png = self._png()
+        data = {"image/png": base64.b64encode(png).decode("ascii"),
+                "text/plain": f"<{type(self).__name__}: {self._display_metadata(png)['alt']}>"}
+        return data, {"image/png": self._display_metadata(png)}
+
+
+def report_style() -> dict:
+    """The rc parameters of report figures: seaborn "whitegrid"/"paper", print-sized text.
+
+    Returns
+    -------
+    dict
+        Use with ``matplotlib.rc_context(report_style())``; nothing is set globally.
+    """
+    rc = {**sns.axes_style("whitegrid"), **sns.plotting_context("paper", font_scale=1.15)}
+    rc.update({"figure.dpi": 150, "savefig.dpi": 200, "axes.unicode_minus": True,
+               "axes.titleweight": "bold", "axes.titlelocation": "left",
+               "legend.frameon": False, "font.family": "DejaVu Sans",
+               "axes.formatter.use_locale": False, "figure.facecolor": "white"})
+    return rc
+
+
+class _SwedishFormatter(ticker.Formatter):
+    """Tick labels as ``1 234,5`` or ``12 %`` with as few decimals as the ticks need."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self.decimals = 0
+
+    def set_locs(self, locs):
+        scale = 100.0 if self.kind == "percent" else 1.0
+        values = np.asarray([v for v in locs if np.isfinite(v)]) * scale
+        self.decimals = next((d for d in range(4)
+                              if np.allclose(values, np.round(values, d), atol=1e-9)), 3)
+
+    def __call__(self, x, pos=None):
+        if self.kind == "percent":
+            return format_percent(x, decimals=self.decimals)
+        if self.kind == "year":
+            return f"{int(round(x))}"
+        return format_number(x, decimals=self.decimals)
+
+
+class _SwedishDateFormatter(ticker.Formatter):
+    _ticks: tuple = ()
+
+    def set_locs(self, locs):
+        self._ticks = tuple(locs)
+
+    def __call__(self, x, pos=None):
+        d = mdates.num2date(x)
+        if d.month == 1 and all(mdates.num2date(v).month == 1 for v in self._ticks):
+            return str(d.year)
+        return f"{MONTH_ABBREVIATIONS[d.month - 1]} {d.year}"
+
+
+def _new_figure(height_cm: float, width_cm: float = FULL_WIDTH_CM) -> Figure:
+    return ReportFigure(figsize=(width_cm * _CM, height_cm * _CM))
+
+
+def _finish(fig: Figure, *, footnote: bool = False) -> Figure:
+    # Ticks are created lazily and read rcParams when created: creating the first tick of each
+    # axis inside the style context fixes the style, because later ticks copy its properties.
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.majorTicks[0], axis.minorTicks[0]
+    # Laid out once, here: a layout engine would redo it at every draw (about half the cost
+    # of rendering a report figure). Legends outside the axes are part of the layout.
+    fig.tight_layout(pad=0.5, rect=(0, 0.07 if footnote else 0, 1, 1))
+    return fig
+
+
+def _check_columns(table: pd.DataFrame, *cols) -> None:
+    missing = [c for c in cols if c is not None and c not in table.columns]
+    if missing:
+        raise KeyError(f"columns {missing} not in the table; it has {list(table.columns)}")
+
+
+def _nonnegative(table: pd.DataFrame, *cols) -> bool:
+    values = pd.concat([table[c] for c in cols if c is not None])
+    return bool((values.dropna() >= 0).all())
+
+
+def _suppressed_mask(table: pd.DataFrame, suppressed: str | None) -> pd.Series:
+    if suppressed is None or suppressed not in table:
+        return pd.Series(False, index=table.index)
+    return table[suppressed].fillna(False).astype(bool)
+
+
+def _x_values(series: pd.Series):
+    """Periods, dates, 'YYYY-MM' strings or whole years → plottable values and the x kind."""
+    if isinstance(series.dtype, pd.PeriodDtype):
+        return series.dt.to_timestamp(), "date"
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return series, "date"
+    if pd.api.types.is_numeric_dtype(series):
+        return series, ("year" if (series.dropna() % 1 == 0).all() else "number")
+    return pd.to_datetime(series.astype(str), format="mixed"), "date"
+
+
+def _label_axis(axis, kind: str) -> None:
+    if kind == "date":
+        axis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=8))
+        axis.set_major_formatter(_SwedishDateFormatter())
+    else:
+        axis.set_major_formatter(_SwedishFormatter(kind))
+        if kind == "year":
+            axis.set_major_locator(ticker.MaxNLocator(integer=True))
+
+
+def time_series(table: pd.DataFrame, *, x: str = "period", y: str = "estimate",
+                ci_low: str | None = "ci_low", ci_high: str | None = "ci_high",
+                group: str | None = None, kind: str = "rate", title: str | None = None,
+                ylabel: str | None = None, highlight: str | None = None,
+                break_at=None, break_label: str = "Tidsseriebrott",
+                height_cm: float = 8.0) -> Figure:
+    """A time series with its confidence band, one line per group.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per (group, time point) with ``x``, ``y`` and optionally the interval columns.
+    x : str
+        Time column: ``Period[M]``, dates, ``YYYY-MM`` strings or whole years.
+    group : str, optional
+        Column with line labels (e.g. "Sandviken", "Gävleborgs län", "Riket").
+    kind : {"rate", "percent", "number"}
+        Unit of ``y``; percent takes proportions.
+    highlight : str, optional
+        Group drawn thicker (the kommun).
+    break_at : optional
+        Position of a series break (e.g. ``pd.Period("2015-01", "M")``), drawn as a dashed
+        vertical line: kommun series before and after 2015 are not comparable.
+
+    Returns
+    -------
+    Figure
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"period": pd.period_range("2023-01", periods=24, freq="M"),
+    ...                   "estimate": range(100, 124), "ci_low": range(90, 114),
+    ...                   "ci_high": range(110, 134)})
+    >>> fig = time_series(t, title="Anmälda brott")
+    >>> type(fig).__name__, len(fig.axes)
+    ('ReportFigure', 1)
+    """
+    _check_columns(table, x, y, ci_low, ci_high, group)
+    if kind not in _DEFAULT_LABEL:
+        raise ValueError(f"kind must be one of {sorted(_DEFAULT_LABEL)}, got {kind!r}")
+    with mpl.rc_context(report_style()):
+        fig = _new_figure(height_cm)
+        ax = fig.add_subplot()
+        groups = [(None, table)] if group is None else list(table.groupby(group, sort=False))
+        palette = sns.color_palette("colorblind", max(len(groups), 1))
+        xkind = "date"
+        for i, (name, part) in enumerate(groups):
+            part = part.sort_values(x)
+            xs, xkind = _x_values(part[x])
+            lw = 2.6 if (highlight is not None and name == highlight) else 1.6
+            ax.plot(xs, part[y], color=palette[i], lw=lw, ls=_LINESTYLES[i % 4],
+                    marker=_MARKERS[i % 6] if len(part) <= 24 else None, ms=3.5,
+                    label=None if name is None else str(name))
+            if ci_low and ci_high:
+                ax.fill_between(xs, part[ci_low], part[ci_high], color=palette[i], alpha=0.18,
+                                lw=0)
+        _label_axis(ax.xaxis, xkind)
+        _label_axis(ax.yaxis, kind)
+        if _nonnegative(table, y, ci_low, ci_high):  # levels start at zero; changes do not
+            ax.set_ylim(bottom=0)
+        if break_at is not None:
+            bx = (pd.Period(break_at).to_timestamp() if isinstance(break_at, (pd.Period, str))
+                  and xkind == "date" else break_at)
+            ax.axvline(bx, color="0.35", ls="--", lw=1)
+            ax.annotate(break_label, (bx, 1), xycoords=("data", "axes fraction"),
+                        xytext=(3, -3), textcoords="offset points", va="top", fontsize="small",
+                        color="0.25")
+        ax.set_ylabel(ylabel or _DEFAULT_LABEL[kind])
+        ax.set_xlabel("")
+        if title:
+            ax.set_title(title)
+        if group is not None:
+            ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        return _finish(fig)
+
+
+def funnel_plot(points: pd.DataFrame, *, limits: pd.DataFrame, x: str = "population",
+                y: str = "rate", label: str = "kommun", highlight: str | None = None,
+                peers=(), target: float | None = None, limit_x: str | None = None,
+                limit_level: str = "level", limit_lower: str = "lower",
+                limit_upper: str = "upper", kind: str = "rate", title: str | None = None,
+                xlabel: str = "Folkmängd", ylabel: str | None = None, log_x: bool = True,
+                height_cm: float = 10.0) -> Figure:
+    """A funnel plot: every kommun's rate against its size, with control limits.
+
+    Parameters
+    ----------
+    points : DataFrame
+        One row per kommun with ``x`` (size), ``y`` (rate) and ``label``.
+    limits : DataFrame
+        Tidy control limits computed by the statistics layer: one row per (size, level) with
+        ``limit_x`` (defaults to ``x``), ``limit_level`` (e.g. 0.95, 0.998), ``limit_lower``
+        and ``limit_upper``.
+    highlight : str, optional
+        Label of the kommun the report is about (drawn large, black-edged, and named).
+    peers : sequence of str
+        Labels of similar kommuner, drawn darker than the rest.
+    target : float, optional
+        The reference rate (e.g. riket), drawn as a horizontal line.
+
+    Returns
+    -------
+    Figure
+
+    Examples
+    --------
+    >>> pts = pd.DataFrame({"kommun": ["A", "B", "C"], "population": [3e3, 2e4, 1.5e5],
+    ...                     "rate": [900.0, 1300.0, 1100.0]})
+    >>> n = np.geomspace(2e3, 2e5, 20)
+    >>> lim = pd.concat([pd.DataFrame({"population": n, "level": lv,
+    ...                                "lower": 1000 - z * np.sqrt(1e5 * 1000 / n),
+    ...                                "upper": 1000 + z * np.sqrt(1e5 * 1000 / n)})
+    ...                  for lv, z in ((0.95, 1.96), (0.998, 3.09))])
+    >>> fig = funnel_plot(pts, limits=lim, highlight="B", target=1000)
+    >>> [t.get_text() for t in fig.axes[0].texts]
+    ['B']
+    """
+    limit_x = limit_x or x
+    _check_columns(points, x, y, label)
+    _check_columns(limits, limit_x, limit_level, limit_lower, limit_upper)
+    with mpl.rc_context(report_style()):
+        fig = _new_figure(height_cm)
+        ax = fig.add_subplot()
+        peers = set(peers)
+        role = np.where(points[label] == highlight, "highlight",
+                        np.where(points[label].isin(peers), "peer", "other"))
+        others = points[role == "other"]
+        ax.scatter(others[x], others[y], s=12, color="0.65", lw=0, label="Övriga kommuner")
+        if peers:
+            p = points[role == "peer"]
+            ax.scatter(p[x], p[y], s=22, color=sns.color_palette("colorblind")[0], lw=0,
+                       label="Liknande kommuner")
+        styles = iter([("--", "0.2"), (":", "0.2"), ("-.", "0.4")])
+        for level, lim in limits.groupby(limit_level, sort=True):
+            ls, col = next(styles, ("-", "0.5"))
+            lim = lim.sort_values(limit_x)
+            name = format_percent(level, decimals=1 if round(level * 100) != level * 100 else 0)
+            ax.plot(lim[limit_x], lim[limit_lower], ls=ls, color=col, lw=1,
+                    label=f"{name}-gräns")
+            ax.plot(lim[limit_x], lim[limit_upper], ls=ls, color=col, lw=1)
+        if target is not None:
+            ax.axhline(target, color="0.1", lw=1.2, label="Riket")
+        if highlight is not None:
+            h = points[role == "highlight"]
+            if h.empty:
+                raise ValueError(f"highlight {highlight!r} is not among the points' {label!r}")
+            ax.scatter(h[x], h[y], s=70, color=sns.color_palette("colorblind")[3],
+                       edgecolor="black", lw=1.2, zorder=5, label=str(highlight))
+            ax.annotate(str(highlight), (h[x].iloc[0], h[y].iloc[0]), xytext=(6, 6),
+                        textcoords="offset points", fontweight="bold")
+        if log_x:
+            ax.set_xscale("log")
+            ax.xaxis.set_minor_formatter(ticker.NullFormatter())
+        _label_axis(ax.xaxis, "number")
+        _label_axis(ax.yaxis, kind)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel or _DEFAULT_LABEL[kind])
+        if title:
+            ax.set_title(title)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        return _finish(fig)
+
+
+def _interval_plot(table, *, category, y, ci_low, ci_high, group, kind, suppressed, title,
+                   xlabel, bars: bool, reference, reference_label, height_cm) -> Figure:
+    _check_columns(table, category, y, ci_low, ci_high, group)
+    cats = list(dict.fromkeys(table[category]))
+    groups = [None] if group is None else list(dict.fromkeys(table[group]))
+    hidden = _suppressed_mask(table, suppressed)
+    with mpl.rc_context(report_style()):
+        height = height_cm or 2.8 + 0.5 * len(cats) * len(groups)
+        fig = _new_figure(height)
+        ax = fig.add_subplot()
+        palette = sns.color_palette("colorblind", len(groups))
+        step = 0.8 / len(groups)
+        any_hidden = False
+        for gi, g in enumerate(groups):
+            part = table if g is None else table[table[group] == g]
+            for _, row in part.iterrows():
+                pos = cats.index(row[category]) - 0.4 + step * (gi + 0.5)
+                if hidden[row.name]:
+                    # The value is never drawn, only the symbol: a bar would leak the number.
+                    ax.text(0, pos, f" {SUPPRESSED}", va="center", ha="left", fontweight="bold")
+                    any_hidden = True
+                    continue
+                est = row[y]
+                err = None
+                if ci_low and ci_high and pd.notna(row[ci_low]) and pd.notna(row[ci_high]):
+                    err = [[est - row[ci_low]], [row[ci_high] - est]]
+                lab = None if g is None else str(g)
+                if bars:
+                    ax.barh(pos, est, height=step * 0.9, color=palette[gi], xerr=err,
+                            error_kw={"ecolor": "0.15", "capsize": 2.5, "lw": 1}, label=lab)
+                else:
+                    ax.errorbar(est, pos, xerr=err, fmt=_MARKERS[gi % 6], color=palette[gi],
+                                ecolor=palette[gi], capsize=2.5, ms=5, lw=1.3, label=lab)
+        ax.set_yticks(range(len(cats)), [str(c) for c in cats])
+        ax.set_ylim(len(cats) - 0.5, -0.5)
+        ax.grid(axis="y", visible=False)
+        _label_axis(ax.xaxis, kind)
+        if _nonnegative(table[~hidden], y, ci_low, ci_high):
+            ax.set_xlim(left=0)
+        else:
+            ax.axvline(0, color="0.2", lw=0.8)
+        if reference is not None:
+            ax.axvline(reference, color="0.2", ls="--", lw=1, label=reference_label)
+        ax.set_xlabel(xlabel or _DEFAULT_LABEL[kind])
+        ax.set_ylabel("")
+        if title:
+            ax.set_title(title)
+        handles, labels = ax.get_legend_handles_labels()
+        if labels:
+            uniq = dict(zip(labels, handles))
+            ax.legend(uniq.values(), uniq.keys(), loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        if any_hidden:
+            fig.text(0.01, 0.0, _SUPPRESSED_NOTE, fontsize="small", ha="left", va="bottom")
+        return _finish(fig, footnote=any_hidden)
+
+
+def bar_ci(table: pd.DataFrame, *, category: str, y: str = "estimate",
+           ci_low: str | None = "ci_low", ci_high: str | None = "ci_high",
+           group: str | None = None, kind: str = "rate", suppressed: str | None = "suppressed",
+           title: str | None = None, xlabel: str | None = None,
+           height_cm: float | None = None) -> Figure:
+    """Horizontal bars with confidence intervals (e.g. rate per crime type, kommun vs län).
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per (category, group) with ``y`` and the interval columns.
+    category : str
+        Column with the bar labels (long Swedish names read best on the vertical axis).
+    group : str, optional
+        Column for side-by-side bars (e.g. "Kommunen", "Länet", "Riket").
+    suppressed : str or None
+        Boolean column; suppressed rows show only the symbol ``x``, never a bar.
+
+    Returns
+    -------
+    Figure
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"crime_type": ["Bilbrott", "Cykelstöld"], "estimate": [310.0, 540.0],
+    ...                   "ci_low": [280.0, 500.0], "ci_high": [340.0, 580.0]})
+    >>> fig = bar_ci(t, category="crime_type")
+    >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    ['Bilbrott', 'Cykelstöld']
+    """
+    return _interval_plot(table, category=category, y=y, ci_low=ci_low, ci_high=ci_high,
+                          group=group, kind=kind, suppressed=suppressed, title=title,
+                          xlabel=xlabel, bars=True, reference=None, reference_label=None,
+                          height_cm=height_cm)
+
+
+def indicator_by_group(table: pd.DataFrame, *, group: str, y: str = "estimate",
+                       ci_low: str | None = "ci_low", ci_high: str | None = "ci_high",
+                       hue: str | None = None, kind: str = "percent",
+                       suppressed: str | None = "suppressed", reference: float | None = None,
+                       reference_label: str = "Kommunen totalt", title: str | None = None,
+                       xlabel: str | None = None, height_cm: float | None = None) -> Figure:
+    """A survey indicator by group (area, sex, age) as points with intervals.
+
+    Suppressed cells are marked ``x`` with a footnote; their values are not drawn.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Estimate-contract rows: ``group`` column, ``y``, ``ci_low``, ``ci_high``,
+        ``suppressed``.
+    hue : str, optional
+        Second grouping shown as differently marked points (e.g. sex within area).
+    reference : float, optional
+        A reference value (e.g. the kommun total) drawn as a dashed vertical line.
+
+    Returns
+    -------
+    Figure
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"area": ["Centrum", "Norr", "Söder"], "estimate": [0.21, 0.5, 0.3],
+    ...                   "ci_low": [0.17, 0.3, 0.25], "ci_high": [0.25, 0.7, 0.35],
+    ...                   "suppressed": [False, True, False]})
+    >>> fig = indicator_by_group(t, group="area", reference=0.26)
+    >>> sorted(t.get_text().strip() for t in fig.axes[0].texts)
+    ['x']
+    """
+    return _interval_plot(table, category=group, y=y, ci_low=ci_low, ci_high=ci_high,
+                          group=hue, kind=kind, suppressed=suppressed, title=title,
+                          xlabel=xlabel, bars=False, reference=reference,
+                          reference_label=reference_label, height_cm=height_cm)
+
+
+def save_png(fig: Figure, path: str | os.PathLike, *, dpi: int = 200) -> Path:
+    """Write a figure as PNG atomically: a temporary file in the same folder, then a rename.
+
+    A crash or kill never leaves a half-written PNG under ``path``.
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> t = pd.DataFrame({"crime_type": ["Bilbrott"], "estimate": [3.0]})
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> p = save_png(bar_ci(t, category="crime_type", ci_low=None, ci_high=None), d / "f.png")
+    >>> p.read_bytes()[:8] == b"\\x89PNG\\r\\n\\x1a\\n", sorted(x.name for x in d.iterdir())
+    (True, ['f.png'])
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".tmp-{secrets.token_hex(6)}-{path.name}"
+    try:
+        with open(tmp, "xb") as fh:
+            fig.savefig(fh, format="png", dpi=dpi, facecolor="white")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

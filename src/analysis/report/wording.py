@@ -1,0 +1,170 @@
+"""Fixed Swedish paragraphs of the lägesbild: headings, section introductions, method note,
+sources and limitations.
+
+Sentences built from numbers live in :mod:`analysis.report.text`; this module holds the text
+that explains them. Nothing here decides significance.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from .. import SAMPLE_DATA_LABEL
+from ..municipalities import name_of
+from ..verdicts import DEFAULT_THRESHOLD
+
+__all__ = ["report_heading", "method_note", "omfattning_intro", "change_intro", "comparison_intro",
+           "survey_intro", "reference_name", "caveat_text", "CAVEATS", "small_area_intro", "evaluation_intro", "sources_and_limitations"]
+
+SURVEY_MIN_N = 50
+
+
+def report_heading(kommun: str, year: int, *, synthetic: bool) -> str:
+    """Title block; sample data is labelled before anything else.
+
+    Examples
+    --------
+    >>> print(report_heading("Storfors", 2025, synthetic=True))
+    # Lägesbild över brottsligheten i Storfors kommun 2025
+    <BLANKLINE>
+    **Syntetiska exempeldata – inte verklig statistik.** ...
+    """
+    lines = [f"# Lägesbild över brottsligheten i {kommun} kommun {year}", ""]
+    if synthetic:
+        lines.append(f"**{SAMPLE_DATA_LABEL}.** Alla siffror i detta utkast kommer från påhittade "
+                     "exempeldata och beskriver inte verkligheten i kommunen.")
+        lines.append("")
+    lines.append("*Utkast framtaget med lagesbild enligt 4 § lagen (2023:196) om kommuners ansvar för "
+                 "brottsförebyggande arbete: kartläggning av brottsligheten, dess omfattning och "
+                 "konsekvenser, annan information av betydelse och en analys. Utkastet ska granskas "
+                 "och kompletteras av kommunens samordnare tillsammans med polisen.*")
+    return "\n".join(lines)
+
+
+def method_note() -> str:
+    """How to read the verdicts (shown under the key findings)."""
+    return ("*Så läser du bedömningarna:* en förändring kallas **statistiskt säkerställd** bara när "
+            "95-procentigt konfidensintervall och test visar det, med hänsyn till att antalet brott "
+            "varierar mer från månad till månad än rena slumpen (överspridning) och till att tolv "
+            "brottstyper prövas samtidigt (Benjamini–Hochberg, FDR 5 %). Annars står det *ingen "
+            "statistiskt säkerställd förändring*, vilket inte betyder att läget är oförändrat utan "
+            "att skillnaden ryms inom den normala variationen.")
+
+
+def omfattning_intro(kommun: str, lan: str, year: int) -> str:
+    return (f"Tabellen visar anmälda brott i {kommun} under {year}, antal och per 100 000 invånare "
+            f"(folkmängd 31 december) med 95 % konfidensintervall, jämfört med {lan} och riket. "
+            f"Rangen räknas bland landets 290 kommuner (1 = högst nivå) och anges med ett intervall "
+            f"av rimliga rangplatser: små kommuner kan hamna var som helst i en rangordning av "
+            f"slumpskäl. En stjärna (*) markerar färre än {DEFAULT_THRESHOLD} anmälda brott: tolka "
+            f"nivån försiktigt.")
+
+
+def change_intro(year1: int, year2: int) -> str:
+    return (f"Förändringen mellan {year1} och {year2} per brottstyp. Procentuell förändring visas "
+            f"inte när antalet är färre än {DEFAULT_THRESHOLD}; då anges antalen. Bedömningen "
+            f"bygger på kvoten mellan åren med ett intervall som tar hänsyn till den normala "
+            f"variationen mellan år. q-värdet är p-värdet justerat för att tolv brottstyper prövas.")
+
+
+def reference_name(comparison: str) -> str:
+    """What a funnel's target is called in text: "liknande kommuner", "länet", "riket"."""
+    return {"liknande": "liknande kommuner", "lan": "länet", "riket": "riket"}[comparison]
+
+
+def comparison_intro(comparison: str, similar: Sequence[str]) -> str:
+    if comparison == "liknande":
+        names = ", ".join(name_of(c) for c in similar)
+        group = f"kommuner med liknande folkmängd ({names})"
+    elif comparison == "lan":
+        group = "länets kommuner"
+    else:
+        group = "landets alla kommuner"
+    return (f"Trattdiagrammet jämför kommunens nivå med {group}. Punkter utanför tratten skiljer "
+            f"sig mer än slumpen förklarar; gränserna är justerade för att kommuner skiljer sig "
+            f"åt även av andra skäl (Spiegelhalter 2005).")
+
+
+def survey_intro(year: int, n: int, calibrated: bool) -> str:
+    weight = ("Svaren är viktade så att de motsvarar befolkningen efter kön, ålder och område "
+              "(kalibrering), eftersom unga män svarar mer sällan än andra."
+              if calibrated else "Svaren är viktade med urvalsvikterna.")
+    return (f"Resultat från trygghetsundersökningen {year} ({n:,} svarande).".replace(",", "\u00a0")
+            + f" {weight} Andelar redovisas med 95 % konfidensintervall; celler med färre än "
+            f"{SURVEY_MIN_N} svarande redovisas inte (x).")
+
+
+def small_area_intro() -> str:
+    return ("För områden med få svarande är den direkta skattningen osäker. Modellskattningen "
+            "(Fay–Herriot) lånar styrka från kommunens övriga områden; kolumnen *vikt på direkt "
+            "skattning* visar hur mycket av områdets egna svar som ligger i modellskattningen.")
+
+
+def evaluation_intro() -> str:
+    return ("Utvärdering av åtgärderna med avbrutna tidsserier: antalet anmälda brott efter start "
+            "jämförs med vad trenden och säsongsmönstret före start förutsäger. En kvot under 1 "
+            "betyder färre brott än förväntat. Intervallet är kalibrerat mot jämförbara kommuner "
+            "utan åtgärden (placebotest); där det inte går står *tillförlitlig: nej*. En minskning "
+            "eller ökning redovisas inte när en syntetisk kontroll (en vägd jämförelse med "
+            "liknande kommuner) pekar åt andra hållet eller inte visar något ovanligt.")
+
+
+CAVEATS = {
+    "regression_to_the_mean": "startade efter en topp: en del av nedgången kan vara återgång mot det normala",
+    "displacement": "brotten kan ha flyttat till andra delar av länet",
+    "reporting_propensity": "mer närvaro kan öka andelen brott som upptäcks och anmäls",
+    "unreliable_interval": "för få jämförelsekommuner för ett kalibrerat intervall",
+    "pretrend": "utvecklingen före start skiljer sig från jämförelsekommunernas",
+    "placebo_in_time": "ett låtsat startdatum före åtgärden ger också en 'effekt'",
+    "designs_disagree": ("kommunens egen trend pekar på en förändring, men jämförelsen med "
+                         "liknande kommuner (syntetisk kontroll) visar inget ovanligt, så ingen "
+                         "förändring redovisas som säkerställd"),
+    "unconfirmed": ("förändringen vilar enbart på kommunens egen trend (ingen syntetisk kontroll "
+                    "kunde göras)"),
+    "short_followup": "kort uppföljningstid",
+    "preliminary": "uppföljningen bygger delvis på preliminära uppgifter",
+    "measure_ended": "åtgärden har avslutats",
+    "not_evaluable": "kan inte utvärderas med dessa data",
+}
+
+
+def caveat_text(codes: str, note: str = "") -> str:
+    """Swedish wording of a verdict's caveat codes (``;``-separated), or "–".
+
+    Examples
+    --------
+    >>> caveat_text("short_followup;measure_ended")
+    'kort uppföljningstid; åtgärden har avslutats'
+    """
+    parts = [CAVEATS.get(c, c) for c in str(codes or "").split(";") if c]
+    if note:
+        parts.append(note)
+    return "; ".join(parts) or "–"
+
+
+def sources_and_limitations(*, synthetic: bool, preliminary: bool = False) -> str:
+    """The *Källor och begränsningar* section (Brå's source-criticism checklist)."""
+    parts = []
+    if synthetic:
+        parts.append(f"- **{SAMPLE_DATA_LABEL}.** Underlaget är genererat av `lagesbild sample` "
+                     "för att visa hur rapporten fungerar; inga slutsatser om kommunen får dras.")
+    parts += [
+        "- **Anmälda brott** (Brå): brott som anmälts och registrerats, per månad för anmälan och "
+        "efter brottsplatskommun. Statistiken visar inte den faktiska brottsligheten: "
+        "anmälningsbenägenhet, polisens arbetssätt (till exempel narkotikabrott som upptäcks genom "
+        "kontroller) och registreringsrutiner påverkar antalen.",
+        "- **Tidsseriebrott 2015**: från 2015 avser kommunsiffrorna bara brott som kunnat knytas "
+        "till kommunen. Tidigare år är inte jämförbara; serierna här börjar 2015.",
+        "- **Preliminära och slutliga uppgifter**: Brå publicerar preliminär statistik i januari "
+        "och slutlig under våren; skillnaden är oftast mindre än 0,5 %."
+        + (" Det senaste året i underlaget är preliminärt." if preliminary else ""),
+        "- **Folkmängd** (SCB): invånare den 31 december; nämnaren för antal per 100 000.",
+        f"- **Små tal**: antal under {DEFAULT_THRESHOLD} markeras och redovisas inte som procentuell "
+        f"förändring; andelar från färre än {SURVEY_MIN_N} svarande redovisas inte (x).",
+        "- **Trygghetsundersökningen**: urvalsundersökning med bortfall; osäkerheten visas med "
+        "konfidensintervall och skillnader kallas säkerställda bara när testet visar det.",
+        "- **Det som saknas**: utsatthet som inte anmäls, platser och tider (Hobit), andra "
+        "aktörers bilder (skola, socialtjänst, näringsliv) och omvärldsbevakning behöver läggas "
+        "till av kommunen och polisen.",
+    ]
+    return "\n".join(parts)

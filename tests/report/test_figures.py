@@ -1,0 +1,199 @@
+"""Figures from result tables (analysis.report.figures): no global state, Swedish labels, real PNGs."""
+
+import struct
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from analysis.report import figures
+from analysis.report.text import NBSP
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def _series():
+    t = pd.DataFrame({"period": list(pd.period_range("2014-01", periods=24, freq="M")) * 2,
+                      "estimate": np.r_[np.linspace(900, 1500, 24), np.linspace(1000, 1100, 24)],
+                      "group": ["Sandviken"] * 24 + ["Riket"] * 24})
+    t["ci_low"], t["ci_high"] = t["estimate"] * 0.9, t["estimate"] * 1.1
+    return t
+
+
+def _funnel():
+    n = np.geomspace(2e3, 1e6, 40)
+    limits = pd.concat([pd.DataFrame({"population": n, "level": lv,
+                                      "lower": 1000 - z * np.sqrt(1e8 / n),
+                                      "upper": 1000 + z * np.sqrt(1e8 / n)})
+                        for lv, z in ((0.95, 1.96), (0.998, 3.09))])
+    pts = pd.DataFrame({"kommun": ["Storfors", "Sandviken", "Karlskrona", "Gagnef"],
+                        "population": [4000, 39000, 67000, 10000],
+                        "rate": [1500.0, 1040.0, 950.0, 990.0]})
+    return pts, limits
+
+
+def _survey():
+    return pd.DataFrame({"area": ["Centrum", "Centrum", "Norr", "Norr"],
+                         "sex": ["kvinna", "man", "kvinna", "man"],
+                         "estimate": [0.31, 0.12, 0.987654, 0.2],
+                         "ci_low": [0.25, 0.08, 0.9, 0.1], "ci_high": [0.37, 0.17, 1.0, 0.3],
+                         "suppressed": [False, False, True, False]})
+
+
+FIGURES = {
+    "time_series": lambda: figures.time_series(_series(), group="group", highlight="Sandviken",
+                                             break_at="2015-01", title="Anmälda brott"),
+    "funnel": lambda: figures.funnel_plot(*_funnel()[:1], limits=_funnel()[1], highlight="Storfors",
+                                        peers=["Gagnef"], target=1000.0),
+    "bar": lambda: figures.bar_ci(pd.DataFrame({"crime_type": ["Bilbrott", "Rån (inkl. grovt)"],
+                                              "estimate": [12345.0, 20.0],
+                                              "ci_low": [12000.0, 10.0],
+                                              "ci_high": [12700.0, 30.0],
+                                              "suppressed": [False, True]}),
+                                category="crime_type"),
+    "indicator": lambda: figures.indicator_by_group(_survey(), group="area", hue="sex",
+                                                  reference=0.2, title="Otrygga"),
+}
+
+
+def _texts(fig: Figure) -> list[str]:
+    fig.draw_without_rendering()
+    out = [t.get_text() for t in fig.findobj(mpl.text.Text)]
+    return [t for t in out if t]
+
+
+@pytest.fixture(scope="module")
+def built():
+    """Every figure built once, with the global state before and after each build."""
+    out = {}
+    for name, make in FIGURES.items():
+        before, figs_before = dict(mpl.rcParams), plt.get_fignums()
+        fig = make()
+        out[name] = (fig, before == dict(mpl.rcParams), figs_before == plt.get_fignums())
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_figures_touch_no_global_state(built, name):
+    fig, rc_same, pyplot_same = built[name]
+    assert isinstance(fig, Figure)
+    assert rc_same
+    assert pyplot_same  # not registered with pyplot: never displayed twice
+
+
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_figures_display_as_png_with_physical_width_and_alt_text(built, name):
+    import base64
+    fig = built[name][0]
+    data, meta = fig._repr_mimebundle_()
+    png = base64.b64decode(data["image/png"])
+    assert png.startswith(PNG)
+    width_px = struct.unpack(">I", png[16:20])[0]
+    assert meta["image/png"]["width"] == round(width_px / fig.dpi * 96)
+    assert 450 < meta["image/png"]["width"] < 800  # about 16 cm at 96 dpi
+    assert meta["image/png"]["alt"] == (fig.axes[0].get_title("left") or "Figur")
+
+
+def test_repr_png_matches_the_mimebundle(built):
+    fig = built["bar"][0]
+    raw, meta = fig._repr_png_()
+    assert raw.startswith(PNG) and meta == fig._repr_mimebundle_()[1]["image/png"]
+
+
+def test_style_survives_a_later_global_change(built):
+    fig = built["bar"][0]
+    sizes = [t.get_fontsize() for t in fig.axes[0].get_xticklabels()]
+    with mpl.rc_context({"xtick.labelsize": 30, "font.size": 30}):
+        fig.draw_without_rendering()
+        again = [t.get_fontsize() for t in fig.axes[0].get_xticklabels()]
+    assert set(sizes) == set(again)  # the report style, not the global 30 pt
+
+
+def test_swedish_tick_labels_and_labels(built):
+    bar = _texts(built["bar"][0])
+    assert f"12{NBSP}000" in bar or f"10{NBSP}000" in bar
+    assert all("," not in t or t.replace(",", "").replace(NBSP, "").isdigit() is False
+               for t in bar)
+    assert "Anmälda brott per 100\u00a0000 invånare" in bar
+    ind = _texts(built["indicator"][0])
+    assert any(t.endswith(f"{NBSP}%") for t in ind)
+    funnel = _texts(built["funnel"][0])
+    assert f"100{NBSP}000" in funnel and "Folkmängd" in funnel and "Storfors" in funnel
+    assert f"95{NBSP}%-gräns" in funnel and f"99,8{NBSP}%-gräns" in funnel
+    ts = _texts(built["time_series"][0])
+    assert "Tidsseriebrott" in ts and any(t.endswith("2015") for t in ts)
+    assert not any(t.startswith("2\u00a00") for t in ts)  # years are not grouped "2 015"
+
+
+def test_month_ticks_are_swedish():
+    t = pd.DataFrame({"period": pd.period_range("2024-03", periods=5, freq="M"),
+                      "estimate": [5.0, 6, 7, 6, 5], "ci_low": [4.0] * 5, "ci_high": [8.0] * 5})
+    texts = _texts(figures.time_series(t, kind="number"))
+    assert any(x.startswith(("mar", "apr", "maj", "jun", "jul")) for x in texts)
+    assert not any(x.startswith(("Mar", "May", "Jun")) for x in texts)
+
+
+def test_suppressed_cells_are_marked_never_drawn(built):
+    fig = built["indicator"][0]
+    texts = _texts(fig)
+    assert "x" in [t.strip() for t in texts]
+    assert any("redovisas inte" in t for t in texts)
+    ax = fig.axes[0]
+    xs = np.concatenate([line.get_xdata() for line in ax.lines if len(line.get_xdata())])
+    assert not np.any(np.isclose(xs.astype(float), 0.987654))  # the hidden value is not plotted
+    assert not any("98" in t or "99" in t for t in texts if "%" in t and "9" in t
+                   and t.strip() not in {f"{v}{NBSP}%" for v in range(0, 101, 5)})
+    bar = built["bar"][0]
+    widths = [p.get_width() for p in bar.axes[0].patches]
+    assert 20.0 not in widths
+
+
+def test_bad_columns_are_named():
+    with pytest.raises(KeyError, match="'rate'"):
+        figures.time_series(pd.DataFrame({"period": ["2024-01"], "estimate": [1.0]}), y="rate")
+    pts, limits = _funnel()
+    with pytest.raises(ValueError, match="not among"):
+        figures.funnel_plot(pts, limits=limits, highlight="Ankeborg")
+    with pytest.raises(ValueError, match="kind"):
+        figures.time_series(_series(), kind="promille")
+
+
+def test_year_axis_and_string_periods():
+    years = pd.DataFrame({"year": [2019, 2020, 2021], "estimate": [0.2, 0.25, 0.22],
+                          "ci_low": [0.15, 0.2, 0.17], "ci_high": [0.25, 0.3, 0.27]})
+    texts = _texts(figures.time_series(years, x="year", kind="percent"))
+    assert "2020" in texts
+    strings = pd.DataFrame({"period": ["2024-01", "2024-02"], "estimate": [1.0, 2.0]})
+    figures.time_series(strings, ci_low=None, ci_high=None, kind="number")
+
+
+def test_save_png_is_atomic(built, tmp_path, monkeypatch):
+    fig = built["bar"][0]
+    path = figures.save_png(fig, tmp_path / "sub" / "f.png")
+    assert path.read_bytes().startswith(PNG)
+    assert sorted(p.name for p in path.parent.iterdir()) == ["f.png"]
+    # a crash while writing leaves the old file intact and no temporary file
+    old = path.read_bytes()
+
+    def broken(self, fh, **kw):
+        fh.write(b"\x89PNG half")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Figure, "savefig", broken)
+    with pytest.raises(OSError, match="disk full"):
+        figures.save_png(fig, path)
+    assert path.read_bytes() == old
+    assert sorted(p.name for p in path.parent.iterdir()) == ["f.png"]
+
+
+def test_negative_values_are_not_cut_off_at_zero():
+    t = pd.DataFrame({"crime_type": ["Bilbrott", "Cykelstöld"], "estimate": [-0.2, 0.1],
+                      "ci_low": [-0.3, 0.05], "ci_high": [-0.1, 0.15]})
+    ax = figures.bar_ci(t, category="crime_type", kind="percent").axes[0]
+    assert ax.get_xlim()[0] <= -0.3
+    ts = pd.DataFrame({"year": [2020, 2021], "estimate": [-5.0, 3.0]})
+    ax = figures.time_series(ts, x="year", ci_low=None, ci_high=None, kind="number").axes[0]
+    assert ax.get_ylim()[0] <= -5
