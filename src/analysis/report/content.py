@@ -302,9 +302,15 @@ def atgarder(ctx: ReportContext, *, evaluate: bool = True) -> tuple[pd.DataFrame
     (measures, evaluations)
         The registry rows for the kommun, and one row per measure with ``measure_id, name,
         crime_types, rate_ratio, ci_low, ci_high, p_value, prevented, verdict, reliable,
-        caveats`` (caveat codes of :class:`analysis.evaluation.Verdict`, ``;``-joined);
-        ``verdict`` is ``ej bedömbar`` with the reason in ``caveats`` when the data do not
-        allow an evaluation.
+        caveats, note`` (caveat codes of :class:`analysis.evaluation.Verdict`, ``;``-joined);
+        ``verdict`` is ``ej bedömbar`` with the reason in Swedish in ``note`` when the data do
+        not allow an evaluation ("startar efter sista månaden i data", "för kort förperiod").
+
+    Notes
+    -----
+    One measure never stops the report: a planned measure (start after the last month of
+    data), one that starts before the data, and one whose evaluation fails for any other
+    reason get their own row saying why, and every other measure is evaluated as usual.
     """
     ds = ctx.dataset
     if ds.measures is None:
@@ -313,12 +319,25 @@ def atgarder(ctx: ReportContext, *, evaluate: bool = True) -> tuple[pd.DataFrame
     if not evaluate or mine.empty:
         return mine, pd.DataFrame()
     from ..evaluation import evaluate_measure
+    from ..io.check import measure_timing
 
+    timing = measure_timing(mine, ctx.crimes).set_index("measure_id")
     rows = []
     for m in mine.itertuples():
         targets = "" if pd.isna(m.target_crime_types) else str(m.target_crime_types)
         base = {"measure_id": m.measure_id, "name": m.name, "crime_types": targets.replace(";", ", ")}
-        ev = evaluate_measure(ds, m.measure_id)
+        when = timing.loc[m.measure_id]
+        if targets and when["status"] in ("planned", "too_early", "no_data"):
+            rows.append({**base, "verdict": "ej bedömbar", "reliable": False,
+                         "caveats": "not_evaluable", "note": when["reason_sv"]})
+            continue
+        try:
+            ev = evaluate_measure(ds, m.measure_id)
+        except Exception as exc:  # noqa: BLE001 - one measure must not stop the lägesbild
+            rows.append({**base, "verdict": "ej bedömbar", "reliable": False,
+                         "caveats": "not_evaluable",
+                         "note": f"utvärderingen kunde inte göras ({type(exc).__name__}: {exc})"})
+            continue
         v = ev.verdict
         if v is None:
             why = ("åtgärden har inga brottstyper att följa upp; följ upp dess indikator, t.ex. i "
@@ -328,7 +347,8 @@ def atgarder(ctx: ReportContext, *, evaluate: bool = True) -> tuple[pd.DataFrame
             continue
         rows.append({**base, "rate_ratio": v.rate_ratio, "ci_low": v.ci_low, "ci_high": v.ci_high,
                      "p_value": v.p_value, "prevented": v.prevented, "verdict": v.verdict,
-                     "reliable": v.reliable, "caveats": ";".join(v.caveats["code"]), "note": ""})
+                     "reliable": v.reliable, "caveats": ";".join(v.caveats["code"]),
+                     "note": when["reason_sv"] if when["status"] == "short_pre" else ""})
     return mine, pd.DataFrame(rows)
 
 

@@ -12,6 +12,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from .escape import md_cell, md_text
+
 from ..verdicts import DEFAULT_THRESHOLD
 from .text import NBSP, format_interval, format_number, format_percent, format_rate
 
@@ -63,6 +65,9 @@ VERDICT_TEXT = {
 def as_markdown(table: pd.DataFrame) -> str:
     """A pipe table (no index) that renders in the notebook, the HTML and the DOCX draft.
 
+    Every heading and cell is escaped (:func:`analysis.report.escape.md_cell`): a value from
+    a data file shows as text and can never become HTML, a link or an image.
+
     Examples
     --------
     >>> print(as_markdown(pd.DataFrame({"Brottstyp": ["Rån"], "Antal": ["1 234"]})))
@@ -74,7 +79,7 @@ def as_markdown(table: pd.DataFrame) -> str:
         return "*(inga uppgifter)*"
 
     def cell(v) -> str:
-        return str(v).replace("|", "\\|").replace("\n", " ")
+        return md_cell(v)
 
     def numeric(col) -> bool:
         return all(re.fullmatch(r"[\s\d\u00a0\u202f,+\u2212\-%*x–.()]*", str(v)) for v in table[col])
@@ -86,7 +91,7 @@ def as_markdown(table: pd.DataFrame) -> str:
 
 
 def show(table: pd.DataFrame) -> None:
-    """Display a table in a notebook as Markdown (what the report templates call)."""
+    """Display a table in a notebook as escaped Markdown (the only way the templates show one)."""
     from IPython.display import Markdown, display
 
     display(Markdown(as_markdown(table)))
@@ -95,7 +100,8 @@ def show(table: pd.DataFrame) -> None:
 def survey_subject(variable: str) -> str:
     """Subject of a sentence about an indicator ("Andelen som …")."""
     item = variable[:-len("_andel")] if variable.endswith("_andel") else variable
-    return SURVEY_SUBJECTS.get(item, f"Andelen: {survey_label(variable)}")
+    # a sentence (Markdown): an item name from the catalogue is data, so escaped here
+    return SURVEY_SUBJECTS.get(item, f"Andelen: {md_text(survey_label(variable))}")
 
 
 def survey_label(variable: str) -> str:
