@@ -15,39 +15,40 @@ import re
 __all__ = ["md_text", "md_cell"]
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
-_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
-# Markdown syntax that could turn text into links, images, emphasis, code, math or headings.
-_MARKDOWN = re.compile(r"([\\`*_\[\]{}#!~$])")
+# HTML (< > & ") and Markdown syntax that could turn text into an element, a link, an image,
+# an autolink (the colon of "http://"), emphasis, code, math, a heading or a table cell. A
+# backslash escape is plain Markdown: every renderer shows the character itself, and none
+# decodes it twice (HTML entities would be escaped again by a renderer that escapes).
+_SPECIAL = re.compile(r"""([\\`*_\[\]{}#!~$<>&"|:])""")
 
 
 def md_text(value) -> str:
     """A data value as inert Markdown text (one line).
 
-    HTML characters become entities, Markdown syntax is backslash-escaped, line breaks become
-    spaces and control characters are dropped.
+    HTML characters and Markdown syntax are backslash-escaped, line breaks become spaces and
+    control characters are dropped.
 
     Examples
     --------
-    >>> md_text('<img src=x onerror="alert(1)">')
-    '&lt;img src=x onerror=&quot;alert(1)&quot;&gt;'
-    >>> md_text("![x](/etc/hostname) och [länk](javascript:alert(1))")
-    '\\\\!\\\\[x\\\\](/etc/hostname) och \\\\[länk\\\\](javascript:alert(1))'
+    >>> print(md_text('<img src=x onerror="alert(1)">'))
+    \\<img src=x onerror=\\"alert(1)\\"\\>
+    >>> print(md_text("![x](/etc/hostname) och [länk](javascript:alert(1))"))
+    \\!\\[x\\](/etc/hostname) och \\[länk\\](javascript\\:alert(1))
     >>> md_text("Rån (inkl. grovt)"), md_text(None)
     ('Rån (inkl. grovt)', '')
     """
     if value is None or (isinstance(value, float) and value != value):
         return ""
     text = _CONTROL.sub("", str(value).replace("\r\n", " ").replace("\n", " ").replace("\r", " "))
-    text = _MARKDOWN.sub(r"\\\1", text)
-    return "".join(_HTML.get(ch, ch) for ch in text)
+    return _SPECIAL.sub(r"\\\1", text)
 
 
 def md_cell(value) -> str:
-    """A data value for a cell of a Markdown pipe table (:func:`md_text` plus ``|``).
+    """A data value for a cell of a Markdown pipe table (``|`` is escaped by :func:`md_text`).
 
     Examples
     --------
-    >>> md_cell("A | B")
-    'A \\\\| B'
+    >>> print(md_cell("A | B"))
+    A \\| B
     """
-    return md_text(value).replace("|", "\\|")
+    return md_text(value)
