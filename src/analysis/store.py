@@ -87,18 +87,27 @@ def hash_inputs(paths: Iterable[str | os.PathLike]) -> dict[str, str]:
     Returns
     -------
     dict
-        Absolute path → SHA-256, sorted by path.
+        Name → SHA-256, sorted by name: ``folder/path inside it`` for files of a folder, the
+        file name for a file. No machine path, so manifests in a shared reports folder do
+        not reveal where the data live; two inputs with the same name are numbered.
     """
     out: dict[str, str] = {}
+
+    def put(name: str, digest: str) -> None:
+        key, n = name, 2
+        while key in out:
+            key, n = f"{name} ({n})", n + 1
+        out[key] = digest
+
     for p in paths:
         p = Path(p).resolve()
         if p.is_dir():
             for f in sorted(p.rglob("*")):
                 rel = f.relative_to(p).parts
                 if f.is_file() and not any(part.startswith(".") for part in rel):
-                    out[str(f)] = file_sha256(f)
+                    put("/".join((p.name, *rel)), file_sha256(f))
         elif p.is_file():
-            out[str(p)] = file_sha256(p)
+            put(p.name, file_sha256(p))
         else:
             raise FileNotFoundError(f"data file {p} does not exist")
     return dict(sorted(out.items()))
