@@ -31,6 +31,7 @@ def payloads(port: int) -> dict[str, str]:
         "remote_md": f"![r](http://127.0.0.1:{port}/md.png)",
         "remote_html": f"<img src=\"http://127.0.0.1:{port}/html.png\">",
         "autolink": f"<http://127.0.0.1:{port}/auto>",
+        "mathtext": "$\\frac{$ kr",  # would break a figure label read as mathtext
     }
 
 
