@@ -111,7 +111,7 @@ def _handled(command):
     return wrapper
 
 
-def _codes(kommun: Optional[list[str]]) -> list[str]:
+def _kommun_codes(kommun: Optional[list[str]]) -> list[str]:
     """Kommun codes from ``--kommun`` options, or a one-line error (exit 2)."""
     from .municipalities import normalize_code
 
@@ -151,7 +151,7 @@ def sample(
     """Write the synthetic sample data (Syntetiska exempeldata – inte verklig statistik)."""
     from .sample import DEFAULT_SEED, write_sample  # noqa: F401  (import cost only when used)
 
-    kommun = _codes(kommun) or None
+    kommun = _kommun_codes(kommun) or None
     if not (out.exists() and not overwrite):
         _writable_folder(out.parent if not out.exists() else out)
     try:
@@ -198,7 +198,7 @@ def summary(
     """Counts and rates per crime type and year, one CSV per kommun."""
     from .report.summary import write_summaries
 
-    codes = _codes(kommun)
+    codes = _kommun_codes(kommun)
     _data_folder(data)
     _in_data(codes, _crime_index(data)[0], data)
     _writable_folder(out)
@@ -279,7 +279,7 @@ def _select_kommuner(data: Path, kommun: Optional[list[str]], lan: Optional[list
     reg = municipalities()
     if all_:
         return list(reg["kommunkod"])
-    codes: list[str] = _codes(kommun)
+    codes: list[str] = _kommun_codes(kommun)
     for lk in lan or []:
         lk = lk.zfill(2) if lk.isdigit() else lk
         hit = reg[(reg["lanskod"] == lk) | (reg["lan"].str.casefold() == lk.casefold())]

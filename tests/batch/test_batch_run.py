@@ -43,12 +43,13 @@ def batch(tmp_path_factory, cwd):
     """One batch with typical and failing reports, MPLBACKEND=Agg inherited."""
     out = tmp_path_factory.mktemp("reports")
     (cwd / "crimes.csv").write_text("kommunkod,count\n0114,3\n")
+    log = str(cwd / "computed.log")
     params = [
-        {"kommunkod": "2181"},
-        {"kommunkod": "0114"},
-        {"kommunkod": "1760", "fail_in": "1760"},
-        {"kommunkod": "1080", "text_figure": True},
-        {"kommunkod": "0180", "leak_ids": True},
+        {"kommunkod": "2181", "computed_log": log},
+        {"kommunkod": "0114", "computed_log": log},
+        {"kommunkod": "1760", "fail_in": "1760", "computed_log": log},
+        {"kommunkod": "1080", "text_figure": True, "computed_log": log},
+        {"kommunkod": "0180", "leak_ids": True, "computed_log": log},
     ]
     mp = pytest.MonkeyPatch()
     mp.setenv("MPLBACKEND", "Agg")  # what pytest/CI parents often have: figures must stay PNG
