@@ -297,6 +297,9 @@ def test_parameter_errors_stop_the_batch_before_anything_runs(tmp_path):
         run_batch(FIXTURE, [{"kommunkod": "0114", "kommunkd": "0115"}], out_dir=tmp_path)
     with pytest.raises(BatchParameterError, match="share a name"):
         run_batch(FIXTURE, [{"kommunkod": "0114"}, {"kommunkod": "0114"}], out_dir=tmp_path)
+    with pytest.raises(BatchParameterError, match=r"reports 'M1/2' and 'M1 2' would write the "
+                       r"same files tiny_report_M1_2\.\*"):
+        run_batch(FIXTURE, [{"kommunkod": "M1/2"}, {"kommunkod": "M1 2"}], out_dir=tmp_path)
     with pytest.raises(BatchParameterError, match="lack 'kommunkod'"):
         run_batch(FIXTURE, [{"scale": 2.0}], out_dir=tmp_path)
     with pytest.raises(ValueError, match="unknown formats"):

@@ -269,3 +269,22 @@ def test_pandoc_2_is_refused_because_it_drops_tables(tmp_path, monkeypatch):
         render.pandoc_path.cache_clear()
     monkeypatch.undo()
     assert render.pandoc_path()  # the wheel's pandoc 3 is used
+
+
+def test_old_pickled_caches_are_removed_and_the_new_cache_is_private_and_elsewhere(tmp_path):
+    import stat as st
+
+    from analysis.batch.runner import _cache_folder
+
+    work = tmp_path / "reports" / ".lagesbild"
+    (work / "cache").mkdir(parents=True)
+    (work / "cache" / "dataset-1e73f154a9295227aa3a.pkl").write_bytes(b"microdata")
+    folder, owned = _cache_folder(None, work, None)
+    try:
+        assert not (work / "cache").exists()  # survey microdata of older versions: gone
+        assert owned and tmp_path / "reports" not in folder.parents
+        assert st.S_IMODE(folder.stat().st_mode) == 0o700
+    finally:
+        folder.rmdir()
+    given, owned = _cache_folder(tmp_path / "mine", work, None)
+    assert not owned and st.S_IMODE(given.stat().st_mode) == 0o700
