@@ -193,3 +193,18 @@ def test_check_measures_names_planned_old_and_colliding_measures(small_sample, t
     assert res.exit_code == 1
     assert "'OK/1'" in res.output and "cannot name a file" in res.output
     assert "'OK-1' (row 2) and 'ok-1' (row 4)" in res.output
+
+
+def test_evaluate_refuses_a_measure_that_cannot_be_evaluated_before_any_work(small_sample,
+                                                                            tmp_path):
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(small_sample, data)
+    with open(data / "measures.csv", "a", encoding="utf-8") as fh:
+        fh.write("M1760-P1,1760,Planerad,Trygghet,2099-09-01,,Misshandel (inkl. grov),,x,\n")
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["evaluate", "--data", str(data), "--measure", "M1760-P1",
+                              "--out", str(out)])
+    _one_line_error(res, 2, "M1760-P1 cannot be evaluated yet", "after the last month")
+    assert not out.exists()

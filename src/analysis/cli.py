@@ -375,7 +375,8 @@ def evaluate(
                      if p.is_file()), None)
     if registry is None:
         _fail(f"{data}: no measures.csv or measures.yaml; pass --data FOLDER", EXIT_DATA)
-    known = list(read_measures(registry)["measure_id"])
+    frame = read_measures(registry)
+    known = list(frame["measure_id"])
     ids = known if all_measures else list(measure or [])
     if not ids:
         _fail("choose measures with --measure ID or --all-measures", EXIT_USAGE)
@@ -383,12 +384,44 @@ def evaluate(
     if unknown:
         _fail(f"unknown measure id(s) {', '.join(map(repr, unknown))}; {registry} has "
               f"{', '.join(known[:20])}{' …' if len(known) > 20 else ''}", EXIT_USAGE)
+    skip = _unevaluable(frame[frame["measure_id"].isin(ids)], data)
+    if skip and not all_measures:
+        first = next(iter(skip.items()))
+        _fail(f"measure {first[0]} {first[1]}; see `lagesbild check {registry} --kind "
+              "measures`", EXIT_USAGE)
+    for mid, why in skip.items():
+        typer.echo(f"skipped {mid}: {why}", err=True)
+    ids = [m for m in ids if m not in skip]
+    if not ids:
+        _fail("no measure can be evaluated with these data", EXIT_USAGE)
     template = _notebook("utvardering", notebook)
     _writable_folder(out)
     params = [{"measure_id": m, "data_dir": str(data.resolve())} for m in ids]
     _run(template, params, out=out, data=data, jobs=jobs, resume=resume,
          scheduler=scheduler, formats=formats, name_key="measure_id",
          title="Utvärderingar av åtgärder – utkast")
+
+
+def _unevaluable(measures, data: Path) -> dict[str, str]:
+    """Measures with crime types that cannot be evaluated against ``crimes.csv`` (planned,
+    starting before the data, no data for the kommun): id → reason."""
+    import pandas as pd
+
+    from .io.check import measure_timing
+
+    with_crimes = measures[measures["target_crime_types"].notna()
+                           & (measures["target_crime_types"].astype(str).str.strip() != "")]
+    if with_crimes.empty:
+        return {}
+    try:
+        crimes = pd.read_csv(data / "crimes.csv", usecols=["kommunkod", "period"], dtype=str)
+        crimes = crimes.assign(kommunkod=crimes["kommunkod"].str.zfill(4),
+                               period=pd.PeriodIndex(crimes["period"], freq="M"))
+    except (ValueError, OSError, UnicodeError):
+        return {}  # the evaluation reports will say what is wrong with the file
+    timing = measure_timing(with_crimes, crimes)
+    bad = timing[timing["status"].isin(["planned", "too_early", "no_data"])]
+    return dict(zip(bad["measure_id"], bad["reason"]))
 
 
 def main() -> None:
