@@ -18,7 +18,10 @@ import math
 import os
 import re
 import secrets
+import shutil
 import stat
+import tempfile
+import time
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -28,7 +31,8 @@ import pandas as pd
 from .store import canonical_json, directory_lock, file_sha256
 
 __all__ = ["shared_artifact", "encode_value", "decode_value", "CacheEntryError",
-           "private_dir", "FORMAT", "FORMAT_VERSION"]
+           "private_dir", "batch_cache_folder", "sweep_stale_caches", "FORMAT",
+           "FORMAT_VERSION", "IN_USE"]
 
 _log = logging.getLogger(__name__)
 
@@ -55,6 +59,70 @@ def private_dir(path: str | os.PathLike) -> Path | None:
     if stat.S_IMODE(st.st_mode) & 0o077:
         os.chmod(p, 0o700)
     return p
+
+
+#: Lock file a running batch holds in its cache folder (see :func:`sweep_stale_caches`).
+IN_USE = ".in-use.lock"
+_CACHE_PREFIX = "lagesbild-cache-"
+
+
+def batch_cache_folder(given: str | os.PathLike | None, work: Path, *,
+                       shared: bool = False) -> tuple[Path, bool]:
+    """The cache folder of one batch (owner-only) and whether the batch removes it at the end.
+
+    Parameters
+    ----------
+    given : path or None
+        A folder the caller chose (kept after the batch).
+    work : Path
+        The batch's work folder inside the output folder (``out/.lagesbild``).
+    shared : bool
+        The reports run on other machines (Dask), which must see the folder: it is then
+        ``work/cache``, inside the output folder, and removed when the batch ends. Otherwise
+        a new private temporary folder outside the output folder.
+
+    Notes
+    -----
+    Caches of older versions (``.lagesbild/cache`` with pickles of the whole data set) are
+    deleted: they held survey microdata inside the folder users share. Folders of killed
+    batches are swept (:func:`sweep_stale_caches`).
+    """
+    legacy = Path(work) / "cache"
+    if legacy.is_dir() and (not shared or any(legacy.glob("*.pkl"))):
+        shutil.rmtree(legacy, ignore_errors=True)
+    if given:
+        folder = private_dir(Path(given).resolve())
+        if folder is None:
+            raise PermissionError(f"the cache folder {given} belongs to another user; choose "
+                                  "one of your own")
+        return folder, False
+    if shared:
+        return private_dir(legacy), True
+    sweep_stale_caches(Path(tempfile.gettempdir()))
+    return Path(tempfile.mkdtemp(prefix=_CACHE_PREFIX)).resolve(), True
+
+
+def sweep_stale_caches(root: Path, *, min_age_s: float = 3600) -> int:
+    """Remove private cache folders of batches that were killed (no batch holds their lock).
+
+    Only this user's folders older than ``min_age_s`` are considered, so a batch that has
+    just created its folder and not yet locked it is never touched. Returns how many went.
+    """
+    removed = 0
+    for folder in Path(root).glob(f"{_CACHE_PREFIX}*"):
+        try:
+            st = folder.lstat()
+        except OSError:
+            continue
+        if (not stat.S_ISDIR(st.st_mode)
+                or (hasattr(os, "getuid") and st.st_uid != os.getuid())
+                or time.time() - st.st_mtime < min_age_s):
+            continue
+        with directory_lock(folder / IN_USE, blocking=False) as free:
+            if free:
+                shutil.rmtree(folder, ignore_errors=True)
+                removed += 1
+    return removed
 
 
 def _private_write(path: Path, data: bytes) -> None:

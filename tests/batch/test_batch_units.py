@@ -274,17 +274,34 @@ def test_pandoc_2_is_refused_because_it_drops_tables(tmp_path, monkeypatch):
 def test_old_pickled_caches_are_removed_and_the_new_cache_is_private_and_elsewhere(tmp_path):
     import stat as st
 
-    from analysis.batch.runner import _cache_folder
+    from analysis.cache import batch_cache_folder
 
     work = tmp_path / "reports" / ".lagesbild"
     (work / "cache").mkdir(parents=True)
     (work / "cache" / "dataset-1e73f154a9295227aa3a.pkl").write_bytes(b"microdata")
-    folder, owned = _cache_folder(None, work, None)
+    folder, owned = batch_cache_folder(None, work)
     try:
         assert not (work / "cache").exists()  # survey microdata of older versions: gone
         assert owned and tmp_path / "reports" not in folder.parents
         assert st.S_IMODE(folder.stat().st_mode) == 0o700
     finally:
         folder.rmdir()
-    given, owned = _cache_folder(tmp_path / "mine", work, None)
+    given, owned = batch_cache_folder(tmp_path / "mine", work)
     assert not owned and st.S_IMODE(given.stat().st_mode) == 0o700
+
+
+def test_caches_of_killed_batches_are_swept_but_never_a_live_or_new_one(tmp_path):
+    from analysis.cache import sweep_stale_caches
+    from analysis.store import directory_lock
+
+    old = time.time() - 7200
+    killed, live, new = (tmp_path / f"lagesbild-cache-{n}" for n in ("killed", "live", "new"))
+    for folder in (killed, live, new):
+        folder.mkdir(mode=0o700)
+        (folder / "national-1.json").write_text("{}")
+    for folder in (killed, live):
+        os.utime(folder, (old, old))
+    with directory_lock(live / ".in-use.lock"):
+        os.utime(live, (old, old))
+        assert sweep_stale_caches(tmp_path) == 1
+    assert not killed.exists() and live.exists() and new.exists()

@@ -11,7 +11,6 @@ import os
 import re
 import shutil
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from .execute import item_paths
 from .index import _label, write_index
 from .notebook import (BatchParameterError, check_parameters, declared_parameters,
                        imported_modules, load_notebook)
+from ..cache import IN_USE, batch_cache_folder
 from ..store import (atomic_write, clean_temp_files, directory_lock, file_sha256,
                     hash_inputs, is_up_to_date, read_manifest)
 from .worker import WorkerDied, WorkerProcess
@@ -417,17 +417,18 @@ def _run_locked(nb, notebook: Path, param_sets: list, *, out: Path, work: Path, 
             f"reports {' and '.join(map(repr, which))} would write the same files {stem}.*; "
             "give them names that differ in letters, digits, '-' or '.'")
 
-    cache_dir, owned = _cache_folder(shared_cache_dir, work, scheduler)
+    cache_dir, owned = batch_cache_folder(shared_cache_dir, work, shared=scheduler is not None)
     try:
-        return _run_with_cache(nb, notebook, param_sets, names=names, stems=stems,
-                               declared=declared, prepared=prepared, cache_dir=cache_dir,
-                               out=out, work=work, jobs=jobs, resume=resume, formats=formats,
-                               scheduler=scheduler, data_files=data_files, name_key=name_key,
-                               isolation=isolation, kernel_name=kernel_name, timeout=timeout,
-                               cwd=cwd, title=title, note=note, reference_docx=reference_docx,
-                               forbidden_output_text=forbidden_output_text,
-                               respondent_ids=respondent_ids, warm_imports=warm_imports,
-                               progress=progress, t_start=t_start)
+        with directory_lock(cache_dir / IN_USE):  # tells a later sweep the folder is live
+            return _run_with_cache(nb, notebook, param_sets, names=names, stems=stems,
+                                   declared=declared, prepared=prepared, cache_dir=cache_dir,
+                                   out=out, work=work, jobs=jobs, resume=resume, formats=formats,
+                                   scheduler=scheduler, data_files=data_files, name_key=name_key,
+                                   isolation=isolation, kernel_name=kernel_name, timeout=timeout,
+                                   cwd=cwd, title=title, note=note, reference_docx=reference_docx,
+                                   forbidden_output_text=forbidden_output_text,
+                                   respondent_ids=respondent_ids, warm_imports=warm_imports,
+                                   progress=progress, t_start=t_start)
     finally:
         if owned:
             shutil.rmtree(cache_dir, ignore_errors=True)
@@ -442,28 +443,6 @@ def output_stem(notebook_stem: str, name: str) -> str:
     ('utvardering_M1_2', 'utvardering_M1_2')
     """
     return re.sub(r"[^\w.-]+", "_", f"{notebook_stem}_{name}")
-
-
-def _cache_folder(shared_cache_dir, work: Path, scheduler) -> tuple[Path, bool]:
-    """The batch cache (owner-only) and whether the batch removes it when it ends.
-
-    Caches of older versions (``.lagesbild/cache`` with pickles of the whole data set) are
-    deleted: they held survey microdata inside the folder users share.
-    """
-    from ..cache import private_dir
-
-    legacy = work / "cache"
-    if legacy.is_dir() and (scheduler is None or any(legacy.glob("*.pkl"))):
-        shutil.rmtree(legacy, ignore_errors=True)
-    if shared_cache_dir:
-        folder = private_dir(Path(shared_cache_dir).resolve())
-        if folder is None:
-            raise BatchParameterError(f"the cache folder {shared_cache_dir} belongs to another "
-                                      "user; choose one of your own")
-        return folder, False
-    if scheduler is not None:  # the Dask workers must see it: inside out_dir, removed at end
-        return private_dir(legacy), True
-    return Path(tempfile.mkdtemp(prefix="lagesbild-cache-")).resolve(), True
 
 
 def _run_with_cache(nb, notebook: Path, param_sets: list, *, names, stems, declared, prepared,
