@@ -15,10 +15,10 @@ from pathlib import Path
 import pandas as pd
 
 from .. import SAMPLE_DATA_LABEL
-from ..errors import DataError, Problem
+from ..errors import Problem
 from ..schemas import SCHEMAS
-from .survey_files import read_items, read_survey
-from .tidy import read_measures, read_tidy
+from ..problems import format_count
+from .readers import read_export
 
 __all__ = ["CheckResult", "check_file", "CHECK_KINDS", "measure_timing", "MIN_PRE_MONTHS"]
 
@@ -26,7 +26,8 @@ __all__ = ["CheckResult", "check_file", "CHECK_KINDS", "measure_timing", "MIN_PR
 #: trend and season from the change (``fit_its`` marks shorter ones not reliable).
 MIN_PRE_MONTHS = 24
 
-CHECK_KINDS = ("crimes", "population", "survey", "margins", "measures", "municipalities", "items")
+CHECK_KINDS = ("crimes", "crimes_annual", "population", "survey", "margins", "measures",
+               "municipalities", "items")
 
 
 @dataclass(frozen=True)
@@ -43,9 +44,6 @@ class CheckResult:
     file, kind : str
     table : pandas.DataFrame or None
         The validated frame when ``ok``.
-    notes : tuple of Problem
-        Things that are valid but limit what can be done (measures that cannot be
-        evaluated against the crime data); shown with the profile.
     """
 
     ok: bool
@@ -54,6 +52,8 @@ class CheckResult:
     file: str
     kind: str
     table: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    lines: tuple[str, ...] = ()
+    total: int = 0
     notes: tuple[Problem, ...] = ()
 
     def summary(self) -> str:
@@ -62,15 +62,17 @@ class CheckResult:
             extra = f" ({len(self.notes)} note{'s' if len(self.notes) != 1 else ''})" \
                 if self.notes else ""
             return f"OK: {self.file} is a valid {self.kind} file{extra}"
-        n = len(self.problems)
-        return f"NOT OK: {n} problem{'s' if n != 1 else ''} in {self.file} (kind {self.kind})"
+        n = self.total or len(self.problems)
+        return f"NOT OK: {format_count(n)} problem{'s' if n != 1 else ''} in {self.file} (kind {self.kind})"
 
     def render(self, *, max_problems: int = 200) -> str:
-        """Text for the terminal: the summary, then the profile or every problem."""
+        """Text for the terminal: the summary, then the profile or the problems grouped by kind."""
         lines = [self.summary()]
         if self.ok:
             lines += ["  " + ln for ln in self.profile.splitlines()]
             lines += [f"  ! {p}" for p in self.notes[:max_problems]]
+        elif self.lines:
+            lines += [f"  - {ln}" for ln in self.lines]
         else:
             lines += [f"  - {p}" for p in self.problems[:max_problems]]
             if len(self.problems) > max_problems:
@@ -80,7 +82,7 @@ class CheckResult:
 
 def check_file(path: str | Path, kind: str, *, items: str | Path | None = None,
                margins: str | Path | None = None, kommunkod: str | None = None,
-               crimes: str | Path | None = None) -> CheckResult:
+               allow_gaps: bool = False, crimes: str | Path | None = None) -> CheckResult:
     """Validate one file against the contract of ``kind`` and profile it.
 
     Parameters
@@ -90,11 +92,20 @@ def check_file(path: str | Path, kind: str, *, items: str | Path | None = None,
     items, margins, kommunkod : optional
         For ``survey``: also check answers against the item catalogue, respondents against
         the margins, and that every respondent belongs to ``kommunkod``.
+    allow_gaps : bool
+        ``crimes``: months missing inside a series are listed, not an error.
     crimes : path, optional
         For ``measures``: the crime data to check each measure's start against (default:
         ``crimes.csv`` next to the registry, if there is one). Measures that start after the
         last month of data, not after the first, or with fewer than 24 months before them
         are listed as notes with their id (see :func:`measure_timing`).
+
+    Notes
+    -----
+    The file's format is recognised by its content (:func:`analysis.io.recognise.recognise`):
+    JSON (SCB PxWeb, Kolada), Excel, SPSS and Brå's exports are read by their own readers and
+    checked as the kind they convert to. Problems are grouped by kind with row ranges and a
+    count of the rest, in bounded memory even for files of hundreds of MB.
 
     Returns
     -------
@@ -116,20 +127,14 @@ def check_file(path: str | Path, kind: str, *, items: str | Path | None = None,
     name = str(path)
     if not path.exists():
         return CheckResult(False, (Problem("file not found", file=name),), "", name, kind)
-    try:
-        if kind == "survey":
-            df = read_survey(path, items=items, margins=margins, kommunkod=kommunkod)
-        elif kind == "items":
-            df = read_items(path)
-        elif kind == "measures":
-            df = read_measures(path)
-        else:
-            df = read_tidy(path, kind)
-    except DataError as err:
-        return CheckResult(False, tuple(err.problems), "", name, kind)
-    except (OSError, UnicodeError) as err:
-        return CheckResult(False, (Problem(f"cannot read the file: {err}", file=name),), "", name, kind)
-    text = profile(df, kind)
+    opts = {"items": items, "margins": margins, "kommunkod": kommunkod} if kind == "survey" else {}
+    rf = read_export(path, kind=kind, allow_gaps=allow_gaps, **opts)
+    if not rf.ok:
+        probs = tuple(rf.problem_objects) or tuple(Problem(ln) for ln in rf.problems)
+        return CheckResult(False, probs, "", name, kind, lines=tuple(rf.problems),
+                           total=rf.total_problems or len(rf.problems))
+    df = rf.frame
+    text = "\n".join([profile(df, kind), *_how(rf)])
     label = _synthetic_label(path.parent)
     if label:  # a sample file must never pass for real statistics
         text = label + "\n" + text
@@ -137,21 +142,20 @@ def check_file(path: str | Path, kind: str, *, items: str | Path | None = None,
     if kind == "measures":
         crimes = Path(crimes) if crimes is not None else path.parent / "crimes.csv"
         if crimes.is_file():
-            try:
-                months = read_tidy(crimes, "crimes")[["kommunkod", "period"]]
-            except DataError as err:
+            rc = read_export(crimes, kind="crimes", allow_gaps=True)
+            if not rc.ok:
                 problems = (Problem(f"the crime data to check the measures against is not "
-                                    f"valid ({len(err.problems)} problems; run `lagesbild "
-                                    f"check {crimes} --kind crimes`)", file=str(crimes)),)
+                                    f"valid (run `lagesbild check {crimes} --kind crimes`)",
+                                    file=str(crimes)),)
                 return CheckResult(False, problems, "", name, kind)
-            timing = measure_timing(df, months)
+            timing = measure_timing(df, rc.frame[["kommunkod", "period"]])
             lines = df.attrs.get("lines")
             notes = tuple(Problem(
                 f"measure {r.measure_id} {r.reason}", file=name,
                 row=_line(lines, r.Index), column="start", value=str(r.start),
                 expected=r.expected) for r in timing[timing["status"] != "ok"].itertuples())
             text += f"\nchecked against: {crimes.name} (months per kommun)"
-    return CheckResult(True, (), text, name, kind, df, notes)
+    return CheckResult(True, (), text, name, kind, df, notes=notes)
 
 
 def _line(lines, i: int) -> int | None:
@@ -235,6 +239,29 @@ def measure_timing(measures: pd.DataFrame, crimes: pd.DataFrame, *,
                                        "expected"])
 
 
+def _how(rf) -> list[str]:
+    """How the file was read: its format, what was converted, what was left out."""
+    out = [f"format: {rf.notes[0].removeprefix('recognised as ')}"] if rf.notes else []
+    if rf.period_kind:
+        out.append(f"period kind: {rf.period_kind}")
+    for c in rf.conversions[:10]:
+        out.append(f"converted {c['column']}: {c['from']!r} → {c['to']!r} ({format_count(c['rows'])} "
+                   f"row{'s' if c['rows'] != 1 else ''}; {c['why']})")
+    if len(rf.conversions) > 10:
+        out.append(f"... and {len(rf.conversions) - 10} other conversions")
+    for r in rf.refused[:10]:
+        out.append(f"left out: {r['label']!r} ({format_count(r['n_rows'])} rows; {r['why']})")
+    gaps = rf.frame.attrs.get("gaps") if rf.frame is not None else None
+    if gaps:
+        out.append(f"months missing inside {len(gaps)} series (allowed; never filled)")
+    other = rf.frame.attrs.get("other_regions") if rf.frame is not None else None
+    if other is not None and len(other):
+        col = "region" if "region" in other else "kommunkod"
+        out.append(f"kept apart (not kommuner): {len(other)} rows for " +
+                   ", ".join(sorted(map(str, set(other[col].astype(str))))[:6]))
+    return out
+
+
 def _synthetic_label(folder: Path) -> str:
     info = folder / "DATASET.json"
     try:
@@ -260,7 +287,7 @@ def profile(df: pd.DataFrame, kind: str) -> str:
         if how:
             lines.append("read as: " + ", ".join(how))
         for note in fmt.get("notes", []):
-            if "decimal" in note:
+            if "decimal" in note or "line endings" in note:
                 lines.append("note: " + note)
     if "kommunkod" in df:
         lines.append(f"kommuner: {df['kommunkod'].nunique()}")
@@ -273,6 +300,10 @@ def profile(df: pd.DataFrame, kind: str) -> str:
         lines.append("crimes per year: " + "; ".join(f"{y} {_n(v)}" for y, v in per_year.items()))
         if "status" in df:
             lines.append("status: " + ", ".join(f"{k} {_n(v)}" for k, v in df["status"].value_counts().items()))
+    elif kind == "crimes_annual":
+        lines.append(f"years: {df['year'].min()} to {df['year'].max()}")
+        lines.append(f"crime types ({df['crime_type'].nunique()}): "
+                     + ", ".join(sorted(df["crime_type"].dropna().unique())))
     elif kind in ("population", "margins"):
         by = df.groupby("year")["population"].sum()
         lines.append("population per year: " + "; ".join(f"{y} {_n(v)}" for y, v in by.items()))
