@@ -21,7 +21,7 @@ from ..evaluation.power import power_analysis, survey_mde
 from ..verdicts import HIGHER, INCREASE
 from .tables import survey_label
 from .text import crime_subject, format_estimate, format_number, format_percent
-from .tid_och_plats import inert
+from .escape import md_text
 
 __all__ = ["bridge", "bridge_text", "bridge_table"]
 
@@ -203,15 +203,15 @@ def bridge_text(result: dict) -> str:
                    + ", ".join(crime_subject(c) for c in result["problems_without_measure"]) + ".")
     if result["measures_without_indicator"]:
         out.append("Åtgärder utan indikator att följa upp: "
-                   + ", ".join(inert(m) for m in result["measures_without_indicator"]) + ".")
+                   + ", ".join(md_text(m) for m in result["measures_without_indicator"]) + ".")
     if result["measures_without_baseline"]:
         out.append("Åtgärder där någon indikator saknar en mätning före start (baslinje): "
-                   + ", ".join(inert(m) for m in result["measures_without_baseline"]) + ".")
+                   + ", ".join(md_text(m) for m in result["measures_without_baseline"]) + ".")
     weak = result["weak_indicators"]
     if len(weak):
         out.append("Indikatorer som knappast kan visa en effekt, eftersom bara en minskning på mer "
                    f"än {format_number(REALISTIC_REDUCTION_PCT)} % skulle synas inom två år: "
-                   + "; ".join(f"{r.indicator} ({inert(r.measure)})" for r in weak.itertuples())
+                   + "; ".join(f"{r.indicator} ({md_text(r.measure)})" for r in weak.itertuples())
                    + ". Välj en indikator med fler händelser, ett längre uppföljningsfönster eller "
                    "en enkätfråga.")
     out.append("Orsakerna bakom problemen finns inte i åtgärdsregistret; kolumnen fylls i av "

@@ -9,39 +9,21 @@ with the interval beside it. Place names come from the kommun's file and are esc
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
 from ..crime.place import indoor_share, part_share, place_change, top_places, weekday_hour
 from ..swedish import WEEKDAY_NAMES
 from ..verdicts import DECREASE, DIFFERENCE, HIGHER, INCREASE
+from .escape import md_text
 from .tables import _ci
 from .text import format_estimate, format_interval, format_number, format_percent
 
 __all__ = ["tid_och_plats", "tid_och_plats_text", "week_table", "places_table",
-           "place_change_table", "inert"]
+           "place_change_table"]
 
 #: The week in six four-hour bands, for the display table (the tests use all 168 hours).
 _BANDS = ((0, 4), (4, 8), (8, 12), (12, 16), (16, 20), (20, 24))
-_SPECIAL = re.compile(r"""([\\`*_\[\]{}#!~$<>&"|:])""")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def inert(value) -> str:
-    """Text from a data file as inert Markdown inside a sentence (HTML and Markdown syntax
-    backslash-escaped, line breaks as spaces): the rule of issue 14's ``report.escape``.
-
-    Examples
-    --------
-    >>> print(inert("<b>Torget</b> [x](y)"))
-    \\<b\\>Torget\\</b\\> \\[x\\](y)
-    """
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    text = _CONTROL.sub("", str(value).replace("\r\n", " ").replace("\n", " ").replace("\r", " "))
-    return _SPECIAL.sub(r"\\\1", text)
 
 
 RELATION = ("Våld mot kvinna i nära relation", "Misshandel (inkl. grov)")
@@ -113,7 +95,7 @@ def tid_och_plats_text(result: dict | None) -> str:
             "trygghetsvärdar, fastighetsägare, skola och polisens händelser, visar avsnittet när "
             "och var händelserna samlas.", subcategories] if p)
     wh, places = result["weekday_hour"], result["places"]
-    src = ", ".join(inert(s).lower() for s in result["sources"]["source"])
+    src = ", ".join(md_text(s).lower() for s in result["sources"]["source"])
     parts = [f"Underlaget är kommunens egna händelserapporter {_years(result['years'])}: "
              f"{format_number(result['n'])} händelser från {src}. Det är inte anmälda brott. "
              "Rapporterna visar var och när de som rapporterar har sett något, och beror därför "
@@ -181,16 +163,16 @@ def _place_sentence(places: pd.DataFrame) -> str:
     if high.empty:
         return (f"Ingen av de {n_places} platserna har säkerställt fler händelser än vid en jämn "
                 "fördelning över platserna.")
-    named = [f"{inert(r.place)} ({format_number(r.count)} händelser, "
+    named = [f"{md_text(r.place)} ({format_number(r.count)} händelser, "
              f"{format_percent(r.share)} av alla, {format_interval(r.share_low, r.share_high)})"
              for r in high.itertuples()]
     text = (f"Platser med säkerställt fler händelser än vid en jämn fördelning över de {n_places} "
             "platserna: " + ", ".join(named) + ".")
     top = places.iloc[0]
     if top["rank_high"] == 1:
-        text += f" {inert(top['place'])} har säkert flest händelser."
+        text += f" {md_text(top['place'])} har säkert flest händelser."
     else:
-        text += (f" Vilken plats som har flest går inte att säga säkert: {inert(top['place'])} "
+        text += (f" Vilken plats som har flest går inte att säga säkert: {md_text(top['place'])} "
                  f"kan ha plats {int(top['rank_low'])}–{int(top['rank_high'])} i rangordningen.")
     return text
 
@@ -205,7 +187,7 @@ def _change_sentence(change: pd.DataFrame, years) -> str:
     for r in moved.itertuples():
         word = "ökade" if r.verdict == INCREASE else "minskade"
         sentences.append(
-            f"Andelen av händelserna som gällde {inert(r.place)} {word} från {format_percent(r.share1)} "
+            f"Andelen av händelserna som gällde {md_text(r.place)} {word} från {format_percent(r.share1)} "
             f"({format_number(r.x1)} händelser) {y1} till {format_percent(r.share2)} "
             f"({format_number(r.x2)}) {y2} (oddskvot "
             f"{format_estimate(r.odds_ratio, r.ci_low, r.ci_high, kind='number', decimals=1)}).")
