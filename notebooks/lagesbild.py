@@ -50,7 +50,7 @@ display(Markdown(tx.method_note()))
 
 # %%
 display(Markdown(tx.omfattning_intro(ctx.kommun, ctx.lan, ctx.year)))
-display(Markdown(f"#### Anmälda brott {ctx.year} jämfört med länet och riket"))
+display(Markdown(tx.section_heading(f"Anmälda brott {ctx.year} jämfört med länet och riket")))
 display(Markdown(cap.omfattning_sentence(levels, year=ctx.year)))
 rt.show(rt.omfattning_table(levels), claims=rt.claims("levels", levels))
 display(Markdown(tx.preliminary_note(rc.preliminary_years(ctx))))
@@ -65,12 +65,12 @@ figures.bar_ci(levels.assign(suppressed=False), category="crime_type", y="rate",
 
 # %%
 display(Markdown(tx.change_intro(ctx.year - 1, ctx.year)))
-display(Markdown(f"#### Förändring från {ctx.year - 1} till {ctx.year}"))
+display(Markdown(tx.section_heading(f"Förändring från {ctx.year - 1} till {ctx.year}")))
 display(Markdown(cap.forandring_sentence(changes)))
 rt.show(rt.forandring_table(changes), claims=rt.claims("changes", changes))
 
 # %%
-display(Markdown(f"#### Utveckling {trends['year1'].iloc[0]}–{ctx.year}"))
+display(Markdown(tx.section_heading(f"Utveckling {trends['year1'].iloc[0]}–{ctx.year}")))
 display(Markdown(cap.utveckling_sentence(trends)))
 rt.show(rt.utveckling_table(trends), claims=rt.claims("trends", trends))
 segments = rc.utveckling_segments(ctx, trends.loc[trends["verdict"].isin(["ökning", "minskning"]), "crime_type"])
@@ -79,7 +79,7 @@ display(Markdown(cap.segments_text(segments)))
 # %%
 notable = rc.notable_crime_types(levels, changes)
 for row in notable.itertuples():
-    display(Markdown(f"**{row.crime_type}** ({row.reason}) per 100\u00a0000 invånare och år:"))
+    display(Markdown(tx.figure_lead(row.crime_type, row.reason)))
     display(figures.time_series(rc.rate_history(ctx, row.crime_type), x="period",
                                 group="area_name", highlight=ctx.kommun, kind="rate",
                                 title=f"{row.crime_type}: {ctx.kommun}, {ctx.lan} och riket",
@@ -112,7 +112,7 @@ display(Markdown(tx.comparison_intro(comparison, ctx.similar,
                                      rc.comparison_group_name(ctx.kommunkod, ctx.similar))))
 for row in notable.itertuples():
     funnel = rc.jamforelse(ctx, row.crime_type, peers=comparison)
-    display(Markdown(f"#### {row.crime_type}: jämförelse med {tx.reference_name(comparison)}"))
+    display(Markdown(tx.section_heading(row.crime_type, ": jämförelse med ", tx.reference_name(comparison))))
     display(Markdown(cap.rank_sentence(funnel.table, ctx.kommunkod, reference=tx.reference_name(comparison))))
     rt.show(rt.rank_table(funnel.table, ctx.kommunkod, reference=tx.reference_name(comparison)),
             claims=rt.claims("rank", funnel.table[funnel.table["area_code"] == ctx.kommunkod]))

@@ -37,7 +37,7 @@ SAME_NAME_ALLOWED = {
     "_label": "three different labels: an estimate column, a period, an index row",
     "_finish": "local finishing steps of unrelated functions",
     "_fmt": "number formatting (report.text) vs formula term names (survey._model)",
-    "_load": "loading a data folder (report.content) vs a P-table file (io.ptables)",
+    "_load": "loading a data folder (report.context) vs a P-table file (io.ptables)",
     "_numeric": "a design column vs an estimator's variable, with different error messages",
     "_run": "a CLI sub-command vs one simulation replicate",
     "_table": "an evaluation table vs an estimate table",
