@@ -44,7 +44,8 @@ def power_table(n_sim: int, seed: int) -> pd.DataFrame:
     rows = []
     for code, name, ctype, start in POWER_CASES:
         s = monthly_series(world.crimes, world.population, kommunkod=code, crime_types=ctype)
-        res = power_analysis(s, start=start, followup_months=(12, 24, 36), n_sim=n_sim, seed=seed)
+        res = power_analysis(s, start=start, followup_months=(12, 24, 36), n_sim=n_sim, seed=seed,
+                             population="exposure")
         for _, r in res.mde.iterrows():
             rows.append(dict(kommun=name, kommunkod=code, crime_type=ctype, start=start,
                              per_month=round(res.parameters["mean_per_month"], 1),

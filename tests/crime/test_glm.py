@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import statsmodels.api as sm
 
-from analysis.crime.glm import block_dispersion, fit_batch, hac_meat
+from analysis.crime.glm import fit_batch, hac_meat
+from analysis.crime.variance import block_dispersion
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,8 @@ from analysis.crime.panel import time_years
 from analysis.crime import (joinpoints, seasonal_terms, seasonality_profile,
                                    trend)
 from analysis.crime import overdispersion, poisson_limits
-from analysis.crime.glm import block_dispersion, fit_batch
+from analysis.crime.glm import fit_batch
+from analysis.crime.variance import block_dispersion
 from analysis.multiplicity import bh_qvalues
 
 from .conftest import REF, all_series_names, rel, series_panel

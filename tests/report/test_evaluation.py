@@ -30,8 +30,8 @@ def test_confirmed_change_is_worded_as_established(confirmed):
     text = er.verdict_text(confirmed)
     assert v.verdict == "minskning"
     assert text.startswith("**Bedömning: minskning (säkerställd).**")
-    assert "antalet anmälda brott av typen Skadegörelsebrott 30\u00a0% lägre" in text
-    assert "kvot 0,70, 95\u00a0% KI 0,59–0,84" in text  # Swedish decimals, en dash
+    assert "antalet anmälda brott av typen Skadegörelsebrott 29\u00a0% lägre" in text
+    assert "kvot 0,71, 95\u00a0% KI 0,59–0,84" in text  # Swedish decimals, en dash
     assert "pekar åt samma håll" in text
 
 

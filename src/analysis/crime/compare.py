@@ -16,7 +16,8 @@ from scipy import stats
 from ..errors import DataError
 from ..municipalities import municipalities, name_of
 from ..multiplicity import add_qvalues
-from .glm import block_dispersion, fit_batch
+from .glm import fit_batch
+from .variance import block_dispersion
 from .panel import MonthlyPanel, as_panel, period_mask, time_years
 from .seasonal import seasonal_terms
 from ..verdicts import (DEFAULT_THRESHOLD, NO_CHANGE, add_verdicts, percent_change,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special, stats
 
-__all__ = ["BatchGLMResult", "fit_batch", "hac_meat", "block_dispersion", "t_quantile", "t_pvalue"]
+__all__ = ["BatchGLMResult", "fit_batch", "hac_meat", "t_quantile", "t_pvalue"]
 
 _THETA_MAX = 1e8  # NB theta beyond this is "no overdispersion"; R would warn and stop here
 
@@ -41,8 +41,8 @@ class BatchGLMResult:
         ``"poisson"`` or ``"negbin"``.
     theta, theta_se : ndarray (S,) or None
         NB shape (var = mu + mu²/theta) and its ML standard error, as ``MASS::glm.nb``.
-    X, y, weights : ndarray
-        The inputs (views, not copies), kept for sandwich variances.
+    X, y, weights, offset : ndarray
+        The inputs (views, not copies), kept for sandwich variances and predictions.
     """
 
     params: np.ndarray
@@ -62,6 +62,7 @@ class BatchGLMResult:
     X: np.ndarray
     y: np.ndarray
     weights: np.ndarray
+    offset: np.ndarray
 
     @property
     def scale(self) -> np.ndarray:
@@ -69,11 +70,23 @@ class BatchGLMResult:
         with np.errstate(divide="ignore", invalid="ignore"):
             return self.pearson_chi2 / self.df_resid
 
+    @property
+    def variance(self) -> np.ndarray:
+        """Model variance function V(mu) at the fit: mu (Poisson) or mu + mu²/theta (NB)."""
+        return self.mu if self.theta is None else self.mu + self.mu ** 2 / self.theta[:, None]
+
+    @property
+    def pearson_residuals(self) -> np.ndarray:
+        """(y - mu) / sqrt(V(mu)), zero where the weight is zero (months left out)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(self.weights > 0, (self.y - self.mu) / np.sqrt(self.variance), 0.0)
+
     def cov_params(self, kind: str = "model", *, lag: int | None = None) -> np.ndarray:
         """Covariance matrices (S, p, p).
 
         ``kind="model"``: ``cov_unscaled`` (Poisson / NB with theta fixed);
-        ``"quasi"``: times :attr:`scale`; ``"hac"``: Newey-West sandwich, see :func:`hac_meat`.
+        ``"quasi"``: times :attr:`scale`; ``"hac"``: Newey-West sandwich, see
+        :func:`hac_meat` (months with weight 0 keep their place in time).
         """
         if kind == "model":
             return self.cov_unscaled
@@ -477,109 +490,7 @@ def fit_batch(y, X, *, offset=None, weights=None, family: str = "poisson", theta
         params=beta, cov_unscaled=cov, mu=mu, deviance=dev, pearson_chi2=pearson, llf=llf,
         df_resid=(nobs - p).astype(float), nobs=nobs, converged=conv & estimable,
         estimable=estimable, n_iter=int(n_iter), family=family, theta=th, theta_se=th_se,
-        X=X, y=y, weights=w)
-
-
-def block_dispersion(fit: BatchGLMResult, *, block: int = 12, n_params: int = 2,
-                     mask=None) -> tuple[np.ndarray, np.ndarray]:
-    """Extra-Poisson dispersion of block sums ("batch means"), robust to autocorrelation.
-
-    Observed and fitted counts are summed over consecutive blocks of ``block`` observations
-    (counted back from the last observation with positive weight; a shorter remainder at the
-    start joins the first block) and ``phi_B = sum_b (O_b - E_b)^2 / E_b / (B - n_params)``.
-    Month-to-month correlation inside a year inflates phi_B as it inflates the variance of
-    annual totals, which the monthly Pearson dispersion misses.
-
-    Parameters
-    ----------
-    fit : BatchGLMResult
-        A Poisson fit of S monthly series.
-    block : int
-        Block length in observations (12 = years of monthly data).
-    n_params : int
-        Parameters that vary between blocks (intercept, slope, level shifts, joinpoints);
-        seasonal terms average out within a year and are not counted.
-    mask : ndarray (S, n) of bool, optional
-        Observations to use (default: positive weight).
-
-    Returns
-    -------
-    phi, df : ndarray (S,)
-        Dispersion (NaN when ``df < 1``) and its degrees of freedom ``B - n_params``.
-
-    References
-    ----------
-    Schmeiser, B. (1982). Batch size effects in the analysis of simulation output. Operations
-    Research 30, 556-568. Ibragimov, R. and Müller, U. K. (2010). t-statistic based correlation
-    and heterogeneity robust inference. JBES 28, 453-468.
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(2)
-    >>> X = np.column_stack([np.ones(120), np.arange(120) / 12])
-    >>> fit = fit_batch(rng.poisson(20.0, size=(2, 120)), X)
-    >>> phi, df = block_dispersion(fit)
-    >>> df.tolist()
-    [8.0, 8.0]
-    """
-    use = (fit.weights > 0) if mask is None else np.asarray(mask, bool)
-    S, n = fit.y.shape
-    phi = np.full(S, np.nan)
-    dfs = np.zeros(S)
-    O_all = np.where(use, fit.y, 0.0)
-    E_all = np.where(use, fit.mu, 0.0)
-    for s in range(S) if S < 64 else ():
-        phi[s], dfs[s] = _block_one(O_all[s], E_all[s], use[s], block, n_params)
-    if S >= 64:
-        # common observation pattern is the rule for panels: vectorise per pattern
-        if (use == use[0]).all():
-            pats, inv = use[:1], np.zeros(S, dtype=int)
-        else:
-            pats, inv = np.unique(use, axis=0, return_inverse=True)
-        for k, pat in enumerate(pats):
-            sel = np.flatnonzero(inv.ravel() == k)
-            ids = _block_ids(pat, block)
-            if ids is None:
-                continue
-            B = ids.max() + 1
-            M = np.zeros((n, B))
-            M[np.flatnonzero(pat), ids[pat]] = 1.0
-            O, E = O_all[sel] @ M, E_all[sel] @ M
-            df = B - n_params
-            dfs[sel] = df
-            if df >= 1:
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    phi[sel] = np.sum(np.where(E > 0, (O - E) ** 2 / E, 0.0), axis=1) / df
-    phi[~fit.estimable] = np.nan
-    return phi, dfs
-
-
-def _block_ids(pat: np.ndarray, block: int):
-    pos = np.flatnonzero(pat)
-    if pos.size == 0:
-        return None
-    k = pos.size
-    ids_used = (k - 1 - np.arange(k)) // block  # 0 = last block
-    nb = ids_used.max() + 1
-    if nb > 1 and k % block:
-        ids_used = np.minimum(ids_used, nb - 2)  # short start joins the first full block
-    ids = np.full(pat.size, -1)
-    ids[pos] = ids_used.max() - ids_used
-    return ids
-
-
-def _block_one(O, E, use, block, n_params):
-    ids = _block_ids(use, block)
-    if ids is None:
-        return np.nan, 0.0
-    B = ids.max() + 1
-    Ob = np.bincount(ids[use], weights=O[use], minlength=B)
-    Eb = np.bincount(ids[use], weights=E[use], minlength=B)
-    df = B - n_params
-    if df < 1:
-        return np.nan, float(df)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return float(np.sum(np.where(Eb > 0, (Ob - Eb) ** 2 / Eb, 0.0)) / df), float(df)
+        X=X, y=y, weights=w, offset=off)
 
 
 def t_quantile(df, ci_level):

@@ -14,7 +14,8 @@ from scipy import optimize
 
 from ..errors import DataError
 from ..verdicts import verdicts
-from .glm import BatchGLMResult, block_dispersion, fit_batch, t_quantile
+from .glm import BatchGLMResult, fit_batch, t_quantile
+from .variance import block_dispersion
 from .panel import MonthlyPanel, as_panel, time_years  # MonthlyPanel: used by the doctest
 from .seasonal import seasonal_terms
 from .trends import apc_columns, slope_cov

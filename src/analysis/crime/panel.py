@@ -19,7 +19,8 @@ from ..errors import DataError, Problem
 from ..municipalities import RIKET_CODE, counties, municipalities
 from ..schemas import validate
 
-__all__ = ["MonthlyPanel", "monthly_panel", "as_panel", "LEVELS", "time_years", "model_arrays", "period_mask"]
+__all__ = ["MonthlyPanel", "monthly_panel", "as_panel", "LEVELS", "time_years", "model_arrays", "period_mask",
+           "person_years"]
 
 LEVELS = ("kommun", "lan", "riket")
 
@@ -146,6 +147,73 @@ def _population_table(population: pd.DataFrame) -> pd.DataFrame:
     return pop
 
 
+def person_years(population: pd.DataFrame, codes, periods: pd.PeriodIndex, *,
+                 fallback: str = "error", need: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """The one exposure rule: person-years of each kommun and month, and the population used.
+
+    A month's exposure is the kommun's population on 31 December of the month's year times the
+    month's share of that year (days in month / days in year). Twelve months of a year add up
+    to exactly that 31 December population, so an annual rate is count / population × 100 000,
+    Brå's and Kolada's convention (``docs/crime-statistics.md``, "Exposure"). The crime
+    statistics and the measure evaluation both use this function.
+
+    Parameters
+    ----------
+    population : pandas.DataFrame
+        ``kommunkod, year, population`` (totals; rows by sex or age are summed when no total
+        row is given).
+    codes : sequence of str
+        Kommun codes, one row of the result each.
+    periods : pandas.PeriodIndex
+        The months.
+    fallback : {"error", "nearest"}
+        A year without population: an error, or the nearest year's figure carried over.
+    need : ndarray (len(codes), len(periods)) of bool, optional
+        Months that must have a population (default all); others may stay NaN.
+
+    Returns
+    -------
+    exposure, population : ndarray (len(codes), len(periods))
+
+    Examples
+    --------
+    >>> pop = pd.DataFrame({"kommunkod": ["1760"] * 2, "year": [2023, 2024],
+    ...                     "population": [3_650, 3_660]})
+    >>> e, p = person_years(pop, ["1760"], pd.period_range("2024-01", "2024-12", freq="M"))
+    >>> round(float(e.sum()), 6), float(p[0, 0])
+    (3660.0, 3660.0)
+    """
+    codes = list(codes)
+    pop = _population_table(population)
+    pop = pop[pop["kommunkod"].isin(codes)]
+    years = np.asarray(periods.year)
+    yuniq = np.unique(years)
+    ptab = pop.pivot(index="kommunkod", columns="year", values="population").reindex(
+        index=codes, columns=sorted(set(yuniq) | set(pop["year"])))
+    pmat = ptab.to_numpy(dtype=float)
+    need = np.ones((len(codes), len(periods)), bool) if need is None else np.asarray(need, bool)
+    if np.isnan(pmat[:, np.searchsorted(ptab.columns, yuniq)]).any():
+        if fallback == "nearest":
+            filled = ptab.T.interpolate("nearest", limit_direction="both").ffill().bfill()
+            pmat = filled.T.to_numpy(float)
+        ycol = np.searchsorted(ptab.columns, years)
+        miss = need & np.isnan(pmat[:, ycol])
+        if miss.any():
+            k, j = np.argwhere(miss)[0]
+            nmiss = len({(a, years[b]) for a, b in np.argwhere(miss)})
+            raise DataError(Problem(
+                f"no population for kommun {codes[k]} in {years[j]} ({nmiss} kommun-year(s) "
+                "missing)", column="population",
+                expected="31 December population for every year with crime data (or "
+                "population_fallback='nearest' to carry the nearest year)"))
+    ycol = np.searchsorted(ptab.columns, years)
+    popm = pmat[:, ycol]
+    days = np.asarray(periods.days_in_month, dtype=float)
+    dyear = np.where(pd.PeriodIndex(periods).is_leap_year, 366.0, 365.0)
+    return popm * (days / dyear)[None, :], popm
+
+
 def _kommun_arrays(crimes, population, crime_types, start, end, population_fallback):
     df = _typed_crimes(crimes)
     if crime_types is not None:
@@ -184,34 +252,8 @@ def _kommun_arrays(crimes, population, crime_types, start, end, population_fallb
                                 f"{int(gaps[k, t])} month(s) missing; not filled silently",
                                 column="period",
                                 expected="write count 0 for months without crimes"))
-    pop = _population_table(population)
-    pop = pop[pop["kommunkod"].isin(kuniq)]
-    years = np.asarray(periods.year)
-    yuniq = np.unique(years)
-    ptab = pop.pivot(index="kommunkod", columns="year", values="population").reindex(
-        index=kuniq, columns=sorted(set(yuniq) | set(pop["year"])))
-    pmat = ptab.to_numpy(dtype=float)
-    if np.isnan(pmat[:, np.searchsorted(ptab.columns, yuniq)]).any():
-        if population_fallback == "nearest":
-            filled = ptab.T.interpolate("nearest", limit_direction="both").ffill().bfill()
-            pmat = filled.T.to_numpy(float)
-        # only the years that carry data must have a population
-        need = obs.any(1)  # (K, n)
-        ycol = np.searchsorted(ptab.columns, years)
-        miss = need & np.isnan(pmat[:, ycol])
-        if miss.any():
-            k, j = np.argwhere(miss)[0]
-            nmiss = len({(a, years[b]) for a, b in np.argwhere(miss)})
-            raise DataError(Problem(
-                f"no population for kommun {kuniq[k]} in {years[j]} ({nmiss} kommun-year(s) "
-                "missing)", column="population",
-                expected="31 December population for every year with crime data (or "
-                "population_fallback='nearest' to carry the nearest year)"))
-    ycol = np.searchsorted(ptab.columns, years)
-    popm = pmat[:, ycol]  # (K, n)
-    days = np.asarray(periods.days_in_month, dtype=float)
-    dyear = np.where(pd.PeriodIndex(periods).is_leap_year, 366.0, 365.0)
-    expo = popm * (days / dyear)[None, :]
+    expo, popm = person_years(population, kuniq, periods, fallback=population_fallback,
+                              need=obs.any(1))
     return kuniq, tuniq, periods, counts, prelim, expo, popm
 
 

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from ..verdicts import DEFAULT_THRESHOLD, add_verdicts, small_number_rule, verdicts
-from .glm import BatchGLMResult, block_dispersion, fit_batch, t_pvalue, t_quantile
+from .glm import BatchGLMResult, fit_batch, t_pvalue, t_quantile
+from .variance import block_dispersion
 from .panel import MonthlyPanel, as_panel, model_arrays, time_years
 from .seasonal import seasonal_terms
 

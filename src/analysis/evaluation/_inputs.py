@@ -97,7 +97,7 @@ def same_measure_kommuner(measures: pd.DataFrame, spec: MeasureSpec) -> set[str]
 
 
 def donor_frame(inputs: Inputs, spec: MeasureSpec, *, exclude=(), panel=None) -> pd.DataFrame:
-    """Long ``kommunkod, period, count, population`` of every kommun that can be a donor."""
+    """Long ``kommunkod, period, count, population, exposure`` of every kommun that can be a donor."""
     if panel is None:
         panel = build_panel(inputs.crimes, inputs.population, crime_types=spec.crime_types)
     skip = set(exclude) | {spec.kommunkod}
@@ -108,6 +108,7 @@ def donor_frame(inputs: Inputs, spec: MeasureSpec, *, exclude=(), panel=None) ->
         "period": np.tile(panel.periods, len(keep)),
         "count": panel.counts[keep].ravel(),
         "population": panel.population[keep].ravel(),
+        "exposure": panel.exposure[keep].ravel(),
     })
 
 

@@ -1,7 +1,7 @@
 """Tidy crime and population frames → aligned monthly arrays for the evaluation models.
 
-One kommun's series (counts summed over the target crime types, population interpolated to the
-month) and panels of many kommuner on the same calendar. Missing months are never filled: a
+One kommun's series (counts summed over the target crime types, with the month's person-years
+by the one exposure rule of :func:`analysis.crime.panel.person_years`) and panels of many kommuner on the same calendar. Missing months are never filled: a
 kommun whose series does not cover the whole window is left out of a panel and named.
 """
 
@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 
 from ..crime_types import AGGREGATES, canonical_crime_type
+from ..crime.panel import person_years
 from ..errors import DataError
 
-__all__ = ["parse_crime_types", "monthly_series", "population_by_month", "Panel", "build_panel",
+__all__ = ["parse_crime_types", "monthly_series", "Panel", "build_panel",
            "to_period"]
 
 
@@ -54,48 +55,13 @@ def _expand(crimes: pd.DataFrame, crime_types: tuple[str, ...]) -> tuple[str, ..
     return tuple(dict.fromkeys(out))
 
 
-def population_by_month(population: pd.DataFrame, kommunkod: str,
-                        periods: pd.PeriodIndex) -> np.ndarray:
-    """Population per month, linear between 31 December values (constant beyond the ends)."""
-    pop = population.loc[population["kommunkod"] == kommunkod]
-    if "sex" in pop and pop["sex"].notna().any():
-        pop = pop.groupby("year", as_index=False)["population"].sum()
-    if pop.empty:
-        raise DataError(f"no population for kommun {kommunkod}: needed as the offset of the rate")
-    years = pop["year"].to_numpy(dtype=float)
-    order = np.argsort(years)
-    # 31 December of year y sits at month ordinal of December y plus one half month
-    anchors = np.array([pd.Period(year=int(y), month=12, freq="M").ordinal + 0.5 for y in years[order]])
-    values = pop["population"].to_numpy(dtype=float)[order]
-    return np.interp(periods.asi8.astype(float), anchors, values)
-
-
-def _population_matrix(population: pd.DataFrame, codes, periods: pd.PeriodIndex) -> np.ndarray:
-    """population_by_month for many kommuner at once (one pivot instead of one filter each)."""
-    pop = population
-    if "sex" in pop and pop["sex"].notna().any():
-        pop = pop.groupby(["kommunkod", "year"], as_index=False)["population"].sum()
-    wide = pop.pivot_table(index="kommunkod", columns="year", values="population", aggfunc="sum")
-    missing = [c for c in codes if c not in wide.index]
-    if missing:
-        raise DataError(f"no population for kommun(er) {', '.join(missing[:10])}: needed as the "
-                        "offset of the rate")
-    wide = wide.reindex(list(codes))
-    years = wide.columns.to_numpy(dtype=int)
-    anchors = np.array([pd.Period(year=int(y), month=12, freq="M").ordinal + 0.5 for y in years])
-    x = periods.asi8.astype(float)
-    out = np.empty((len(codes), len(periods)))
-    for i, row in enumerate(wide.to_numpy(dtype=float)):
-        ok = np.isfinite(row)
-        out[i] = np.interp(x, anchors[ok], row[ok])
-    return out
-
-
 def monthly_series(crimes: pd.DataFrame, population: pd.DataFrame | None, *, kommunkod: str,
                    crime_types) -> pd.DataFrame:
     """One kommun's monthly counts summed over ``crime_types``, with the month's population.
 
-    Returns a frame ``period, count, population`` (population NaN without a population frame).
+    Returns a frame ``period, count, population, exposure``: the 31 December population of the
+    month's year and the month's person-years (:func:`analysis.crime.panel.person_years`, the
+    exposure rule of the crime statistics too); both NaN without a population frame.
     Raises :class:`DataError` if a crime type is missing or the months have a gap.
     """
     types = _expand(crimes, parse_crime_types(crime_types))
@@ -111,19 +77,24 @@ def monthly_series(crimes: pd.DataFrame, population: pd.DataFrame | None, *, kom
         raise DataError(f"the monthly series of {kommunkod} has gaps for {', '.join(types)}; "
                         "months are never filled silently (write 0 for months with no crimes)")
     out = pd.DataFrame({"period": periods, "count": wide.sum(axis=1).to_numpy(dtype=float)})
-    out["population"] = (population_by_month(population, kommunkod, periods)
-                         if population is not None else np.nan)
+    if population is not None:
+        expo, pop = person_years(population, [kommunkod], periods, fallback="nearest")
+        out["population"], out["exposure"] = pop[0], expo[0]
+    else:
+        out["population"] = out["exposure"] = np.nan
     return out
 
 
 @dataclass(frozen=True)
 class Panel:
-    """Kommuner × months on one calendar: ``counts`` and ``population`` have shape (K, n)."""
+    """Kommuner × months on one calendar: ``counts``, ``population`` (31 December of the month's
+    year) and ``exposure`` (person-years, the offset of every model) have shape (K, n)."""
 
     codes: tuple[str, ...]
     periods: pd.PeriodIndex
     counts: np.ndarray
     population: np.ndarray
+    exposure: np.ndarray
     dropped: tuple[str, ...] = ()
 
     def index(self, code: str) -> int:
@@ -156,7 +127,7 @@ def build_panel(crimes: pd.DataFrame, population: pd.DataFrame | None, *, crime_
     codes = tuple(wide.index)
     counts = wide.to_numpy(dtype=float)
     if population is not None and len(codes):
-        pop = _population_matrix(population, codes, periods)
+        expo, pop = person_years(population, codes, periods, fallback="nearest")
     else:
-        pop = np.full_like(counts, np.nan)
-    return Panel(codes, periods, counts, pop, dropped)
+        expo = pop = np.full_like(counts, np.nan)
+    return Panel(codes, periods, counts, pop, expo, dropped)

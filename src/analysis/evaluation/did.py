@@ -265,11 +265,11 @@ def suggest_comparisons(crimes: pd.DataFrame, population: pd.DataFrame, *, kommu
     t = np.arange(pre.sum()) / 12
     for i, code in enumerate(panel.codes):
         y = panel.counts[i, pre]
-        pop = panel.population[i, pre]
-        rate = np.log((y.sum() + 0.5) / pop.sum())
-        ly = np.log((y + 0.5) / pop)
+        expo = panel.exposure[i, pre]
+        rate = np.log((y.sum() + 0.5) / expo.sum())
+        ly = np.log((y + 0.5) / expo)
         trend = np.polyfit(t, ly, 1)[0] if len(t) > 2 else 0.0
-        feats.append((code, np.log(pop.mean()), rate, trend))
+        feats.append((code, np.log(panel.population[i, pre].mean()), rate, trend))
     f = pd.DataFrame(feats, columns=["kommunkod", "log_population", "log_rate", "trend"])
     f["lanskod"] = f["kommunkod"].map(reg["lanskod"])
     f["kommun"] = f["kommunkod"].map(reg["kommun"])
@@ -326,7 +326,8 @@ def controlled_its(crimes: pd.DataFrame, population: pd.DataFrame, *, kommunkod:
     codes = [kommunkod] + [c for c in comparisons if c != kommunkod]
     if panel is not None and all(c in panel.codes for c in codes):
         idx = [panel.index(c) for c in codes]
-        panel = type(panel)(tuple(codes), panel.periods, panel.counts[idx], panel.population[idx])
+        panel = type(panel)(tuple(codes), panel.periods, panel.counts[idx], panel.population[idx],
+                            panel.exposure[idx])
     else:
         panel = build_panel(crimes, population, crime_types=crime_types, kommuner=codes)
     if kommunkod not in panel.codes or len(panel.codes) < 2:
@@ -335,9 +336,9 @@ def controlled_its(crimes: pd.DataFrame, population: pd.DataFrame, *, kommunkod:
     if end is not None:
         keep = periods <= to_period(end)
         panel = type(panel)(panel.codes, periods[keep], panel.counts[:, keep],
-                            panel.population[:, keep], panel.dropped)
+                            panel.population[:, keep], panel.exposure[:, keep], panel.dropped)
         periods = panel.periods
-    Y, off = panel.counts, np.log(panel.population)
+    Y, off = panel.counts, np.log(panel.exposure)
     post = periods >= start_p
     K = len(panel.codes)
     ti = panel.index(kommunkod)

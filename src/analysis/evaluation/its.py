@@ -18,7 +18,8 @@ import pandas as pd
 from scipy import stats
 
 from ..schemas import ESTIMATE_COLUMNS
-from ._glm import GLMFit, ar_noise_cov, fit_glm, hac_cov, newey_west_lag, pooled_rho
+from ..crime.glm import BatchGLMResult, fit_batch
+from ..crime.variance import ar_noise_cov, newey_west_lag, pooled_rho
 from ._series import to_period
 
 __all__ = ["its_design", "fit_its", "ITSResult", "placebo_critical_value", "MIN_PLACEBOS"]
@@ -119,7 +120,7 @@ class ITSResult:
     table: pd.DataFrame
     counterfactual: pd.DataFrame
     placebo: pd.DataFrame
-    model: GLMFit = field(repr=False)
+    model: BatchGLMResult = field(repr=False)
     names: tuple[str, ...]
     cov: np.ndarray = field(repr=False)
     family: str
@@ -155,14 +156,11 @@ class ITSResult:
         return "\n".join(lines)
 
 
-def _covariance(fit: GLMFit, family: str, se: str, hac_lag: int | None, rho):
+def _covariance(fit: BatchGLMResult, family: str, se: str, hac_lag: int | None, rho):
     if se == "model":
-        cov = fit.cov_unscaled.copy()
-        if family == "quasipoisson":
-            cov *= fit.dispersion[:, None, None]
-        return cov, None
+        return fit.cov_params("quasi" if family == "quasipoisson" else "model"), None
     if se == "hac":
-        return hac_cov(fit, hac_lag), None
+        return fit.cov_params("hac", lag=hac_lag), None
     if se == "ar":
         return ar_noise_cov(fit, rho=rho)
     raise ValueError("se must be 'model', 'hac' or 'ar'")
@@ -275,14 +273,16 @@ def fit_its(series: pd.DataFrame, *, start, end=None, count: str = "count",
         calibrated = inference in (None, "placebo") and len(codes) >= MIN_PLACEBOS
         se = "model" if calibrated else "ar"
     fam_fit = "negbin" if family == "negbin" else "poisson"
-    fit = fit_glm(X, y[None, :], offset=off[None, :], family=fam_fit, mask=mask)
-    dfit = (fit_glm(X, Yd, offset=offd, family=fam_fit, mask=mask) if len(codes) else None)
+    w = mask.astype(float)
+    fit = fit_batch(y[None, :], X, offset=off[None, :], weights=w, family=fam_fit, maxiter=50)
+    dfit = (fit_batch(Yd, X, offset=offd, weights=w, family=fam_fit, maxiter=50)
+            if len(codes) else None)
     if hac_lag is None:
         hac_lag = newey_west_lag(int(mask.sum()))
     rho = None
     if se == "ar":
         if dfit is not None and len(codes) >= 5:
-            rho = pooled_rho(np.vstack([fit.pearson, dfit.pearson]), mask)
+            rho = pooled_rho(np.vstack([fit.pearson_residuals, dfit.pearson_residuals]), mask)
         else:
             rho = None
             notes.append("the autocorrelation is estimated from this series alone (no donors)")
@@ -291,7 +291,7 @@ def fit_its(series: pd.DataFrame, *, start, end=None, count: str = "count",
     rho_val = float(rho_used[0]) if rho_used is not None else None
     j = names.index("level")
     est, se_lvl = fit.params[0, j], float(np.sqrt(cov[j, j]))
-    df = float(fit.df_resid)
+    df = float(fit.df_resid[0])
 
     placebo = pd.DataFrame({"kommunkod": pd.Series([], dtype="str"), "estimate": [], "se": [],
                             "t": [], "used": pd.Series([], dtype=bool)})

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._glm import ar_noise_cov, fit_glm, hac_cov, newey_west_lag, pooled_rho
+from ..crime.glm import fit_batch
+from ..crime.variance import ar_noise_cov, newey_west_lag, pooled_rho
 from .did import panel_did
 from .its import MIN_PLACEBOS, its_design, placebo_critical_value
 from .synthetic_control import synthetic_control
@@ -110,16 +111,16 @@ def _run(y, pop, sc: Scenario, methods, truth, ci_level=0.95):
     off = np.log(pop)
     out = {}
     z = stats.norm.ppf(0.5 + ci_level / 2)
-    fit = fit_glm(X, y, offset=off)
-    df = fit.df_resid
+    fit = fit_batch(y, X, offset=off, maxiter=50)
+    df = float(fit.df_resid[0])
     tcrit = stats.t.ppf(0.5 + ci_level / 2, df)
     est = fit.params[:, j]
     se_p = np.sqrt(fit.cov_unscaled[:, j, j])
-    se_q = se_p * np.sqrt(fit.dispersion)
+    se_q = se_p * np.sqrt(fit.scale)
     pre = np.arange(n) < sc.start
     dist = np.abs(np.log((y[1:, pre].mean(1) + 0.5) / (y[0, pre].mean() + 0.5)))
     near = np.argsort(dist, kind="stable")[:MIN_PLACEBOS] + 1
-    rho = pooled_rho(fit.pearson, fit.mask)
+    rho = pooled_rho(fit.pearson_residuals, fit.weights[0] > 0)
     cov_ar, _ = ar_noise_cov(fit, rho=rho)
     se_ar = np.sqrt(cov_ar[:, j, j])
     if "naive_before_after" in methods:
@@ -131,12 +132,12 @@ def _run(y, pop, sc: Scenario, methods, truth, ci_level=0.95):
     if "its_quasipoisson" in methods:
         out["its_quasipoisson"] = (est[0], *_interval(est[0], se_q[0], tcrit, truth), True)
     if "its_negbin" in methods:
-        nb = fit_glm(X, y[:1], offset=off[:1], family="negbin")
+        nb = fit_batch(y[:1], X, offset=off[:1], family="negbin", maxiter=50)
         out["its_negbin"] = (nb.params[0, j], *_interval(nb.params[0, j],
                              np.sqrt(nb.cov_unscaled[0, j, j]), z, truth), True)
     if "its_hac" in methods:
-        f0 = fit_glm(X, y[:1], offset=off[:1])
-        se_h = np.sqrt(hac_cov(f0, newey_west_lag(n))[0, j, j])
+        f0 = fit_batch(y[:1], X, offset=off[:1], maxiter=50)
+        se_h = np.sqrt(f0.cov_params("hac", lag=newey_west_lag(n))[0, j, j])
         out["its_hac"] = (est[0], *_interval(est[0], se_h, tcrit, truth), True)
     if "its_ar" in methods:
         out["its_ar"] = (est[0], *_interval(est[0], se_ar[0], tcrit, truth), True)

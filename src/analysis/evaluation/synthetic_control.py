@@ -340,7 +340,7 @@ def synthetic_control_crimes(crimes: pd.DataFrame, population: pd.DataFrame, *, 
     if kommunkod not in panel.codes:
         raise ValueError(f"kommun {kommunkod} has no complete series for these crime types")
     pre = panel.periods < start_p
-    lrate = np.log((panel.counts[:, pre].sum(1) + 0.5) / panel.population[:, pre].sum(1))
+    lrate = np.log((panel.counts[:, pre].sum(1) + 0.5) / panel.exposure[:, pre].sum(1))
     lpop = np.log(panel.population[:, pre].mean(1))
     z = np.column_stack([lrate, lpop])
     z = (z - z.mean(0)) / np.where(z.std(0) > 0, z.std(0), 1.0)
@@ -355,10 +355,10 @@ def synthetic_control_crimes(crimes: pd.DataFrame, population: pd.DataFrame, *, 
     rows = []
     for i in keep:
         c = pd.Series(panel.counts[i, mask]).groupby(grp[mask].asi8).sum()
-        pop = pd.Series(panel.population[i, mask]).groupby(grp[mask].asi8).mean()
+        expo = pd.Series(panel.exposure[i, mask]).groupby(grp[mask].asi8).sum()
         n_m = pd.Series(np.ones(mask.sum())).groupby(grp[mask].asi8).sum()
-        # rate per 100 000 a year, comparable across period lengths
-        rate = c / pop * 1e5 * 12 / n_m
+        # rate per 100 000 person-years, comparable across period lengths
+        rate = c / expo * 1e5
         rows.append(pd.DataFrame({"kommunkod": panel.codes[i],
                                   "time": pd.PeriodIndex.from_ordinals(c.index, freq=freq),
                                   "rate": rate.values,

@@ -199,7 +199,7 @@ def evaluate_measure(data, measure_id: str, *, phase_in_months: int = 0,
     exclude = same_measure_kommuner(inputs.measures, spec)
     panel = build_panel(inputs.crimes, inputs.population, crime_types=spec.crime_types)
     donors = donor_frame(inputs, spec, exclude=exclude, panel=panel)
-    its = fit_its(series, start=spec.start, end=spec.end, donors=donors,
+    its = fit_its(series, start=spec.start, end=spec.end, donors=donors, population="exposure",
                   phase_in_months=phase_in_months, transition_months=transition_months,
                   ci_level=ci_level)
     notes: list[str] = []
@@ -231,6 +231,7 @@ def measure_power(data, measure_id: str, **kwargs) -> PowerResult:
     spec = measure_spec(inputs.measures, measure_id)
     if not spec.crime_types:
         raise ValueError(f"{measure_id} has no target crime types to compute power for")
+    kwargs.setdefault("population", "exposure")
     return power_analysis(treated_series(inputs, spec), start=spec.start, **kwargs)
 
 
@@ -330,7 +331,7 @@ def _placebo_in_time(series, spec, its):
     if len(pre) < 36:
         return None
     fake = spec.start - 12
-    r = fit_its(pre, start=fake, se="ar", inference="t")
+    r = fit_its(pre, start=fake, se="ar", inference="t", population="exposure")
     return float(r.table.set_index("variable").at["level_change", "p_value"])
 
 
@@ -374,9 +375,10 @@ def _displacement(inputs, spec, ci_level):
             continue
     if not parts:
         return []
-    agg = pd.concat(parts).groupby("period", as_index=False)[["count", "population"]].sum()
+    agg = pd.concat(parts).groupby("period", as_index=False)[["count", "exposure"]].sum()
     try:
-        r = fit_its(agg, start=spec.start, end=spec.end, se="ar", inference="t", ci_level=ci_level)
+        r = fit_its(agg, start=spec.start, end=spec.end, se="ar", inference="t", ci_level=ci_level,
+                    population="exposure")
     except ValueError:
         return []
     row = r.table.set_index("variable").loc["level_change"]
