@@ -34,7 +34,7 @@ from IPython.display import display
 
 from analysis.crime import compare_periods, crime_rates, joinpoints
 from analysis.paths import resolve_data_dir
-from analysis.report import content as rc, figures
+from analysis.report import content as rc, figures, tables as rt
 from analysis.survey.indicators import indicators_from_catalogue
 
 ctx = rc.make_context(resolve_data_dir(data_dir), kommunkod)
@@ -68,7 +68,7 @@ rates[["area_name", "period", "count", "estimate", "ci_low", "ci_high", "small_n
 # %%
 figures.time_series(rc.rate_history(ctx, crime_type), x="period", group="area_name",
                     highlight=ctx.kommun, kind="rate",
-                    title=f"{crime_type} per 100 000 invånare: {ctx.kommun}, {ctx.lan} och riket")
+                    title=f"{crime_type} per 100 000 invånare")
 
 # %% [markdown]
 # ## Is the latest change real? The default test beside the naive exact Poisson test
@@ -106,6 +106,7 @@ funnel = rc.jamforelse(ctx, crime_type, peers=peers)
 print(funnel.summary())
 figures.funnel_plot(funnel.table, limits=funnel.limits, x="person_years", y="estimate",
                     label="area_name", highlight=ctx.kommun, target=funnel.target,
+                    target_label={"liknande": "Liknande kommuner", "lan": ctx.lan, "riket": "Riket"}[peers],
                     limit_x="person_years", limit_level="ci_level",
                     title=f"{crime_type} {ctx.year}: trattdiagram")
 
@@ -123,7 +124,7 @@ else:
     if by_area.empty:
         raise ValueError(f"indicator {indicator!r} is not in the survey; choose one of "
                          f"{[name for name, _ in indicators]}")
-    display(by_area[["area", "estimate", "ci_low", "ci_high", "n", "suppressed"]])
+    rt.show(rt.survey_table(by_area, by="area"))
     display(figures.indicator_by_group(by_area, group="area",
                                        title=f"{ctx.kommun} {survey['year']}, per område (95 % KI)",
-                                       xlabel=f"Andel: {indicator}"))
+                                       xlabel=f"Andel: {rt.survey_label(indicator).lower()}"))

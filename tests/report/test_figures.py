@@ -211,3 +211,13 @@ def test_several_breaks_are_drawn_as_labelled_lines():
     years = pd.DataFrame({"period": range(2015, 2025), "estimate": range(10)})
     fig = figures.time_series(years, ci_low=None, ci_high=None, break_at=(2018.5, 2021.25))
     assert sorted(line.get_xdata()[0] for line in fig.axes[0].lines[1:]) == [2018.5, 2021.25]
+
+
+def test_funnel_target_is_labelled_with_its_group():
+    pts, limits = _funnel()
+    default = figures.funnel_plot(pts, limits=limits, target=1000.0)
+    assert "Riket" in default.axes[0].get_legend_handles_labels()[1]
+    labelled = figures.funnel_plot(pts, limits=limits, target=1000.0,
+                                   target_label="Liknande kommuner")
+    labels = labelled.axes[0].get_legend_handles_labels()[1]
+    assert "Liknande kommuner" in labels and "Riket" not in labels

@@ -265,7 +265,7 @@ def funnel_plot(points: pd.DataFrame, *, limits: pd.DataFrame, x: str = "populat
                 limit_level: str = "level", limit_lower: str = "lower",
                 limit_upper: str = "upper", kind: str = "rate", title: str | None = None,
                 xlabel: str = "Folkmängd", ylabel: str | None = None, log_x: bool = True,
-                height_cm: float = 10.0) -> Figure:
+                target_label: str = "Riket", height_cm: float = 10.0) -> Figure:
     """A funnel plot: every kommun's rate against its size, with control limits.
 
     Parameters
@@ -282,6 +282,9 @@ def funnel_plot(points: pd.DataFrame, *, limits: pd.DataFrame, x: str = "populat
         Labels of similar kommuner, drawn darker than the rest.
     target : float, optional
         The reference rate (e.g. riket), drawn as a horizontal line.
+    target_label : str, default "Riket"
+        Its legend entry: name the group the target is the level of (e.g. "Liknande
+        kommuner" when the funnel compares with them).
 
     Returns
     -------
@@ -324,7 +327,7 @@ def funnel_plot(points: pd.DataFrame, *, limits: pd.DataFrame, x: str = "populat
                     label=f"{name}-gräns")
             ax.plot(lim[limit_x], lim[limit_upper], ls=ls, color=col, lw=1)
         if target is not None:
-            ax.axhline(target, color="0.1", lw=1.2, label="Riket")
+            ax.axhline(target, color="0.1", lw=1.2, label=target_label)
         if highlight is not None:
             h = points[role == "highlight"]
             if h.empty:
