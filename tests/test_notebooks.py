@@ -61,3 +61,19 @@ def test_notebook_runs_with_its_defaults_from(path, where, full_sample, tmp_path
                    for c in done.cells if c.cell_type == "code" for o in c.outputs)
     for expected in EXPECTED_OUTPUT[path.stem]:
         assert expected in text, f"{path.name} run from {where} does not show {expected!r}"
+
+
+@pytest.mark.slow
+def test_survey_tutorial_runs_on_a_data_folder(full_sample, tmp_path, monkeypatch):
+    """With ``data_dir`` set, the tutorial reads the survey and margins of that data folder."""
+    import papermill
+
+    monkeypatch.setenv("LAGESBILD_DATA", str(full_sample))
+    source = tmp_path / "survey_tutorial.ipynb"
+    nbformat.write(jupytext.read(ROOT / "notebooks" / "survey_tutorial.py"), source)
+    done = papermill.execute_notebook(source, tmp_path / "out.ipynb", cwd=str(ROOT / "notebooks"),
+                                      parameters={"data_dir": "data/sample", "kommunkod": "1760"},
+                                      kernel_name="python3", progress_bar=False)
+    loading = next(c for c in done.cells if "load_dataset(" in c.source)
+    text = "".join(o.get("text", "") for o in loading.outputs)
+    assert "respondents in" in text and "waves [2019, 2021, 2023, 2025]" in text, text
