@@ -155,7 +155,8 @@ def test_verbosity_maps_to_the_package_logger(noisy_sample, tmp_path, flags, sho
 
 
 @pytest.mark.parametrize("flags, expected", [([], None), (["--progress"], True),
-                                             (["--no-progress"], False)])
+                                             (["--no-progress"], False), (["-q"], False),
+                                             (["-q", "--progress"], True)])
 def test_progress_option_reaches_the_batch(small_sample, tmp_path, monkeypatch, flags, expected):
     import analysis.batch
 
@@ -176,7 +177,7 @@ def test_progress_option_reaches_the_batch(small_sample, tmp_path, monkeypatch, 
                               "--out", str(tmp_path)])
     assert res.exit_code == 0, res.output
     assert seen["progress"] is expected
-    assert "1 draft(s) from lagesbild.py" in res.stderr
+    assert ("1 draft(s) from lagesbild.py" in res.stderr) is ("-q" not in flags)
 
 
 def test_python_dash_m_analysis_is_the_same_command():

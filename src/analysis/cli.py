@@ -90,12 +90,12 @@ def _options(
                                        help="Fewer messages: -q warnings and errors only, -qq errors only.")] = 0,
     progress: Annotated[Optional[bool], typer.Option(
         "--progress/--no-progress",
-        help="Progress bar of reports and evaluations on stderr (default: when stderr is a terminal).",
+        help="Progress bar of reports and evaluations on stderr (default: when stderr is a terminal, not with -q).",
         show_default=False)] = None,
 ) -> None:
     """Global options; they go before the command (``lagesbild -q --no-progress reports ...``)."""
     _configure_logging(ctx, verbose - quiet)
-    _state["progress"] = progress
+    _state["progress"] = False if progress is None and quiet > verbose else progress
 
 
 class Kind(str, Enum):
