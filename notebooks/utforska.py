@@ -67,8 +67,8 @@ rates[["area_name", "period", "count", "estimate", "ci_low", "ci_high", "small_n
 
 # %%
 figures.time_series(rc.rate_history(ctx, crime_type), x="period", group="area_name",
-                    highlight=ctx.kommun, kind="rate",
-                    title=f"{crime_type} per 100 000 invånare")
+                    highlight=ctx.kommun, kind="rate", title=f"{crime_type} per 100 000 invånare",
+                    source=figures.CRIME_SOURCE, synthetic=ctx.dataset.synthetic)
 
 # %% [markdown]
 # ## Is the latest change real? The default test beside the naive exact Poisson test
@@ -96,7 +96,8 @@ monthly = crime_rates(ctx.crimes, ctx.population, level="kommun", period="month"
                       areas=[kommunkod], crime_types=[crime_type])
 figures.time_series(monthly[monthly["period"] <= f"{ctx.year}-12"], x="period", kind="rate",
                     break_at=list(jp.joinpoints["location"]), break_label="Brytpunkt",
-                    ylabel="Per 100 000 invånare och år", title=f"{crime_type} per månad, {ctx.kommun}")
+                    ylabel="Per 100 000 invånare och år", title=f"{crime_type} per månad, {ctx.kommun}",
+                    source=figures.CRIME_SOURCE, synthetic=ctx.dataset.synthetic)
 
 # %% [markdown]
 # ## Peer comparison: funnel against similar kommuner, the län or riket
@@ -106,9 +107,11 @@ funnel = rc.jamforelse(ctx, crime_type, peers=peers)
 print(funnel.summary())
 figures.funnel_plot(funnel.table, limits=funnel.limits, x="person_years", y="estimate",
                     label="area_name", highlight=ctx.kommun, target=funnel.target,
-                    target_label={"liknande": "Liknande kommuner", "lan": ctx.lan, "riket": "Riket"}[peers],
+                    target_label=figures.comparison_label(peers),
+                    others_label="Övriga kommuner" if peers == "riket" else "Kommuner i jämförelsegruppen",
                     limit_x="person_years", limit_level="ci_level",
-                    title=f"{crime_type} {ctx.year}: trattdiagram")
+                    title=f"{crime_type} {ctx.year}: trattdiagram",
+                    source=figures.CRIME_SOURCE, synthetic=ctx.dataset.synthetic)
 
 # %% [markdown]
 # ## The survey indicator by area
@@ -127,4 +130,5 @@ else:
     rt.show(rt.survey_table(by_area, by="area"))
     display(figures.indicator_by_group(by_area, group="area",
                                        title=f"{ctx.kommun} {survey['year']}, per område (95 % KI)",
-                                       xlabel=f"Andel: {rt.survey_label(indicator).lower()}"))
+                                       xlabel=f"Andel: {rt.survey_label(indicator).lower()}",
+                                       source=figures.SURVEY_SOURCE, synthetic=ctx.dataset.synthetic))
