@@ -16,6 +16,7 @@ import docx
 import pytest
 
 from analysis.report import content as rc
+from analysis.report import tables as rt
 from analysis.batch import run_batch
 from analysis.report.text import crime_subject
 
@@ -102,10 +103,15 @@ def test_suppressed_survey_cells_are_not_numbers(drafts, full_sample):
     lines = "\n".join(blocks).splitlines()
     small_area = "\n".join(b for b in blocks if b.startswith("| Område | Visat värde")).splitlines()
     assert bool(small_area) == ("small_area" in survey)
+    # the area table has one column per area: the hidden cells are "x", not numbers
+    area_block = next(b for b in blocks if b.startswith("| Indikator | ") and all(
+        str(a) in b.splitlines()[0] for a in survey["area"]["area"].unique()))
+    head = [c.strip() for c in area_block.splitlines()[0].strip("| ").split("|")]
     for r in hidden.itertuples():
-        line = next(l for l in lines if l.startswith(f"| {r.area} | Otrygg ute sen kväll"))
+        label = rt.survey_label(r.variable)
+        line = next(l for l in area_block.splitlines() if l.startswith(f"| {label} |"))
         cells = [c.strip() for c in line.strip("| ").split("|")]
-        assert cells[2] == "x" and cells[3] == "x", line
+        assert cells[head.index(str(r.area))] == "x", line
         # nor does the small-area table show a value for it, model or direct
         for sae in (l for l in small_area if l.startswith(f"| {r.area} |")):
             cells = [c.strip() for c in sae.strip("| ").split("|")]
@@ -190,3 +196,27 @@ def test_docx_is_a4_with_fitted_columns_and_real_alt_texts(drafts):
     xml = zipfile.ZipFile(path).read("word/document.xml").decode()
     alts = re.findall(r'<wp:docPr [^>]*descr="([^"]*)"', xml)
     assert alts and all(a not in ("", "Figur") and not a.startswith("data:") for a in alts)
+
+
+def _summary_bullets(html: str) -> list[str]:
+    import html as h
+
+    part = html.split("Sammanfattning", 1)[1].split("<h2", 1)[0]
+    items = re.findall(r"<li>(.*?)</li>", part, flags=re.S)
+    return [re.sub(r"\s+", " ", h.unescape(re.sub(r"<[^>]+>", "", i))).strip() for i in items]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("code", list(KOMMUNER))
+def test_rendered_draft_passes_the_claims_audit(drafts, code):
+    """The audit of tests/report/audit.py on the HTML a reader gets (issue 11, item 12)."""
+    from .audit import audit_events, audit_summary, html_events
+
+    html = (drafts / f"lagesbild_{code}.html").read_text(encoding="utf-8")
+    assert LABEL in html
+    events = html_events(html)
+    assert sum(k == "claims" for k, _ in events) >= 4
+    bullets = _summary_bullets(html)
+    assert bullets
+    problems = audit_events(events) + audit_summary(bullets)
+    assert not problems, "\n".join(problems)
