@@ -4,7 +4,8 @@ The notebook ``notebooks/lagesbild.py`` calls one function per section and only 
 gets back; significance is decided by the statistics modules (their ``verdict`` columns) and
 worded by :mod:`analysis.report.text`. Shared computations for all kommuner (rates for län and
 riket, funnel data against all 290 kommuner) are made once per batch through
-:func:`analysis.store.shared_artifact`. Survey results leave this module as aggregates only.
+:func:`analysis.cache.shared_artifact`, which stores aggregates only; each report reads the data
+folder itself. Survey results leave this module as aggregates only.
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..store import shared_artifact
+from ..cache import shared_artifact
 from ..crime import compare_periods
 from ..crime import crime_rates
 from ..crime import seasonality_profile, trend
 from ..crime_types import CRIME_TYPE_NAMES, FOCUS_AREAS
 from ..crime import funnel_data
+from ..crime.funnel import FunnelResult
 from ..io import Dataset, load_dataset
 from ..municipalities import kommungrupper, lan_of, municipalities, name_of, normalize_code
 from ..multiplicity import add_qvalues
@@ -146,14 +148,14 @@ def comparison_group_name(kommunkod: str, similar: Sequence[str]) -> str:
 
 
 def _load(data_dir: str | Path, cache_dir: str | None) -> Dataset:
-    return shared_artifact("dataset", lambda: load_dataset(data_dir), cache_dir=cache_dir,
-                           data_files=[data_dir])
+    # Never through the batch cache: the data set holds survey microdata.
+    return load_dataset(data_dir)
 
 
 def make_context(data_dir: str | Path, kommunkod: str, *, year: int | None = None,
                  similar: Sequence[str] | None = None, n_similar: int | None = None,
                  cache_dir: str | None = None) -> ReportContext:
-    """Load (or take from the batch cache) the data and fix what the report is about.
+    """Load the data (read by each report; never cached) and fix what the report is about.
 
     Raises
     ------
@@ -194,7 +196,8 @@ def national_tables(ctx: ReportContext) -> dict:
         return {"rates": rates, "funnels": funnels}
     return shared_artifact("national_tables", compute, cache_dir=ctx.cache_dir,
                            data_files=ctx.data_files,
-                           key={"year": ctx.year, "funnel": "exact tails, additive (issue 11)"})
+                           key={"year": ctx.year, "funnel": "exact tails, additive (issue 11)"},
+                           types=(FunnelResult,))
 
 
 def _fdr(table: pd.DataFrame, significant: Sequence[str], null_verdict: str) -> pd.DataFrame:
@@ -522,9 +525,15 @@ def atgarder(ctx: ReportContext, *, evaluate: bool = True) -> tuple[pd.DataFrame
     (measures, evaluations)
         The registry rows for the kommun, and one row per measure with ``measure_id, name,
         crime_types, rate_ratio, ci_low, ci_high, p_value, prevented, verdict, reliable,
-        caveats`` (caveat codes of :class:`analysis.evaluation.Verdict`, ``;``-joined);
-        ``verdict`` is ``ej bedömbar`` with the reason in ``caveats`` when the data do not
-        allow an evaluation.
+        caveats, note`` (caveat codes of :class:`analysis.evaluation.Verdict`, ``;``-joined);
+        ``verdict`` is ``ej bedömbar`` with the reason in Swedish in ``note`` when the data do
+        not allow an evaluation ("startar efter sista månaden i data", "för kort förperiod").
+
+    Notes
+    -----
+    One measure never stops the report: a planned measure (start after the last month of
+    data), one that starts before the data, and one whose evaluation fails for any other
+    reason get their own row saying why, and every other measure is evaluated as usual.
     """
     ds = ctx.dataset
     if ds.measures is None:
@@ -533,12 +542,25 @@ def atgarder(ctx: ReportContext, *, evaluate: bool = True) -> tuple[pd.DataFrame
     if not evaluate or mine.empty:
         return mine, pd.DataFrame()
     from ..evaluation import evaluate_measure
+    from ..io.check import measure_timing
 
+    timing = measure_timing(mine, ctx.crimes).set_index("measure_id")
     rows = []
     for m in mine.itertuples():
         targets = "" if pd.isna(m.target_crime_types) else str(m.target_crime_types)
         base = {"measure_id": m.measure_id, "name": m.name, "crime_types": targets.replace(";", ", ")}
-        ev = evaluate_measure(ds, m.measure_id)
+        when = timing.loc[m.measure_id]
+        if targets and when["status"] in ("planned", "too_early", "no_data"):
+            rows.append({**base, "verdict": "ej bedömbar", "reliable": False,
+                         "caveats": "not_evaluable", "note": when["reason_sv"]})
+            continue
+        try:
+            ev = evaluate_measure(ds, m.measure_id)
+        except Exception as exc:  # noqa: BLE001 - one measure must not stop the lägesbild
+            rows.append({**base, "verdict": "ej bedömbar", "reliable": False,
+                         "caveats": "not_evaluable",
+                         "note": f"utvärderingen kunde inte göras ({type(exc).__name__}: {exc})"})
+            continue
         v = ev.verdict
         if v is None:
             why = ("åtgärden har inga brottstyper att följa upp; följ upp dess indikator, t.ex. i "
@@ -548,7 +570,8 @@ def atgarder(ctx: ReportContext, *, evaluate: bool = True) -> tuple[pd.DataFrame
             continue
         rows.append({**base, "rate_ratio": v.rate_ratio, "ci_low": v.ci_low, "ci_high": v.ci_high,
                      "p_value": v.p_value, "prevented": v.prevented, "verdict": v.verdict,
-                     "reliable": v.reliable, "caveats": ";".join(v.caveats["code"]), "note": ""})
+                     "reliable": v.reliable, "caveats": ";".join(v.caveats["code"]),
+                     "note": when["reason_sv"] if when["status"] == "short_pre" else ""})
     return mine, pd.DataFrame(rows)
 
 
@@ -612,7 +635,10 @@ def provenance(ctx: ReportContext, parameters: dict) -> pd.DataFrame:
     rows.append({"Uppgift": "Program", "Värde": program})
     rows.append({"Uppgift": "Python och bibliotek",
                  "Värde": ", ".join([f"Python {platform.python_version()}"] + versions)})
-    shown = {k: v for k, v in parameters.items() if k != "data_dir"}
+    # no machine paths in a draft that is mailed around: the data folder is shown with the
+    # files, the batch's temporary cache not at all, any other folder by its name only
+    shown = {k: (Path(str(v)).name or str(v)) if k.endswith("_dir") else v
+             for k, v in parameters.items() if k not in ("data_dir", "shared_cache_dir")}
     rows.append({"Uppgift": "Parametrar",
                  "Värde": ", ".join(f"{k} = {v}" for k, v in shown.items()) + f" (rapportår {ctx.year})"})
     rows.append({"Uppgift": "Framtaget",

@@ -13,6 +13,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from .escape import md_cell, md_text
+
 from ..verdicts import DEFAULT_THRESHOLD
 from .text import NBSP, dash_ranges, format_interval, format_number, format_p, format_percent, format_rate
 
@@ -66,6 +68,9 @@ VERDICT_TEXT = {
 def as_markdown(table: pd.DataFrame) -> str:
     """A pipe table (no index) that renders in the notebook, the HTML and the DOCX draft.
 
+    Every heading and cell is escaped (:func:`analysis.report.escape.md_cell`): a value from
+    a data file shows as text and can never become HTML, a link or an image.
+
     Examples
     --------
     >>> print(as_markdown(pd.DataFrame({"Brottstyp": ["Rån"], "Antal": ["1 234"]})))
@@ -77,7 +82,7 @@ def as_markdown(table: pd.DataFrame) -> str:
         return "*(inga uppgifter)*"
 
     def cell(v) -> str:
-        return str(v).replace("|", "\\|").replace("\n", " ")
+        return md_cell(v)
 
     def numeric(col) -> bool:
         return all(re.fullmatch(r"[\s\d\u00a0\u202f,+\u2212\-%*x–.()]*", str(v)) for v in table[col])
@@ -89,7 +94,7 @@ def as_markdown(table: pd.DataFrame) -> str:
 
 
 def show(table: pd.DataFrame, *, claims: list[dict] | None = None) -> None:
-    """Display a table in a notebook as Markdown (what the report templates call).
+    """Display a table in a notebook as escaped Markdown (the only way the templates show one).
 
     ``claims`` (from :func:`claims`) travel with the table as an HTML comment that readers do
     not see and the audit of the rendered drafts reads (``<!-- lagesbild-claims [...] -->``).
@@ -162,7 +167,8 @@ def claims_comment(items: list[dict]) -> str:
 def survey_subject(variable: str) -> str:
     """Subject of a sentence about an indicator ("Andelen som …")."""
     item = variable[:-len("_andel")] if variable.endswith("_andel") else variable
-    return SURVEY_SUBJECTS.get(item, f"Andelen: {survey_label(variable)}")
+    # a sentence (Markdown): an item name from the catalogue is data, so escaped here
+    return SURVEY_SUBJECTS.get(item, f"Andelen: {md_text(survey_label(variable))}")
 
 
 def survey_label(variable: str) -> str:
