@@ -11,7 +11,7 @@
 # %% tags=["parameters"]
 kommunkod = "2181"  # kommunens kod, fyra tecken
 year = 0  # rapportår (0 betyder senaste hela året i data)
-data_dir = "data/sample"  # datamapp enligt docs/data-model.md
+data_dir = "data/sample"  # datamapp enligt docs/data-model.md, relativ till projektets rot
 comparison = "liknande"  # jämförelsegrupp i trattdiagrammet: "liknande", "lan" eller "riket"
 evaluate_measures = True  # utvärdera kommunens åtgärder (tar längst tid)
 liknande = ""  # egna liknande kommuner, kommunkoder med komma emellan (tom sträng ger SKR:s kommungrupp)
@@ -21,13 +21,14 @@ shared_cache_dir = ""  # sätts av batchkörningen: delade beräkningar för all
 # %%
 from IPython.display import Markdown, display
 
+from analysis.paths import resolve_data_dir
 from analysis.report import captions as cap, content as rc, figures, tables as rt, wording as tx
 
 if language != "sv":
     raise ValueError(f"language {language!r} is not supported; only 'sv'")
 if comparison not in ("liknande", "lan", "riket"):
     raise ValueError(f"comparison must be 'liknande', 'lan' or 'riket', got {comparison!r}")
-ctx = rc.make_context(data_dir, kommunkod, year=year or None, cache_dir=shared_cache_dir or None,
+ctx = rc.make_context(resolve_data_dir(data_dir), kommunkod, year=year or None, cache_dir=shared_cache_dir or None,
                       similar=[c.strip() for c in liknande.split(",") if c.strip()] or None)
 levels = rc.omfattning(ctx)
 changes = rc.forandring(ctx)
