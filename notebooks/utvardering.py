@@ -19,7 +19,7 @@ from IPython.display import Markdown, display
 from analysis.report import evaluation as er, evaluation_figures, tables as rt, wording as tx
 from analysis.io import load_dataset
 from analysis.paths import resolve_data_dir
-from analysis.evaluation import evaluate_measure, indicator_followup, measure_power
+from analysis.evaluation import evaluate_measure, indicator_effects, indicator_followup, measure_power
 
 if language != "sv":
     raise ValueError(f"language {language!r} is not supported; only 'sv'")
@@ -109,6 +109,11 @@ if indicators.empty:
 else:
     display(Markdown(er.indicator_text(indicators, evaluation.measure.start)))
     rt.show(er.indicator_table(indicators))
+    effects = indicator_effects(dataset, measure_id)
+    if not effects.empty:
+        display(Markdown("### Effekt på indikatorerna"))
+        display(Markdown(er.indicator_effect_text(effects)))
+        rt.show(er.indicator_effect_table(effects))
 
 # %% [markdown]
 # ## Ordlista
