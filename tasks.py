@@ -4,10 +4,12 @@
     python3 tasks.py reports   # sample data -> report drafts for the four sample kommuner
     python3 tasks.py test      # the whole test-suite (what CI runs)
     python3 tasks.py bench     # benchmarks (prints figures; not part of the tests)
+    python3 tasks.py lab       # JupyterLab on notebooks/utforska.py (the .py notebooks open as notebooks)
     python3 tasks.py setup     # only create/refresh the virtual environment
 
 Each task creates `.venv` and installs the project (pip, from pyproject.toml) on first use,
-and again whenever pyproject.toml changes. System packages the tests need (Debian `chromium`
+and again whenever pyproject.toml changes; it also sets the venv's JupyterLab to open the
+jupytext `.py` notebooks as notebooks (`.jupyter/labconfig/`). System packages the tests need (Debian `chromium`
 for the headless-browser check of the HTML drafts) are installed with apt-get when missing and
 when running as root; otherwise the task says what to install.
 """
@@ -26,6 +28,9 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 PY = VENV / "bin" / "python"
 SAMPLE_KOMMUNER = ["2181", "2026", "1760", "1080"]  # Sandviken, Gagnef, Storfors, Karlskrona
+# JupyterLab's setting that opens the jupytext .py notebooks as notebooks (the repository's copy;
+# JupyterLab reads it from JUPYTER_CONFIG_PATH=.jupyter, and from the venv once installed there).
+LAB_SETTINGS = ROOT / ".jupyter" / "labconfig" / "default_setting_overrides.json"
 
 
 def say(msg: str) -> None:
@@ -44,6 +49,7 @@ def ensure_venv(extras: str = "test", where: Path = VENV) -> Path:
     py, stamp = where / "bin" / "python", where / ".lagesbild-installed"
     want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
     if stamp.exists() and stamp.read_text().strip() == want and py.exists():
+        install_lab_settings(where)
         return py
     if not py.exists():
         say(f"creating virtual environment in {where}")
@@ -55,7 +61,24 @@ def ensure_venv(extras: str = "test", where: Path = VENV) -> Path:
         # built and tested without it, so the comparison runs on the same pandas as the tests.
         run([str(py), "-m", "pip", "uninstall", "--quiet", "-y", "pyarrow"])
     stamp.write_text(want)
+    install_lab_settings(where)
     return py
+
+
+def install_lab_settings(where: Path = VENV) -> Path:
+    """Make the environment's JupyterLab open the .py notebooks as notebooks.
+
+    Copies the repository's default-setting overrides into the environment's Jupyter config
+    (``etc/jupyter/labconfig/default_setting_overrides.d/lagesbild.json``, read by every
+    JupyterLab of that environment, beside other packages' defaults); returns the path.
+    """
+    target = where / "etc" / "jupyter" / "labconfig" / "default_setting_overrides.d" / "lagesbild.json"
+    text = LAB_SETTINGS.read_text(encoding="utf-8")
+    if not target.is_file() or target.read_text(encoding="utf-8") != text:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        say(f"JupyterLab opens .py notebooks as notebooks: {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}")
+    return target
 
 
 def ensure_system_packages() -> None:
@@ -74,6 +97,18 @@ def ensure_system_packages() -> None:
 def task_setup(_: list[str]) -> int:
     ensure_venv()
     return 0
+
+
+def task_lab(args: list[str]) -> int:
+    ensure_venv()
+    data = ROOT / "data" / "sample"
+    if not (data / "DATASET.json").exists():
+        run([str(PY), "-m", "analysis", "sample", "--out", str(data)])
+    extra = os.pathsep.join(filter(None, [str(ROOT / ".jupyter"), os.environ.get("JUPYTER_CONFIG_PATH")]))
+    env = dict(os.environ, JUPYTER_CONFIG_PATH=extra)
+    cmd = [str(VENV / "bin" / "jupyter"), "lab", *(args or ["notebooks/utforska.py"])]
+    say(" ".join(cmd))
+    return subprocess.run(cmd, cwd=ROOT, env=env).returncode
 
 
 def task_test(args: list[str]) -> int:
@@ -108,7 +143,8 @@ def task_bench(args: list[str]) -> int:
     return rc
 
 
-TASKS = {"setup": task_setup, "test": task_test, "reports": task_reports, "bench": task_bench}
+TASKS = {"setup": task_setup, "test": task_test, "reports": task_reports, "bench": task_bench,
+         "lab": task_lab}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in TASKS:

@@ -11,7 +11,7 @@
 # %% tags=["parameters"]
 kommunkod = "2181"  # kommunens kod, fyra tecken
 year = 0  # rapportår (0 betyder senaste hela året i data)
-data_dir = "data/sample"  # datamapp enligt docs/data-model.md
+data_dir = "data/sample"  # datamapp enligt docs/data-model.md, relativ till projektets rot
 comparison = "liknande"  # jämförelsegrupp i trattdiagrammet: "liknande", "lan" eller "riket"
 evaluate_measures = True  # utvärdera kommunens åtgärder (tar längst tid)
 liknande = ""  # egna liknande kommuner, kommunkoder med komma emellan (tom sträng ger SKR:s kommungrupp)
@@ -21,6 +21,7 @@ shared_cache_dir = ""  # sätts av batchkörningen: delade beräkningar för all
 # %%
 from IPython.display import Markdown, display
 
+from analysis.paths import resolve_data_dir
 from analysis.report import captions as cap, content as rc, figures, tables as rt, wording as tx
 from analysis.report import analysis as an, annan_information as ai, bridge as br
 from analysis.report import place_figures, tid_och_plats as tp
@@ -29,7 +30,7 @@ if language != "sv":
     raise ValueError(f"language {language!r} is not supported; only 'sv'")
 if comparison not in ("liknande", "lan", "riket"):
     raise ValueError(f"comparison must be 'liknande', 'lan' or 'riket', got {comparison!r}")
-ctx = rc.make_context(data_dir, kommunkod, year=year or None, cache_dir=shared_cache_dir or None,
+ctx = rc.make_context(resolve_data_dir(data_dir), kommunkod, year=year or None, cache_dir=shared_cache_dir or None,
                       similar=[c.strip() for c in liknande.split(",") if c.strip()] or None)
 levels = rc.omfattning(ctx)
 changes = rc.forandring(ctx)
@@ -52,7 +53,7 @@ display(Markdown(tx.method_note()))
 
 # %%
 display(Markdown(tx.omfattning_intro(ctx.kommun, ctx.lan, ctx.year)))
-display(Markdown(f"#### Anmälda brott {ctx.year} jämfört med länet och riket"))
+display(Markdown(tx.section_heading(f"Anmälda brott {ctx.year} jämfört med länet och riket")))
 display(Markdown(cap.omfattning_sentence(levels, year=ctx.year)))
 rt.show(rt.omfattning_table(levels), claims=rt.claims("levels", levels))
 display(Markdown(tx.preliminary_note(rc.preliminary_years(ctx))))
@@ -67,12 +68,12 @@ figures.bar_ci(levels.assign(suppressed=False), category="crime_type", y="rate",
 
 # %%
 display(Markdown(tx.change_intro(ctx.year - 1, ctx.year)))
-display(Markdown(f"#### Förändring från {ctx.year - 1} till {ctx.year}"))
+display(Markdown(tx.section_heading(f"Förändring från {ctx.year - 1} till {ctx.year}")))
 display(Markdown(cap.forandring_sentence(changes)))
 rt.show(rt.forandring_table(changes), claims=rt.claims("changes", changes))
 
 # %%
-display(Markdown(f"#### Utveckling {trends['year1'].iloc[0]}–{ctx.year}"))
+display(Markdown(tx.section_heading(f"Utveckling {trends['year1'].iloc[0]}–{ctx.year}")))
 display(Markdown(cap.utveckling_sentence(trends)))
 rt.show(rt.utveckling_table(trends), claims=rt.claims("trends", trends))
 segments = rc.utveckling_segments(ctx, trends.loc[trends["verdict"].isin(["ökning", "minskning"]), "crime_type"])
@@ -81,7 +82,7 @@ display(Markdown(cap.segments_text(segments)))
 # %%
 notable = rc.notable_crime_types(levels, changes)
 for row in notable.itertuples():
-    display(Markdown(f"**{row.crime_type}** ({row.reason}) per 100\u00a0000 invånare och år:"))
+    display(Markdown(tx.figure_lead(row.crime_type, row.reason)))
     display(figures.time_series(rc.rate_history(ctx, row.crime_type), x="period",
                                 group="area_name", highlight=ctx.kommun, kind="rate",
                                 title=f"{row.crime_type}: {ctx.kommun}, {ctx.lan} och riket",
@@ -114,7 +115,7 @@ display(Markdown(tx.comparison_intro(comparison, ctx.similar,
                                      rc.comparison_group_name(ctx.kommunkod, ctx.similar))))
 for row in notable.itertuples():
     funnel = rc.jamforelse(ctx, row.crime_type, peers=comparison)
-    display(Markdown(f"#### {row.crime_type}: jämförelse med {tx.reference_name(comparison)}"))
+    display(Markdown(tx.section_heading(row.crime_type, ": jämförelse med ", tx.reference_name(comparison))))
     display(Markdown(cap.rank_sentence(funnel.table, ctx.kommunkod, reference=tx.reference_name(comparison))))
     rt.show(rt.rank_table(funnel.table, ctx.kommunkod, reference=tx.reference_name(comparison)),
             claims=rt.claims("rank", funnel.table[funnel.table["area_code"] == ctx.kommunkod]))

@@ -2,9 +2,6 @@
 # jupyter:
 #   jupytext:
 #     formats: py:percent
-#     text_representation:
-#       extension: .py
-#       format_name: percent
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -17,24 +14,27 @@
 # How to get honest numbers out of a trygghetsundersökning with `analysis.survey`, the
 # R `survey` of this project: declare the design once, estimate by domain with `by=`,
 # calibrate to the population, compare areas and years, and borrow strength for small areas.
-# Every number agrees with R survey 4.1.1 (see `docs/survey-statistics.md`).
+# The engine's numbers agree with R survey 4.1.1 (golden tests on `tests/reference/survey/`;
+# see `docs/survey-statistics.md`).
 #
-# The default data is the small synthetic survey used by the tests
-# (`tests/reference/survey/safety_survey.csv`: a made-up kommun, ten areas, 2023 and 2025).
-# Point `data_dir` at a directory with `safety_survey.csv` and `safety_margins.csv` in the
-# data model's format to run it on your own survey.
+# The data are the package's own synthetic sample of one kommun (`analysis.sample.generate`:
+# "Syntetiska exempeldata – inte verklig statistik"; about ten areas, waves every second
+# year). To run the tutorial on your own survey, set `data_dir` to a data folder with
+# `survey.csv` and `margins.csv` in the data model's format (`docs/data-model.md`); a relative
+# path is resolved against the project root, wherever the kernel runs.
 
 # %% tags=["parameters"]
-data_dir = "../tests/reference/survey"
-year = 2025
+data_dir = ""  # tom: syntetiska exempeldata; annars en datamapp (docs/data-model.md)
+kommunkod = "2181"  # kommunens kod, fyra tecken
+year = 2025  # enkätomgången som visas
+previous_year = 2023  # omgången att jämföra med
 level = 0.95
 min_n = 50
 
 # %%
-from pathlib import Path
-
-import pandas as pd
-
+from analysis.io import load_dataset
+from analysis.paths import resolve_data_dir
+from analysis.sample import generate
 from analysis.survey import DisclosureRule, SurveyDesign, mean, proportion, quantile
 from analysis.survey.calibration import rake
 from analysis.survey.compare import chisq, compare_years, difference
@@ -42,19 +42,26 @@ from analysis.survey.indicators import NTU_OTRYGG_KVALL, PROBLEM_INDEX, add_indi
 from analysis.survey.replicate import as_replicate
 from analysis.survey.small_area import fay_herriot
 
-survey = pd.read_csv(Path(data_dir) / "safety_survey.csv", dtype={"kommunkod": str, "psu": str})
-margins = pd.read_csv(Path(data_dir) / "safety_margins.csv", dtype={"kommunkod": str})
+data = load_dataset(resolve_data_dir(data_dir)) if data_dir else generate(kommuner=[kommunkod])
+if data.survey is None or data.margins is None:
+    raise ValueError(f"{data_dir}: the tutorial needs survey.csv and margins.csv")
+survey = data.survey[data.survey["kommunkod"].eq(kommunkod)].reset_index(drop=True)
+margins = data.margins[data.margins["kommunkod"].eq(kommunkod)]
+if not {year, previous_year} <= set(survey["year"]):
+    raise ValueError(f"the survey of {kommunkod} has the waves {sorted(set(survey['year']))}; "
+                     "set year and previous_year to two of them")
 rule = DisclosureRule(min_n=min_n)
+print(f"{len(survey)} respondents in {survey['area'].nunique()} areas, waves {sorted(set(survey['year']))}")
 
 # %% [markdown]
 # ## 1. Declare the design once
-# Strata are the areas within kommun × year, each respondent is a primary sampling unit, the
-# weights are the inverse inclusion probabilities and the finite population correction is the
-# area's population. Never filter rows to make a domain: subsets keep the whole design.
+# Strata are the areas within kommun × year, each respondent is a primary sampling unit and
+# the weights are the inverse inclusion probabilities (`fpc=` takes a column of stratum
+# population sizes where the sampling fraction is large). Never filter rows to make a domain:
+# subsets keep the whole design.
 
 # %%
-design = add_indicators(SurveyDesign.from_survey(survey, fpc="stratum_population"),
-                        [NTU_OTRYGG_KVALL, PROBLEM_INDEX])
+design = add_indicators(SurveyDesign.from_survey(survey), [NTU_OTRYGG_KVALL, PROBLEM_INDEX])
 print(design.summary())
 
 # %% [markdown]
@@ -97,7 +104,7 @@ quantile(raked, "problemindex", [0.25, 0.5, 0.75], by="year", na_rm=True, disclo
     ["year", "quantile", "estimate", "ci_low", "ci_high"]]
 
 # %% [markdown]
-# ## 5. Comparisons: women and men, 2023 and 2025
+# ## 5. Comparisons: women and men, and two waves
 # Differences use the covariance of the two estimates; the verdict is decided here, once.
 
 # %%
@@ -106,9 +113,10 @@ difference(raked.subset(survey["year"].eq(year)), "otrygg_kvall_andel", between=
     ["contrast", "estimate", "ci_low", "ci_high", "p_value", "verdict"]].round(4)
 
 # %%
-earlier = raked.subset(survey["year"].eq(2023))
-later = raked.subset(survey["year"].eq(2025))
-compare_years(earlier, later, "otrygg_kvall_andel", by="area", na_rm=True, labels=("2023", "2025"),
+earlier = raked.subset(survey["year"].eq(previous_year))
+later = raked.subset(survey["year"].eq(year))
+compare_years(earlier, later, "otrygg_kvall_andel", by="area", na_rm=True,
+              labels=(str(previous_year), str(year)),
               disclosure=rule)[["area", "estimate_earlier", "estimate_later", "estimate", "p_value",
                                 "verdict"]].round(3)
 

@@ -2,9 +2,6 @@
 # jupyter:
 #   jupytext:
 #     formats: py:percent
-#     text_representation:
-#       extension: .py
-#       format_name: percent
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -13,7 +10,7 @@
 
 # %% tags=["parameters"]
 measure_id = "M2181-01"  # åtgärdens id i åtgärdsregistret (measures.csv)
-data_dir = "data/sample"  # datamapp enligt docs/data-model.md
+data_dir = "data/sample"  # datamapp enligt docs/data-model.md, relativ till projektets rot
 language = "sv"  # rapportspråk (endast svenska)
 
 # %%
@@ -21,11 +18,12 @@ from IPython.display import Markdown, display
 
 from analysis.report import evaluation as er, evaluation_figures, tables as rt, wording as tx
 from analysis.io import load_dataset
-from analysis.evaluation import evaluate_measure, indicator_followup, measure_power
+from analysis.paths import resolve_data_dir
+from analysis.evaluation import evaluate_measure, indicator_effects, indicator_followup, measure_power
 
 if language != "sv":
     raise ValueError(f"language {language!r} is not supported; only 'sv'")
-dataset = load_dataset(data_dir)
+dataset = load_dataset(resolve_data_dir(data_dir))
 evaluation = evaluate_measure(dataset, measure_id)
 power = measure_power(dataset, measure_id, n_sim=200) if evaluation.evaluable else None
 display(Markdown(er.heading(evaluation)))
@@ -111,6 +109,11 @@ if indicators.empty:
 else:
     display(Markdown(er.indicator_text(indicators, evaluation.measure.start)))
     rt.show(er.indicator_table(indicators))
+    effects = indicator_effects(dataset, measure_id)
+    if not effects.empty:
+        display(Markdown("### Effekt på indikatorerna"))
+        display(Markdown(er.indicator_effect_text(effects)))
+        rt.show(er.indicator_effect_table(effects))
 
 # %% [markdown]
 # ## Ordlista

@@ -24,9 +24,9 @@ LAYERS = {
     "__init__": 0, "errors": 0, "swedish": 0, "problems": 0,
     "municipalities": 1, "crime_types": 1,
     "spellings": 2, "schemas": 2, "multiplicity": 2, "verdicts": 3, "store": 3, "cache": 3,
-    "io": 4, "sample": 4,
+    "io": 4, "sample": 4, "paths": 4,
     "crime": 5, "survey": 5, "evaluation": 6,
-    "report": 7, "batch": 8, "cli": 9,
+    "report": 7, "batch": 8, "cli": 9, "__main__": 9,
 }
 
 #: Same name, different things (not a duplicated implementation); each entry says why.
@@ -37,7 +37,7 @@ SAME_NAME_ALLOWED = {
     "_label": "three different labels: an estimate column, a period, an index row",
     "_finish": "local finishing steps of unrelated functions",
     "_fmt": "number formatting (report.text) vs formula term names (survey._model)",
-    "_load": "loading a data folder (report.content) vs a P-table file (io.ptables)",
+    "_load": "loading a data folder (report.context) vs a P-table file (io.ptables)",
     "_numeric": "a design column vs an estimator's variable, with different error messages",
     "_run": "a CLI sub-command vs one simulation replicate",
     "_table": "an evaluation table vs an estimate table",

@@ -101,6 +101,115 @@ def test_evaluate_renders_one_measure(full_sample, tmp_path):
     assert (tmp_path / "index.html").exists()
 
 
+# --- conventions: --version, -v/-q through the package's logger, --progress, python -m ---
+
+def test_version():
+    from analysis import __version__
+
+    res = runner.invoke(app, ["--version"])
+    assert res.exit_code == 0
+    assert res.stdout.strip() == f"lagesbild {__version__}"
+
+
+@pytest.fixture
+def noisy_sample(monkeypatch):
+    """`sample` with a writer that logs at every level and warns, as library code may."""
+    import logging
+    import warnings
+
+    import analysis.sample
+
+    def write_sample(out, *args, **kwargs):
+        log = logging.getLogger("analysis.sample")
+        log.debug("debug detail")
+        log.info("info line")
+        log.warning("warning line")
+        warnings.warn("a python warning", UserWarning, stacklevel=1)
+        log.error("error line")
+        return {}
+
+    monkeypatch.setattr(analysis.sample, "write_sample", write_sample)
+
+
+@pytest.mark.parametrize("flags, shown, hidden", [
+    ([], ["info line", "warning line", "a python warning", "error line", "Wrote 0 files"],
+     ["debug detail"]),
+    (["-v"], ["debug detail", "info line", "error line"], []),
+    (["-q"], ["warning line", "a python warning", "error line"], ["info line", "Wrote"]),
+    (["-qq"], ["error line"], ["warning line", "a python warning", "info line"]),
+    (["-v", "-q"], ["info line"], ["debug detail"]),
+])
+def test_verbosity_maps_to_the_package_logger(noisy_sample, tmp_path, flags, shown, hidden):
+    import logging
+
+    res = runner.invoke(app, [*flags, "sample", "--out", str(tmp_path / "s")])
+    assert res.exit_code == 0, res.output
+    assert res.stdout == ""  # messages are diagnostics: stderr only
+    for text in shown:
+        assert text in res.stderr, (flags, text, res.stderr)
+    for text in hidden:
+        assert text not in res.stderr, (flags, text, res.stderr)
+    assert "lagesbild: warning: warning line" in res.stderr or "-qq" in flags
+    # nothing stays behind in the process once the command is done
+    assert not logging.getLogger("analysis").handlers
+    assert logging.getLogger("analysis").level == logging.NOTSET
+
+
+@pytest.mark.parametrize("flags, expected", [([], None), (["--progress"], True),
+                                             (["--no-progress"], False), (["-q"], False),
+                                             (["-q", "--progress"], True)])
+def test_progress_option_reaches_the_batch(small_sample, tmp_path, monkeypatch, flags, expected):
+    import analysis.batch
+
+    seen = {}
+
+    class Done:
+        exit_code = 0
+
+        def summary(self):
+            return "1 report"
+
+    def run_batch(notebook, params, **kwargs):
+        seen.update(kwargs)
+        return Done()
+
+    monkeypatch.setattr(analysis.batch, "run_batch", run_batch)
+    res = runner.invoke(app, [*flags, "reports", "--data", str(small_sample), "--kommun", "1760",
+                              "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert seen["progress"] is expected
+    verbose = runner.invoke(app, ["-v", *flags, "reports", "--data", str(small_sample),
+                                  "--kommun", "1760", "--out", str(tmp_path)])
+    assert ("1 draft(s) from lagesbild.py" in verbose.stderr) is (flags.count("-q") < 1)
+
+
+def test_python_dash_m_analysis_is_the_same_command():
+    import subprocess
+    import sys
+
+    from analysis import __version__
+
+    help_ = subprocess.run([sys.executable, "-m", "analysis", "--help"], capture_output=True,
+                           text=True, timeout=120, env=_env())
+    assert help_.returncode == 0, help_.stderr
+    for option in ("--version", "--verbose", "--quiet", "--progress", "reports", "evaluate"):
+        assert option in help_.stdout
+    version = subprocess.run([sys.executable, "-m", "analysis", "--version"], capture_output=True,
+                             text=True, timeout=120, env=_env())
+    assert version.stdout.strip() == f"lagesbild {__version__}"
+
+
+def _env():
+    """This interpreter's environment with the tested package first on the path."""
+    import os
+    from pathlib import Path
+
+    import analysis
+
+    src = str(Path(analysis.__file__).resolve().parents[1])
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
+
+
 def _one_line_error(res, code: int, *words: str) -> None:
     assert res.exit_code == code, (res.exit_code, res.output)
     assert res.exception is None or isinstance(res.exception, SystemExit), res.exception

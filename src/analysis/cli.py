@@ -4,12 +4,15 @@ Each subcommand is a thin wrapper around an importable function, so everything t
 does can also be done from a notebook. Every expected problem (a bad option, missing data, an
 output folder that cannot be written, another batch at work) ends the command with one line
 saying what is wrong and what to do, and an exit code of its own; ``--debug`` shows the
-traceback instead.
+traceback instead. Results go to stdout; messages about the work go through the package's
+logger (``logging.getLogger("analysis")``) to stderr, as many as ``-v``/``-q`` ask for.
+``python -m analysis`` is the same command.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import sys
 from enum import Enum
 from pathlib import Path
@@ -42,13 +45,80 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-_state = {"debug": False}
+_state: dict = {"debug": False, "progress": None}
+_log = logging.getLogger("analysis.cli")
+
+#: Log level of the package's logger for each ``-v``/``-q`` balance (default 0: INFO).
+_LEVELS = {-2: logging.ERROR, -1: logging.WARNING, 0: logging.INFO, 1: logging.DEBUG}
+
+
+class _EchoHandler(logging.Handler):
+    """Log records to the stderr of the running command (click's, so tests capture it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            typer.echo(self.format(record), err=True)
+        except Exception:  # noqa: BLE001 - logging must never break the command
+            self.handleError(record)
+
+
+class _Formatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        if record.levelno >= logging.WARNING:
+            return f"lagesbild: {record.levelname.lower()}: {text}"
+        if record.levelno < logging.INFO:
+            return f"[{record.name}] {text}"
+        return text
+
+
+def _configure_logging(ctx: typer.Context, verbosity: int) -> None:
+    """Route the package's log records (and Python warnings) to stderr for this command."""
+    level = _LEVELS[max(-2, min(1, verbosity))]
+    handler = _EchoHandler(level)
+    handler.setFormatter(_Formatter())
+    package, warned = logging.getLogger("analysis"), logging.getLogger("py.warnings")
+    before = package.level
+    package.setLevel(level)
+    package.addHandler(handler)
+    warned.addHandler(handler)
+    logging.captureWarnings(True)
+
+    def restore() -> None:  # the process may go on (tests, notebooks): leave no trace
+        package.removeHandler(handler)
+        warned.removeHandler(handler)
+        package.setLevel(before)
+        logging.captureWarnings(False)
+
+    ctx.call_on_close(restore)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"lagesbild {__version__}")
+        raise typer.Exit()
 
 
 @app.callback()
 def _options(
+    ctx: typer.Context,
+    version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True,
+                                         help="More messages on stderr: -v adds debugging detail.")] = 0,
+    quiet: Annotated[int, typer.Option("--quiet", "-q", count=True,
+                                       help="Fewer messages: -q warnings and errors only, -qq errors only.")] = 0,
+    progress: Annotated[Optional[bool], typer.Option(
+        "--progress/--no-progress",
+        help="Progress bar of reports and evaluations on stderr (default: when stderr is a terminal, not with -q).",
+        show_default=False)] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback of an error instead of one line.")] = False,
 ) -> None:
+    """Global options; they go before the command (``lagesbild -q --no-progress reports ...``)."""
+    _configure_logging(ctx, verbose - quiet)
+    _state["progress"] = False if progress is None and quiet > verbose else progress
     _state["debug"] = debug
 
 
@@ -159,8 +229,8 @@ def sample(
         files = write_sample(out, seed=seed, kommuner=kommun, overwrite=overwrite)
     except FileExistsError as exc:
         _fail(f"{_one_line(exc)}; use --overwrite to replace it", EXIT_OUTPUT)
-    typer.echo(f"Wrote {len(files)} files to {out} (seed {seed}). "
-               "Syntetiska exempeldata – inte verklig statistik.")
+    _log.info("Wrote %d files to %s (seed %d). Syntetiska exempeldata – inte verklig statistik.",
+              len(files), out, seed)
 
 
 @app.command()
@@ -324,10 +394,14 @@ def _run(notebook: Path, params: list[dict], *, out: Path, data: Path, jobs: Opt
          title: str) -> None:
     from .batch import BatchParameterError, run_batch
 
+    _log.debug("%d draft(s) from %s into %s", len(params), notebook.name, out)
+    _log.debug("data %s, jobs %s, resume %s, scheduler %s, formats %s", data, jobs, resume,
+               scheduler, ", ".join(formats))
     try:
         result = run_batch(notebook, params, out_dir=out, jobs=jobs, resume=resume,
                            scheduler=scheduler, formats=formats, data_files=[data],
-                           name_key=name_key, title=title, note=_dataset_note(data))
+                           name_key=name_key, title=title, note=_dataset_note(data),
+                           progress=_state["progress"])
     except BatchParameterError as exc:
         _fail(f"{exc}", EXIT_USAGE)
     typer.echo(result.summary())

@@ -182,15 +182,17 @@ def codes_for_names(names: Iterable[str], *, file: str | None = None, column: st
                     rows: Iterable[int] | None = None) -> list[str]:
     """Map many names to codes; unknown names raise one :class:`DataError` listing them all."""
     names = list(names)
-    rows = list(rows) if rows is not None else [None] * len(names)
-    codes, problems = [], []
-    for name, row in zip(names, rows):
+    where: list[int | None] = list(rows) if rows is not None else [None] * len(names)
+    codes: list[str] = []
+    problems: list[Problem] = []
+    for name, row in zip(names, where):
         code = code_for_name(name)
         if code is None:
             problems.append(Problem("unknown kommun name", file=file, row=row, column=column,
                                     value=name, expected="one of the 290 kommun names "
                                     "(see analysis.municipalities())"))
-        codes.append(code)
+        else:
+            codes.append(code)
     if problems:
         raise DataError(problems)
     return codes

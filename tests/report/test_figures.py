@@ -201,6 +201,20 @@ def test_negative_values_are_not_cut_off_at_zero():
     assert ax.get_ylim()[0] <= -5
 
 
+def test_several_breaks_are_drawn_as_labelled_lines():
+    """Joinpoints of a trend: one dashed line and label per position, on a month or year axis."""
+    months = pd.DataFrame({"period": pd.period_range("2019-01", periods=48, freq="M"),
+                           "estimate": np.linspace(100, 140, 48)})
+    fig = figures.time_series(months, ci_low=None, ci_high=None, break_label="Brytpunkt",
+                              break_at=[pd.Period("2020-06", "M"), pd.Period("2021-09", "M")])
+    ax = fig.axes[0]
+    assert len(ax.lines) == 3  # the series and two break lines
+    assert [t.get_text() for t in ax.texts] == ["Brytpunkt", "Brytpunkt"]
+    years = pd.DataFrame({"period": range(2015, 2025), "estimate": range(10)})
+    fig = figures.time_series(years, ci_low=None, ci_high=None, break_at=(2018.5, 2021.25))
+    assert sorted(line.get_xdata()[0] for line in fig.axes[0].lines[1:]) == [2018.5, 2021.25]
+
+
 # --- issue 11 item 7: figures chosen from the data, labelled, Swedish, labelled as sample ---
 
 def _inside_figure(fig) -> list[str]:

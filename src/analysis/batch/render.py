@@ -12,6 +12,7 @@ checked to be a real image (a misconfigured matplotlib backend prints figures as
 from __future__ import annotations
 
 import base64
+import json
 import os
 import re
 import subprocess
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import nbformat
 
+from ..report.tables import CLAIMS_MARKER, claims_comment
 from ..store import atomic_path, atomic_write
 from . import docx_style
 
@@ -158,17 +160,42 @@ def safe_outputs(nb) -> nbformat.NotebookNode:
             data = out.get("data")
             if not data:
                 continue
+            claims = ""
             if "text/markdown" in data:
                 md = data["text/markdown"]
-                html = markdown("".join(md) if isinstance(md, list) else md)
+                md, claims = _split_claims("".join(md) if isinstance(md, list) else md)
+                html = markdown(md)
             elif "text/html" in data:
                 html = data["text/html"]
                 html = "".join(html) if isinstance(html, list) else html
             else:
                 continue
             keep = {k: v for k, v in data.items() if k.startswith("image/") or k == "text/plain"}
-            out["data"] = {**keep, "text/html": clean(html)}
+            out["data"] = {**keep, "text/html": clean(html) + claims}
     return nb
+
+
+_CLAIMS = re.compile(r"\n*<!-- " + CLAIMS_MARKER + r" (\[.*\]) -->\s*$", re.S)
+
+
+def _split_claims(md: str) -> tuple[str, str]:
+    """A table's claims for the audit (``tables.show(claims=...)``), rebuilt by our own code.
+
+    The Markdown renderer escapes every raw HTML comment, so the claims comment is taken off
+    the Markdown, parsed as JSON (anything else is left in the text, where it is escaped) and
+    written again by :func:`analysis.report.tables.claims_comment`: what reaches the page is
+    inert JSON inside a comment that cannot be closed early.
+    """
+    m = _CLAIMS.search(md)
+    if not m:
+        return md, ""
+    try:
+        items = json.loads(m.group(1))
+    except ValueError:
+        return md, ""
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        return md, ""
+    return md[:m.start()], claims_comment(items)
 
 
 def _html(nb, title: str) -> str:

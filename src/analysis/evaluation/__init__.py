@@ -9,7 +9,7 @@ Interrupted time series (:mod:`.its`), difference-in-differences and controlled 
 """
 
 from .did import ControlledITSResult, DiDResult, controlled_its, did_2x2, suggest_comparisons
-from .indicators import indicator_followup
+from .indicators import indicator_effects, indicator_followup
 from .its import ITSResult, fit_its, its_design
 from .power import PowerResult, power_analysis
 from .synthetic_control import (SyntheticControlResult, synthetic_control,
@@ -20,4 +20,4 @@ __all__ = ["fit_its", "its_design", "ITSResult", "did_2x2", "DiDResult", "contro
            "ControlledITSResult", "suggest_comparisons", "synthetic_control",
            "synthetic_control_crimes", "SyntheticControlResult", "power_analysis", "PowerResult",
            "evaluate_measure", "measure_power", "MeasureEvaluation", "Verdict", "VERDICTS",
-           "indicator_followup"]
+           "indicator_followup", "indicator_effects"]

@@ -20,7 +20,7 @@ from .wording import CAVEATS
 
 __all__ = ["heading", "verdict_text", "results_table", "checks_table", "caveats_table",
            "donor_table", "power_text", "power_table", "indicator_text", "indicator_table",
-           "METHOD_LABELS", "CHECK_LABELS"]
+           "indicator_effect_text", "indicator_effect_table", "METHOD_LABELS", "CHECK_LABELS"]
 
 #: Swedish names of the evaluation methods (``method`` in the result tables).
 METHOD_LABELS = {
@@ -248,4 +248,57 @@ def indicator_table(followup: pd.DataFrame) -> pd.DataFrame:
         "Före/efter start": followup["period"],
         "Andel (95 % KI)": share,
         "Svarande": [format_number(n) for n in followup["n"]],
+    })
+
+
+def indicator_effect_text(effects: pd.DataFrame) -> str:
+    """What the effect table estimates, and the one sentence per indicator its verdict allows.
+
+    Only a verdict of the statistics layer (corrected for the measure's number of indicators)
+    makes a change "säkerställd"; the odds ratio and its interval are printed beside it.
+    """
+    if effects.empty:
+        return ""
+    r0 = effects.iloc[0]
+    where = (f"i {md_text(r0['treated'])} jämfört med {r0['comparison']}"
+             if r0["treated"] != "kommunen" else f"i kommunen jämfört med {r0['comparison']}")
+    lines = [f"Effekten på trygghetsundersökningens indikatorer skattas som en skillnad i "
+             f"skillnader: hur mycket oddset för indikatorn ändrades från undersökningarna före "
+             f"starten till dem efter {where}. En oddskvot under 1 betyder att andelen minskade "
+             "mer (eller ökade mindre) där åtgärden genomfördes. Bedömningen tar hänsyn till att "
+             "flera indikatorer prövas samtidigt.", ""]
+    for r in effects.itertuples():
+        label = md_text(survey_label(r.variable))
+        if pd.isna(r.estimate):
+            lines.append(f"- {label}: ingen skattning ({md_text(r.note)}).")
+            continue
+        ratio = f"oddskvot {_ratio(r.odds_ratio)}, {_KI} {_ci(r.or_low, r.or_high)}"
+        if r.verdict in ("minskning", "ökning"):
+            word = "minskade" if r.verdict == "minskning" else "ökade"
+            lines.append(f"- {label} {word} statistiskt säkerställt mer än i jämförelsegruppen "
+                         f"({ratio}).")
+        elif r.verdict_uncorrected in ("minskning", "ökning"):
+            lines.append(f"- {label}: ingen säkerställd förändring efter korrektion för flera "
+                         f"jämförelser ({ratio}).")
+        else:
+            lines.append(f"- {label}: ingen säkerställd förändring ({ratio}). Det betyder inte "
+                         "att åtgärden saknar effekt, bara att undersökningen inte kan visa någon.")
+    return "\n".join(lines)
+
+
+def indicator_effect_table(effects: pd.DataFrame) -> pd.DataFrame:
+    """The effect estimates in Swedish: odds ratio with interval, p-value, corrected verdict."""
+    if effects.empty:
+        return pd.DataFrame()
+    return pd.DataFrame({
+        "Indikator": [survey_label(v) for v in effects["variable"]],
+        "Jämförelse": [f"{a} mot {c}" for a, c in zip(effects["treated"], effects["comparison"])],
+        "År före / efter": [f"{b} / {a}" if isinstance(b, str) else "–"
+                            for b, a in zip(effects["before_years"], effects["after_years"])],
+        "Oddskvot (95 % KI)": ["–" if pd.isna(o) else f"{_ratio(o)} ({_ci(lo, hi)})"
+                               for o, lo, hi in zip(effects["odds_ratio"], effects["or_low"],
+                                                    effects["or_high"])],
+        "p": [_p(p) if pd.notna(p) else "–" for p in effects["p_value"]],
+        "Bedömning": [VERDICT_TEXT.get(v, v) if isinstance(v, str) else "ej skattad"
+                      for v in effects["verdict"]],
     })

@@ -106,7 +106,9 @@ def time_series(table: pd.DataFrame, *, x: str = "period", y: str = "estimate",
         Group drawn thicker (the kommun).
     break_at : optional
         Position of a series break (e.g. ``pd.Period("2015-01", "M")``), drawn as a dashed
-        vertical line: kommun series before and after 2015 are not comparable.
+        vertical line: kommun series before and after 2015 are not comparable. A list draws
+        one line per position (e.g. the joinpoints of a trend, as decimal years on a year
+        axis), each labelled ``break_label``.
     source : str, optional
         The source line under the figure ("Brå, anmälda brott; SCB, folkmängd").
     synthetic : bool
@@ -150,9 +152,11 @@ def time_series(table: pd.DataFrame, *, x: str = "period", y: str = "estimate",
         _label_axis(ax.yaxis, kind)
         if _nonnegative(table, y, ci_low, ci_high):  # levels start at zero; changes do not
             ax.set_ylim(bottom=0)
-        if break_at is not None:
-            bx = (pd.Period(break_at).to_timestamp() if isinstance(break_at, (pd.Period, str))
-                  and xkind == "date" else break_at)
+        breaks = [] if break_at is None else (list(break_at) if isinstance(break_at, (list, tuple))
+                                               else [break_at])
+        for position in breaks:
+            bx = (pd.Period(position).to_timestamp() if isinstance(position, (pd.Period, str))
+                  and xkind == "date" else position)
             ax.axvline(bx, color="0.35", ls="--", lw=1)
             ax.annotate(break_label, (bx, 1), xycoords=("data", "axes fraction"),
                         xytext=(3, -3), textcoords="offset points", va="top", fontsize="small",

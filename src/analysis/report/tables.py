@@ -160,7 +160,8 @@ def claims(kind: str, frame: pd.DataFrame) -> list[dict]:
 
 def claims_comment(items: list[dict]) -> str:
     """Claims as an HTML comment (ASCII JSON, no ``--`` inside), invisible in HTML and DOCX."""
-    payload = json.dumps(items, ensure_ascii=True).replace("--", "-\\u002d")
+    payload = (json.dumps(items, ensure_ascii=True).replace("--", "-\\u002d")
+               .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
     return f"\n\n<!-- {CLAIMS_MARKER} {payload} -->"
 
 

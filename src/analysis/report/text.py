@@ -101,7 +101,7 @@ def format_number(x, *, decimals: int = 0, space: str = NBSP, sign: bool = False
     if q == 0:
         q = abs(q)  # never "−0"
     whole, _, frac = f"{abs(q):f}".partition(".")
-    groups = []
+    groups: list[str] = []
     while len(whole) > 3:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]

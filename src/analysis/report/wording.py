@@ -12,11 +12,13 @@ from typing import Sequence
 from .. import SAMPLE_DATA_LABEL
 from ..municipalities import code_for_name, kommun_phrase, name_of
 from ..verdicts import DEFAULT_THRESHOLD
+from .escape import md_text
 from .text import NBSP
 
 __all__ = ["report_heading", "method_note", "omfattning_intro", "change_intro", "comparison_intro",
            "survey_intro", "reference_name", "preliminary_note", "caveat_text", "CAVEATS",
-           "small_area_intro", "evaluation_intro", "sources_and_limitations", "ORDLISTA", "ordlista"]
+           "small_area_intro", "evaluation_intro", "sources_and_limitations", "ORDLISTA", "ordlista",
+           "section_heading", "figure_lead"]
 
 SURVEY_MIN_N = 50
 
@@ -255,3 +257,27 @@ def ordlista(terms: Sequence[str] | None = None) -> str:
     if unknown:
         raise KeyError(f"no explanation for {unknown}; known terms: {list(ORDLISTA)}")
     return "\n".join(f"- **{k}**: {ORDLISTA[k]}" for k in keys).replace(" %", "\u00a0%")
+
+
+def section_heading(*parts, level: int = 4) -> str:
+    """A Markdown heading whose text may contain data (crime types, years): escaped here.
+
+    Examples
+    --------
+    >>> print(section_heading("Bostadsinbrott", ": jämförelse med riket"))
+    #### Bostadsinbrott\\: jämförelse med riket
+    >>> print(section_heading("<b>x</b>", level=3))
+    ### \\<b\\>x\\</b\\>
+    """
+    return "#" * level + " " + "".join(md_text(p) for p in parts)
+
+
+def figure_lead(crime_type: str, reason: str) -> str:
+    """The line above a figure of one crime type: why it is shown (escaped data).
+
+    Examples
+    --------
+    >>> figure_lead("Bostadsinbrott", "högre än riket")
+    '**Bostadsinbrott** (högre än riket) per 100\u00a0000 invånare och år:'
+    """
+    return f"**{md_text(crime_type)}** ({md_text(reason)}) per 100{NBSP}000 invånare och år:"

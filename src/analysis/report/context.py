@@ -1,0 +1,181 @@
+"""What a lägesbild is about: the kommun, the report year, its comparison group and its data.
+
+:func:`make_context` reads the data folder (each report reads it; nothing respondent-level is
+cached) and fixes the kommun, year and "liknande kommuner" (the kommun's SKR kommungrupp);
+:func:`national_tables` computes the rates and funnels against all kommuner once per batch
+(:func:`analysis.cache.shared_artifact`, aggregates only). The sections of
+:mod:`analysis.report.content` take the :class:`ReportContext`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..cache import shared_artifact
+from ..crime import crime_rates, funnel_data
+from ..crime.funnel import FunnelResult
+from ..crime_types import CRIME_TYPE_NAMES
+from ..io import Dataset, load_dataset
+from ..municipalities import kommungrupper, lan_of, municipalities, name_of, normalize_code
+
+__all__ = ["ReportContext", "make_context", "similar_kommuner", "comparison_group_name",
+           "national_tables"]
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """Everything a lägesbild for one kommun is computed from.
+
+    Attributes
+    ----------
+    dataset : Dataset
+        The validated data folder.
+    kommunkod, kommun, lanskod, lan : str
+    year : int
+        The report year: the last complete calendar year in the data (or the one asked for).
+    similar : tuple of str
+        The "liknande kommuner" comparison set: the kommun's SKR kommungrupp by default
+        (:func:`similar_kommuner`), or the user's own list.
+    cache_dir : str or None
+        Shared cache of the batch (None when a notebook runs on its own).
+    """
+
+    dataset: Dataset
+    kommunkod: str
+    kommun: str
+    lanskod: str
+    lan: str
+    year: int
+    similar: tuple[str, ...]
+    cache_dir: str | None = None
+
+    @property
+    def data_files(self) -> list[Path]:
+        return [Path(self.dataset.path) / p for p in self.dataset.files]
+
+    @property
+    def crimes(self) -> pd.DataFrame:
+        return self.dataset.crimes
+
+    @property
+    def population(self) -> pd.DataFrame:
+        return self.dataset.population
+
+
+def similar_kommuner(kommunkod: str, *, n: int | None = None, min_size: int = 5) -> list[str]:
+    """"Liknande kommuner": the kommun's SKR kommungrupp (2023), optionally narrowed by size.
+
+    Parameters
+    ----------
+    kommunkod : str
+        The kommun.
+    n : int, optional
+        Keep only the ``n`` members closest in (log) population. Default: the whole group.
+    min_size : int
+        A group with fewer other members than this (A1, the three big cities) is widened to
+        its huvudgrupp, so that the comparison has enough kommuner to estimate a spread.
+
+    Returns
+    -------
+    list of str
+        Kommunkoder (the kommun itself excluded), nearest in population first. Pass your own
+        list to :func:`make_context` (``similar=``) to use another comparison group.
+
+    Examples
+    --------
+    >>> similar_kommuner("1760", n=3)
+    ['0512', '1904', '1864']
+    >>> len(similar_kommuner("2181")), len(similar_kommuner("0180"))
+    (23, 45)
+    """
+    code = normalize_code(kommunkod)
+    groups = kommungrupper().set_index("kommunkod")
+    pop = municipalities().set_index("kommunkod")["population"].astype(float)
+    mine = groups.loc[code]
+    members = groups.index[groups["kommungrupp_kod"] == mine["kommungrupp_kod"]].drop(code)
+    if len(members) < min_size:
+        members = groups.index[groups["huvudgrupp"] == mine["huvudgrupp"]].drop(code)
+    dist = (np.log(pop[members]) - np.log(pop[code])).abs().sort_values(kind="stable")
+    return list(dist.index[:n] if n is not None else dist.index)
+
+
+def comparison_group_name(kommunkod: str, similar: Sequence[str]) -> str:
+    """What the "liknande kommuner" of a kommun are, in words (SKR group or the user's list).
+
+    Examples
+    --------
+    >>> comparison_group_name("2181", similar_kommuner("2181"))
+    'kommungruppen Lågpendlingskommun nära större stad enligt SKR:s kommungruppsindelning 2023'
+    """
+    groups = kommungrupper().set_index("kommunkod")
+    code = normalize_code(kommunkod)
+    g = groups.loc[code]
+    same = groups.index[groups["kommungrupp_kod"] == g["kommungrupp_kod"]].drop(code)
+    main = groups.index[groups["huvudgrupp"] == g["huvudgrupp"]].drop(code)
+    chosen = set(similar)
+    if chosen == set(same):
+        return f"kommungruppen {g['kommungrupp']} enligt SKR:s kommungruppsindelning 2023"
+    if chosen == set(main):
+        return f"huvudgruppen {g['huvudgrupp']} enligt SKR:s kommungruppsindelning 2023"
+    if chosen < set(same):
+        return (f"de {len(chosen)} kommuner i kommungruppen {g['kommungrupp']} (SKR 2023) som "
+                "ligger närmast i folkmängd")
+    return "en egen jämförelsegrupp"
+
+
+def _load(data_dir: str | Path, cache_dir: str | None) -> Dataset:
+    # Never through the batch cache: the data set holds survey microdata.
+    return load_dataset(data_dir)
+
+
+def make_context(data_dir: str | Path, kommunkod: str, *, year: int | None = None,
+                 similar: Sequence[str] | None = None, n_similar: int | None = None,
+                 cache_dir: str | None = None) -> ReportContext:
+    """Load the data (read by each report; never cached) and fix what the report is about.
+
+    Raises
+    ------
+    ValueError
+        If the kommun has no crime data, or ``year`` is not a complete year in the data.
+    """
+    code = normalize_code(kommunkod)
+    ds = _load(data_dir, cache_dir)
+    mine = ds.crimes[ds.crimes["kommunkod"] == code]
+    if mine.empty:
+        raise ValueError(f"kommun {code} ({name_of(code)}) has no rows in {data_dir}/crimes.csv")
+    months = mine["period"]
+    full_years = [y for y, g in months.groupby(months.dt.year) if g.dt.month.nunique() == 12]
+    if year is None:
+        if not full_years:
+            raise ValueError(f"no complete calendar year of crime data for {code}")
+        year = int(max(full_years))
+    elif int(year) not in full_years:
+        raise ValueError(f"year {year} is not a complete year in the data for {code} "
+                         f"(complete years: {', '.join(map(str, full_years))})")
+    lanskod, lan = lan_of(code)
+    if similar:
+        peers = tuple(dict.fromkeys(normalize_code(s) for s in similar if normalize_code(s) != code))
+        if len(peers) < 3:
+            raise ValueError(f"a comparison group needs at least 3 other kommuner, got {len(peers)}")
+    else:
+        peers = tuple(similar_kommuner(code, n=n_similar))
+    return ReportContext(ds, code, name_of(code), lanskod, lan, int(year), peers,
+                         str(cache_dir) if cache_dir else None)
+
+
+def national_tables(ctx: ReportContext) -> dict:
+    """Rates for every kommun, län and riket, and funnel data against all kommuner (cached)."""
+    def compute() -> dict:
+        rates = crime_rates(ctx.crimes, ctx.population, level=["kommun", "lan", "riket"], period="year")
+        funnels = {ct: funnel_data(ctx.crimes, ctx.population, crime_type=ct, period=ctx.year,
+                                   peers="riket") for ct in CRIME_TYPE_NAMES}
+        return {"rates": rates, "funnels": funnels}
+    return shared_artifact("national_tables", compute, cache_dir=ctx.cache_dir,
+                           data_files=ctx.data_files,
+                           key={"year": ctx.year, "funnel": "exact tails, additive (issue 11)"},
+                           types=(FunnelResult,))
