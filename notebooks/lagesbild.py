@@ -23,6 +23,8 @@ from IPython.display import Markdown, display
 
 from analysis.paths import resolve_data_dir
 from analysis.report import captions as cap, content as rc, figures, tables as rt, wording as tx
+from analysis.report import analysis as an, annan_information as ai, bridge as br
+from analysis.report import place_figures, tid_och_plats as tp
 
 if language != "sv":
     raise ValueError(f"language {language!r} is not supported; only 'sv'")
@@ -127,6 +129,23 @@ for row in notable.itertuples():
                                 source=figures.CRIME_SOURCE, synthetic=ctx.dataset.synthetic))
 
 # %% [markdown]
+# ### Tid och plats
+
+# %%
+place = tp.tid_och_plats(ctx)
+display(Markdown(tp.tid_och_plats_text(place)))
+if place["incidents"]:
+    rt.show(tp.week_table(place))
+    display(place_figures.weekday_hour_heatmap(place["weekday_hour"].table,
+                                               title=f"Händelser per veckodag och timme, {ctx.kommun}",
+                                               synthetic=ctx.dataset.synthetic))
+    display(Markdown("#### Platser"))
+    rt.show(tp.places_table(place))
+    if place["change"] is not None:
+        display(Markdown("#### Platsernas andel, förändring"))
+        rt.show(tp.place_change_table(place))
+
+# %% [markdown]
 # ## Trygghet och oro
 
 # %%
@@ -167,6 +186,38 @@ if survey is not None:
         rt.show(rt.small_area_table(survey["small_area"]))
 
 # %% [markdown]
+# ## Annan information
+
+# %%
+info = ai.annan_information(ctx, survey)
+display(Markdown(ai.annan_information_text(info)))
+if info is not None:
+    display(Markdown("#### Jämfört med Nationella trygghetsundersökningen"))
+    rt.show(ai.ntu_table(info))
+    display(Markdown("#### Skillnader mellan kvinnor och män och mellan åldersgrupper"))
+    rt.show(ai.gaps_table(info))
+    if len(info["remedy"]):
+        display(Markdown("#### Åldersgrupper med för få svarande"))
+        rt.show(ai.remedy_table(info))
+
+# %% [markdown]
+# ## Analys
+# ### Brottsligheten totalt
+
+# %%
+display(Markdown(ai.total_rank_text(ai.total_rank(ctx), ctx.kommun)))
+
+# %% [markdown]
+# ### Problembild, samstämmighet och konsekvenser
+
+# %%
+problems = an.problembild(ctx, levels, changes, trends)
+agreement = an.samstammighet(ctx, survey)
+display(Markdown(an.analys_text(problems, agreement, survey, info, kommun=ctx.kommun)))
+rt.show(an.problem_table(problems))
+rt.show(an.agreement_table(agreement))
+
+# %% [markdown]
 # ## Åtgärder och uppföljning
 
 # %%
@@ -183,6 +234,14 @@ else:
         rt.show(rt.evaluation_table(evaluations))
     else:
         display(Markdown("Åtgärderna har inte utvärderats i den här körningen."))
+
+# %% [markdown]
+# ### Från lägesbild till åtgärdsplan
+
+# %%
+plan = br.bridge(ctx, problems, survey, measures)
+display(Markdown(br.bridge_text(plan)))
+rt.show(br.bridge_table(plan))
 
 # %% [markdown]
 # ## Källor och begränsningar

@@ -22,8 +22,8 @@ from analysis.schemas import AGE_GROUPS, SCHEMAS, validate
 
 VALD = AGGREGATES["Våldsbrott"]
 ELSEWHERE = ("0180", "1280", "1480", "1880", "2480", "2580")
-FILES = ("DATASET.json", "README.txt", "crimes.csv", "items.csv", "margins.csv", "measures.csv",
-         "planted_truth.json", "population.csv", "survey.csv")
+FILES = ("DATASET.json", "README.txt", "crimes.csv", "incidents.csv", "items.csv", "margins.csv",
+         "measures.csv", "planted_truth.json", "population.csv", "survey.csv")
 
 
 @pytest.fixture(scope="module")

@@ -97,3 +97,22 @@ def test_every_schema_documents_its_columns():
         assert schema.description
         for col in schema.columns:
             assert col.description, (schema.kind, col.name)
+
+
+def test_incidents_contract_reports_bad_times_and_missing_places():
+    import pandas as pd
+    import pytest
+    from analysis.errors import DataError
+    from analysis.schemas import validate
+
+    good = pd.DataFrame({"kommunkod": ["2181", "2181"], "date": ["2025-03-07", "2025-03-08"],
+                         "time": ["23:40", ""], "place": ["Resecentrum", "Torget"],
+                         "type": ["Skadegörelse", "Stöld"], "source": ["Skola", "Polisen"]})
+    typed = validate(good, "incidents", file="incidents.csv")
+    assert typed["date"].dt.year.tolist() == [2025, 2025] and typed["time"].isna().tolist() == [False, True]
+    with pytest.raises(DataError) as err:
+        validate(good.assign(time=["25:00", "7 pm"]), "incidents", file="incidents.csv")
+    text = str(err.value)
+    assert "column 'time': not a clock time" in text and "'25:00' in row 2" in text and "'7 pm'" in text
+    with pytest.raises(DataError, match="column 'place': missing value"):
+        validate(good.assign(place=["Resecentrum", ""]), "incidents", file="incidents.csv")

@@ -7,7 +7,8 @@ into one :class:`~analysis.errors.DataError`. The full model is documented in
 
 Kinds: ``crimes``, ``population``, ``survey`` (respondent rows), ``items`` (item catalogue),
 ``margins`` (population margins for calibration), ``measures`` (registry of measures),
-``municipalities``.
+``municipalities``, ``incidents`` (the kommun's own incident reports: date, time, place, type,
+source).
 """
 
 from __future__ import annotations
@@ -446,6 +447,48 @@ SCHEMAS: dict[str, Schema] = {
          Column("population", "int", "Population.", minimum=0, required=False)),
         unique=("kommunkod",)),
 }
+
+
+# --------------------------------------------------------------------------- incidents
+# The kommun's own incident reports (trygghetsvärdar, fastighetsägare, skola, socialtjänst,
+# polisens händelser): one row per incident, for the time-and-place section (issue 12).
+
+INCIDENT_SOURCES_EXAMPLE = "trygghetsvärdar, fastighetsägare, skola, socialtjänst, polisen"
+_TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)(?::[0-5]\d)?$")
+
+
+def _check_incidents(df: pd.DataFrame, pc: ProblemCollector, rows: np.ndarray) -> None:
+    """Times are clock times ``HH:MM`` (empty when unknown); places and types are not blank."""
+    if "time" in df:
+        for i, v in enumerate(df["time"].to_numpy(dtype=object)):
+            if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) \
+                    or str(v).strip() in ("", "nan", "None", "<NA>"):
+                continue
+            if not _TIME.match(str(v).strip()):
+                pc.add("not a clock time", row=int(rows[i]), column="time", value=v,
+                       expected="a time written HH:MM (00:00–23:59), or empty when unknown")
+    if "date" in df and len(df):
+        years = df["date"].dt.year
+        odd = ((years < 1990) | (years > 2100)).fillna(False).to_numpy()
+        for i in np.flatnonzero(odd):
+            pc.add("implausible date", row=int(rows[i]), column="date",
+                   value=str(df["date"].iloc[i].date()), expected="a date between 1990 and 2100")
+
+
+SCHEMAS_INCIDENTS = Schema(
+    "incidents", "The kommun's own incident reports, one row per incident (time and place).",
+    (_K,
+     Column("date", "date", "Date of the incident (YYYY-MM-DD)."),
+     Column("time", "str", "Clock time HH:MM; empty when unknown (then left out of the "
+            "weekday × hour table, kept in the place counts).", nullable=True),
+     Column("place", "str", "Area or place (stadsdel, gata, skola, resecentrum) as the source names it."),
+     Column("type", "str", "Kind of incident as the source names it (skadegörelse, stöld, "
+            "ordningsstörning, ...)."),
+     Column("source", "str", f"Who reported it ({INCIDENT_SOURCES_EXAMPLE})."),
+     Column("incident_id", "str", "Identifier in the source system, if any.", required=False,
+            nullable=True)),
+    checks=(_check_incidents,))
+SCHEMAS["incidents"] = SCHEMAS_INCIDENTS
 
 
 def validate(df: pd.DataFrame, kind: str, *, file: str | None = None,

@@ -57,8 +57,10 @@ def test_draft_is_labelled_and_has_every_section(drafts, code):
     assert f"Lägesbild över brottsligheten i {kommun_phrase(code)}" in text  # Stockholms stad
     for heading in ("Sammanfattning", "Kartläggning", "Omfattning", "Utveckling",
                     "Fördelning över året", "Fokusområden", "Jämförelse med andra kommuner",
-                    "Trygghet och oro", "Åtgärder och uppföljning", "Källor och begränsningar",
-                    "proveniens"):
+                    "Tid och plats", "Trygghet och oro", "Annan information", "Analys",
+                    "Brottsligheten totalt", "Problembild, samstämmighet och konsekvenser",
+                    "Åtgärder och uppföljning", "Från lägesbild till åtgärdsplan",
+                    "Källor och begränsningar", "proveniens"):
         assert heading in text, heading
     assert "Traceback" not in text and "Warning" not in text
     assert "import " not in text  # code hidden
@@ -124,8 +126,9 @@ def test_suppressed_survey_cells_are_not_numbers(drafts, full_sample):
 def test_docx_keeps_headings_tables_and_figures(drafts):
     d = docx.Document(str(drafts / "lagesbild_1760.docx"))
     headings = [p.text for p in d.paragraphs if p.style.name.startswith("Heading")]
-    for h in ("Sammanfattning", "Kartläggning", "Trygghet och oro", "Åtgärder och uppföljning",
-              "Källor och begränsningar"):
+    for h in ("Sammanfattning", "Kartläggning", "Tid och plats", "Trygghet och oro",
+              "Annan information", "Analys", "Åtgärder och uppföljning",
+              "Från lägesbild till åtgärdsplan", "Källor och begränsningar"):
         assert h in headings, headings
     assert len(d.tables) >= 8
     assert len(d.inline_shapes) >= 4
@@ -225,3 +228,11 @@ def test_rendered_draft_passes_the_claims_audit(drafts, code):
     assert bullets
     problems = audit_events(events) + audit_summary(bullets)
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.slow
+def test_storfors_draft_names_its_planted_hot_spot_and_the_total_rank(drafts):
+    text = _text(drafts / "lagesbild_1760.html")
+    assert "Resecentrum har säkert flest händelser" in text
+    assert "Bland landets 290 kommuner har Storfors plats" in text
+    assert "Fokusområden utan någon registrerad åtgärd" in text

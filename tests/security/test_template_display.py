@@ -15,7 +15,8 @@ import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 TEMPLATES = ["lagesbild.py", "utvardering.py"]
-REPORT_MODULES = {"rc", "rt", "tx", "cap", "er", "figures", "evaluation_figures"}  # import aliases
+REPORT_MODULES = {"rc", "rt", "tx", "cap", "er", "figures", "evaluation_figures",
+                  "tp", "ai", "an", "br", "place_figures"}  # import aliases
 
 
 def _code(name: str) -> list[ast.Module]:

@@ -19,7 +19,7 @@ from ..crime.glm import fit_batch
 from ._series import to_period
 from .its import its_design
 
-__all__ = ["PowerResult", "power_analysis", "noise_parameters"]
+__all__ = ["PowerResult", "power_analysis", "noise_parameters", "survey_mde"]
 
 DEFAULT_RATE_RATIOS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 DEFAULT_FOLLOWUPS = (6, 12, 24, 36)
@@ -221,3 +221,47 @@ def power_analysis(series: pd.DataFrame, *, start=None, followup_months=DEFAULT_
                   trend_per_year=float(np.exp(12 * beta[1])),  # column 1 is "time"
                   alpha=alpha, target=target, **noise)
     return PowerResult(table, pd.DataFrame(mde), params)
+
+
+def survey_mde(estimate, se, *, alpha: float = 0.05, power: float = 0.8) -> pd.DataFrame:
+    """Smallest change in a survey share that the next wave could show, from this wave's SE.
+
+    Between two independent waves of the same design and size, the difference has standard
+    error ``sqrt(2) * se``; a two-sided test at ``alpha`` detects a true change ``d`` with
+    probability ``power`` when ``|d| >= (z_(1-alpha/2) + z_power) * sqrt(2) * se``. The design
+    effect is in ``se`` (design-based, from :mod:`analysis.survey`).
+
+    Parameters
+    ----------
+    estimate, se : array_like
+        The share (0–1) and its design-based standard error in the last wave.
+    alpha, power : float
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``estimate, se, mde`` (in proportion units, e.g. 0.07 = 7 percentage points),
+        ``mde_relative`` (``mde / estimate``), ``alpha``, ``power``.
+
+    Notes
+    -----
+    A normal approximation; it assumes the next wave has the same size and design and that the
+    share's variance does not change much with it. The coverage of this rule for survey
+    differences is that of the Wald interval of :func:`analysis.survey.compare.compare_years`.
+
+    Examples
+    --------
+    >>> survey_mde([0.27], [0.019]).round(4)[["mde", "mde_relative"]].to_dict("list")
+    {'mde': [0.0753], 'mde_relative': [0.2788]}
+    """
+    p = np.asarray(estimate, dtype=float).ravel()
+    s = np.asarray(se, dtype=float).ravel()
+    if np.any(s < 0):
+        raise ValueError("standard errors must be >= 0")
+    if not (0 < alpha < 1 and 0 < power < 1):
+        raise ValueError("alpha and power must lie strictly between 0 and 1")
+    mde = (stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)) * np.sqrt(2) * s
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = np.where(p > 0, mde / p, np.nan)
+    return pd.DataFrame({"estimate": p, "se": s, "mde": mde, "mde_relative": rel,
+                         "alpha": alpha, "power": power})

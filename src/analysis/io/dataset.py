@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataError
+from .incidents import read_incidents
 from .survey_files import read_items, read_survey
 from .tidy import _yaml_problem, read_margins, read_measures, read_tidy
 
@@ -25,7 +26,7 @@ __all__ = ["load_dataset", "Dataset", "DATA_FILES"]
 #: File name of each kind in a data directory.
 DATA_FILES = {"crimes": "crimes.csv", "population": "population.csv", "survey": "survey.csv",
               "items": "items.csv", "margins": "margins.csv", "measures": "measures.csv",
-              "crimes_annual": "crimes_annual.csv"}
+              "crimes_annual": "crimes_annual.csv", "incidents": "incidents.csv"}
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,9 @@ class Dataset:
         Always present.
     survey, items, margins, measures : pandas.DataFrame or None
         ``None`` when the file is absent.
+    incidents : pandas.DataFrame or None
+        The kommun's own incident reports (``incidents.csv``, optional; see
+        :func:`analysis.io.incidents.read_incidents`).
     synthetic : bool
         True for the embedded sample (from ``DATASET.json``); reports then say
         "Syntetiska exempeldata – inte verklig statistik".
@@ -65,11 +69,13 @@ class Dataset:
     path: Path
     info: dict = field(default_factory=dict)
     crimes_annual: pd.DataFrame | None = None
+    incidents: pd.DataFrame | None = None
 
     def summary(self) -> str:
         """One line per table: rows and coverage."""
         lines = [f"{self.path} ({'synthetic' if self.synthetic else 'real'}: {self.label})"]
-        for name in ("crimes", "crimes_annual", "population", "survey", "items", "margins", "measures"):
+        for name in ("crimes", "crimes_annual", "population", "survey", "items", "margins", "measures",
+                     "incidents"):
             df = getattr(self, name)
             lines.append(f"  {name}: " + ("absent" if df is None else f"{len(df):,} rows".replace(",", " ")))
         return "\n".join(lines)
@@ -91,7 +97,7 @@ def load_dataset(data_dir: str | Path) -> Dataset:
     data_dir : str or Path
         Directory with ``crimes.csv`` and ``population.csv`` (required) and optionally
         ``survey.csv``, ``items.csv``, ``margins.csv``, ``measures.csv`` (or ``measures.yaml``),
-        ``crimes_annual.csv`` and ``DATASET.json``.
+        ``crimes_annual.csv``, ``incidents.csv`` and ``DATASET.json``.
 
     Returns
     -------
@@ -158,6 +164,10 @@ def load_dataset(data_dir: str | Path) -> Dataset:
     frames["measures"] = None
     if measures_path is not None:
         attempt("measures", read_measures, measures_path)
+    frames["incidents"] = None
+    incidents_path = present(DATA_FILES["incidents"])
+    if incidents_path is not None:
+        attempt("incidents", read_incidents, incidents_path)
     survey_path = present(DATA_FILES["survey"])
     frames["survey"] = None
     if survey_path is not None:
@@ -183,4 +193,4 @@ def load_dataset(data_dir: str | Path) -> Dataset:
     return Dataset(crimes=frames["crimes"], population=frames["population"], survey=frames["survey"],
                    items=frames["items"], margins=frames["margins"], measures=frames["measures"],
                    synthetic=synthetic, label=label, files=dict(sorted(files.items())), path=root,
-                   info=info, crimes_annual=frames["crimes_annual"])
+                   info=info, crimes_annual=frames["crimes_annual"], incidents=frames["incidents"])

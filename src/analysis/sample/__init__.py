@@ -7,7 +7,9 @@ truth?". :func:`generate` returns tidy frames in the data-model contracts (see
 "Syntetiska exempeldata – inte verklig statistik".
 
 Modules: :mod:`.crimes` (population, monthly crimes), :mod:`.survey` (areas, margins,
-respondents, item catalogue), :mod:`.measures` (registry and planted effects), :mod:`.writer`.
+respondents, item catalogue), :mod:`.measures` (registry and planted effects),
+:mod:`.incidents` (the four sample kommuner's incident logs with planted hot spots),
+:mod:`.writer`.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import pandas as pd
 from .. import SAMPLE_DATA_LABEL
 from ..crime_types import CRIME_TYPE_NAMES
 from . import crimes as _crimes
+from . import incidents as _incidents
 from . import measures as _measures
 from . import survey as _survey
 from . import writer as _writer
@@ -32,7 +35,7 @@ __all__ = ["SampleData", "generate", "write_sample", "DEFAULT_SEED", "SAMPLE_KOM
 
 LABEL = SAMPLE_DATA_LABEL
 #: Version of the generating model. Bump it whenever the same seed would give other numbers.
-SAMPLE_VERSION = "1.0"
+SAMPLE_VERSION = "1.1"
 _FRAME_KINDS = ("crimes", "population", "survey", "items", "margins", "measures")
 
 
@@ -54,6 +57,10 @@ class SampleData:
         The kommun codes generated.
     label : str
         "Syntetiska exempeldata – inte verklig statistik".
+    incidents : pandas.DataFrame or None
+        Incident reports (``incidents`` contract) of the sample kommuner 2181, 2026, 1760 and
+        1080 among those generated, with planted hot places and a weekend-night peak
+        (``truth["incidents"]``).
     """
 
     crimes: pd.DataFrame
@@ -66,11 +73,16 @@ class SampleData:
     seed: int = DEFAULT_SEED
     kommuner: tuple[str, ...] = ()
     label: str = LABEL
+    incidents: pd.DataFrame | None = None
 
     @property
     def frames(self) -> dict[str, pd.DataFrame]:
-        """The frames keyed by their kind (``crimes``, ``population``, ...)."""
-        return {kind: getattr(self, kind) for kind in _FRAME_KINDS}
+        """The frames keyed by their kind (``crimes``, ``population``, ...; ``incidents`` when
+        a sample kommun was generated)."""
+        out = {kind: getattr(self, kind) for kind in _FRAME_KINDS}
+        if self.incidents is not None and len(self.incidents):
+            out["incidents"] = self.incidents
+        return out
 
     def truth_table(self, name: str) -> pd.DataFrame:
         """One table of the planted truth as a DataFrame.
@@ -173,6 +185,8 @@ def generate(seed: int = DEFAULT_SEED, *, kommuner=None) -> SampleData:
             "shares": _survey.survey_truth(seed, codes),
         },
     }
+    if set(codes) & set(SAMPLE_KOMMUNER):
+        truth["incidents"] = _incidents.incidents_truth(codes)
     return SampleData(
         crimes=_crimes.crimes_frame(seed, codes),
         population=_crimes.population_frame(seed, codes),
@@ -180,7 +194,8 @@ def generate(seed: int = DEFAULT_SEED, *, kommuner=None) -> SampleData:
         items=_survey.items_frame(),
         margins=_survey.margins_frame(seed, codes),
         measures=_measures.measures_frame(codes),
-        truth=truth, seed=seed, kommuner=codes)
+        truth=truth, seed=seed, kommuner=codes,
+        incidents=_incidents.incidents_frame(seed, codes))
 
 
 def write_sample(out_dir, seed: int = DEFAULT_SEED, *, kommuner=None,
@@ -202,7 +217,8 @@ def write_sample(out_dir, seed: int = DEFAULT_SEED, *, kommuner=None,
     -------
     dict of pathlib.Path to str
         SHA-256 of every file written (crimes.csv, population.csv, survey.csv, items.csv,
-        margins.csv, measures.csv, planted_truth.json, DATASET.json, README.txt).
+        margins.csv, measures.csv, incidents.csv when a sample kommun is included,
+        planted_truth.json, DATASET.json, README.txt).
 
     Raises
     ------
@@ -221,8 +237,8 @@ def write_sample(out_dir, seed: int = DEFAULT_SEED, *, kommuner=None,
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     hashes = write_sample(Path(tmp) / "exempel", kommuner=["1760"])
     ...     sorted(p.name for p in hashes)
-    ['DATASET.json', 'README.txt', 'crimes.csv', 'items.csv', 'margins.csv', 'measures.csv',
-     'planted_truth.json', 'population.csv', 'survey.csv']
+    ['DATASET.json', 'README.txt', 'crimes.csv', 'incidents.csv', 'items.csv', 'margins.csv',
+     'measures.csv', 'planted_truth.json', 'population.csv', 'survey.csv']
     """
     seed = _check_seed(seed)
     out_dir = Path(out_dir)

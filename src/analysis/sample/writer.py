@@ -41,6 +41,8 @@ Filer / files (format: docs/data-model.md):
   items.csv           frågekatalog: frågor, svarsskalor, vilka svar som räknas som indikator
   margins.csv         befolkning 16-84 år per område, kön och åldersgrupp (för kalibrering)
   measures.csv        register över brottsförebyggande åtgärder
+  incidents.csv       kommunens egna händelserapporter (datum, tid, plats, typ, källa), bara
+                      för exempelkommunerna 2181, 2026, 1760 och 1080
   planted_truth.json  de sanna värden generatorn planterade (för tester av metoderna)
   DATASET.json        ursprung: synthetic = true, etikett, frö, generator och version
 
