@@ -15,7 +15,7 @@ from scipy import optimize
 from ..errors import DataError
 from ..verdicts import verdicts
 from .glm import BatchGLMResult, fit_batch, t_quantile
-from .variance import block_dispersion
+from .variance import block_dispersion, check_floor
 from .panel import MonthlyPanel, as_panel, time_years  # MonthlyPanel: used by the doctest
 from .seasonal import seasonal_terms
 from .trends import apc_columns, slope_cov
@@ -164,7 +164,7 @@ def joinpoints(data, population=None, *, level: str = "kommun", areas=None, crim
                start=None, end=None, max_joinpoints: int = 2, n_joinpoints: int | None = None,
                min_segment: int = 24, seasonality: str = "fourier", harmonics: int = 2,
                se: str = "block", ci_level: float = 0.95, aapc_range=None,
-               psi_start=None) -> JoinpointResult:
+               psi_start=None, dispersion_floor: float = 1.0) -> JoinpointResult:
     """Joinpoint regression of one monthly series: segment APCs, AAPC and the change months.
 
     Model: ``log E[count_t] = log(person-years_t) + a + b t + sum_j d_j (t - psi_j)_+ +
@@ -191,6 +191,9 @@ def joinpoints(data, population=None, *, level: str = "kommun", areas=None, crim
     psi_start : list of str or pandas.Period, optional
         Start the continuous search at these months instead of the grid optimum (with
         ``n_joinpoints``); the result is the local optimum next to them.
+    dispersion_floor : float
+        Quasi-Poisson standard errors (``"block"``, ``"quasi"``) use ``max(phi,
+        dispersion_floor)``, as :func:`trend` (default 1; 0 = the estimate as it is).
 
     Returns
     -------
@@ -235,6 +238,7 @@ def joinpoints(data, population=None, *, level: str = "kommun", areas=None, crim
     >>> jp.n_joinpoints, str(jp.joinpoints["location"].iloc[0])  # planted: 2019-01
     (1, '2019-03')
     """
+    floor = check_floor(dispersion_floor)
     panel = as_panel(data, population, level=level, areas=areas, crime_types=crime_types,
                      start=start, end=end)
     if len(panel.keys) != 1:
@@ -284,10 +288,10 @@ def joinpoints(data, population=None, *, level: str = "kommun", areas=None, crim
     # which adds the joinpoints' own uncertainty (as segmented); dispersion from the former
     fit = fit_batch(y, _jp_design(Xb, t, psi, False), offset=off, tol=1e-12)
     fitv = fit_batch(y, _jp_design(Xb, t, psi, True), offset=off, tol=1e-12) if k else fit
-    _, phi, df, caveat = slope_cov(fit, se, 2 + 2 * k, None)
+    _, phi, df, caveat = slope_cov(fit, se, 2 + 2 * k, None, floor)
     cov = fitv.cov_unscaled[0] * (1.0 if se == "model" else phi[0])
     if se == "quasi":
-        phi = np.array([fitv.pearson_chi2[0] / fitv.df_resid[0]])
+        phi = np.array([max(fitv.pearson_chi2[0] / fitv.df_resid[0], floor)])
         cov = fitv.cov_unscaled[0] * phi[0]
         df = fitv.df_resid.copy()
     elif se == "hac":

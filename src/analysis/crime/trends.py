@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..verdicts import DEFAULT_THRESHOLD, add_verdicts, small_number_rule, verdicts
 from .glm import BatchGLMResult, fit_batch, t_pvalue, t_quantile
-from .variance import block_dispersion
+from .variance import block_dispersion, check_floor
 from .panel import MonthlyPanel, as_panel, model_arrays, time_years
 from .seasonal import seasonal_terms
 
@@ -24,23 +24,25 @@ __all__ = ["TrendResult", "trend", "SE_METHODS", "apc_columns", "slope_cov"]
 SE_METHODS = ("block", "hac", "quasi", "model")
 
 
-def slope_cov(fit: BatchGLMResult, se: str, n_params: int, hac_lag: int | None):
-    """Covariances, dispersion, t-df and caveats for the chosen standard-error method."""
+def slope_cov(fit: BatchGLMResult, se: str, n_params: int, hac_lag: int | None,
+              floor: float = 1.0):
+    """Covariances, dispersion (quasi methods: at least ``floor``), t-df and caveats."""
     S = fit.params.shape[0]
     caveat = np.full(S, "", dtype=object)
-    phi_m = fit.scale
+    phi_m = np.maximum(fit.scale, floor)
     if se == "model":
         return fit.cov_unscaled, np.ones(S), np.full(S, np.inf), caveat
     if se == "quasi":
-        return fit.cov_params("quasi"), phi_m, fit.df_resid, caveat
+        return fit.cov_unscaled * phi_m[:, None, None], phi_m, fit.df_resid, caveat
     if se == "hac":
         n = fit.y.shape[1]
         lag = hac_lag if hac_lag is not None else int(np.floor(4 * (n / 100) ** (2 / 9)))
         return fit.cov_params("hac", lag=lag), np.full(S, np.nan), np.full(S, np.inf), caveat
     phi, df = block_dispersion(fit, block=12, n_params=n_params)
+    phi = np.maximum(phi, floor)
     short = ~(df >= 3)
     if short.any():  # under 3 df the batch-means variance is too noisy: monthly quasi + caveat
-        phi = np.where(short, np.maximum(phi_m, 1.0), phi)
+        phi = np.where(short, phi_m, phi)
         df = np.where(short, fit.df_resid, df)
         caveat[short] = ("kort serie: variationen mellan år kan inte skattas, intervallet "
                          "kan vara för smalt")
@@ -95,7 +97,7 @@ def trend(data, population=None, *, level: str = "kommun", areas=None, crime_typ
           start=None, end=None, family: str = "poisson", seasonality: str = "fourier",
           harmonics: int = 2, se: str | None = None, hac_lag: int | None = None,
           ci_level: float = 0.95, threshold: int = DEFAULT_THRESHOLD, fdr_by=None,
-          fdr_level: float = 0.05) -> TrendResult:
+          fdr_level: float = 0.05, dispersion_floor: float = 1.0) -> TrendResult:
     """Annual percent change (APC) of monthly crime rates, for many series at once.
 
     Model per series: ``log E[count_t] = log(person-years_t) + a + b * t + seasonal(month_t)``
@@ -131,6 +133,11 @@ def trend(data, population=None, *, level: str = "kommun", areas=None, crime_typ
         Small-number rule on the total count.
     fdr_by, fdr_level
         Families and rate for the Benjamini-Hochberg correction (default: all rows, 5 %).
+    dispersion_floor : float
+        The quasi-Poisson methods (``"block"``, ``"quasi"``) use ``max(phi, dispersion_floor)``
+        (default 1: never narrower than the Poisson model; an estimated underdispersion is
+        almost always noise). ``0`` uses the estimate as it is, e.g. to reproduce R
+        ``glm(family = quasipoisson)`` on an underdispersed series.
 
     Returns
     -------
@@ -162,7 +169,7 @@ def trend(data, population=None, *, level: str = "kommun", areas=None, crime_typ
     >>> panel = MonthlyPanel.from_arrays(counts, per, population=np.full(96, 50_000))
     >>> res = trend(panel)
     >>> res.table[["estimate", "ci_low", "ci_high", "verdict"]].round(1).to_dict("records")
-    [{'estimate': 5.2, 'ci_low': 3.7, 'ci_high': 6.8, 'verdict': 'ökning'}]
+    [{'estimate': 5.2, 'ci_low': 3.4, 'ci_high': 7.1, 'verdict': 'ökning'}]
     """
     if se is None:
         se = "block" if family == "poisson" else "model"
@@ -177,7 +184,7 @@ def trend(data, population=None, *, level: str = "kommun", areas=None, crime_typ
     Sx, snames = seasonal_terms(panel.month_of_year, seasonality=seasonality, harmonics=harmonics)
     X = np.column_stack([np.ones_like(t), t, Sx])
     fit = fit_batch(y, X, offset=off, weights=w, family=family)
-    cov, phi, df, caveat = slope_cov(fit, se, 2, hac_lag)
+    cov, phi, df, caveat = slope_cov(fit, se, 2, hac_lag, check_floor(dispersion_floor))
     # a likelihood without a finite maximum gives no estimate, not a runaway one
     b = np.where(fit.converged, fit.params[:, 1], np.nan)
     se_b = np.where(fit.converged, np.sqrt(cov[:, 1, 1]), np.nan)
@@ -222,7 +229,7 @@ def trend(data, population=None, *, level: str = "kommun", areas=None, crime_typ
                               dtype="str")
     out = add_verdicts(out, null=0.0, alpha=fdr_level, by=fdr_by)
     settings = {"family": family, "seasonality": seasonality, "harmonics": harmonics, "se": se,
-                "hac_lag": hac_lag, "ci_level": ci_level}
+                "hac_lag": hac_lag, "ci_level": ci_level, "dispersion_floor": dispersion_floor}
     return TrendResult(out, fit, panel, tuple(["intercept", "t"] + snames), settings)
 
 
