@@ -52,7 +52,7 @@ class Verdict:
     ``code, message`` (English message; codes: ``regression_to_the_mean``,
     ``displacement``, ``reporting_propensity``, ``unreliable_interval``, ``pretrend``,
     ``placebo_in_time``, ``designs_disagree``, ``unconfirmed``, ``short_followup``,
-    ``preliminary``, ``measure_ended``).
+    ``preliminary``, ``measure_ended``, ``volatile_treated``).
     """
 
     measure_id: str
@@ -284,6 +284,7 @@ def _verdict(spec, inputs, series, its, ctl, syn, ci_level, confirm=True) -> Ver
         rel = syn.rmspe_pre / pre_mean if pre_mean > 0 else np.inf
         checks.append(("synthetic_pre_rmspe_relative", rel, 0.15, bool(rel <= 0.15),
                        "pre-period misfit of the synthetic control relative to the mean rate"))
+    caveats += _volatility(its)
     pit = _placebo_in_time(series, spec, its)
     if pit is not None:
         checks.append(("placebo_in_time_p", pit, 0.05, bool(pit >= 0.05),
@@ -324,6 +325,17 @@ def _verdict(spec, inputs, series, its, ctl, syn, ci_level, confirm=True) -> Ver
                    hi, ci_level, p, float(prev["estimate"]),
                    (float(prev["ci_low"]), float(prev["ci_high"])), word, bool(reliable), chk, cav,
                    its_word)
+
+
+def _volatility(its):
+    """Caveat when the treated kommun wanders more than every placebo donor (issue 15)."""
+    vol = its.volatility
+    if vol is None or not vol.out_of_line:
+        return []
+    return [("volatile_treated", f"the kommun's monthly rate wanders more than any of its "
+             f"{vol.n_units - 1} placebo comparison kommuner, so the placebo calibration of the "
+             f"interval is not assured; the interval was widened {vol.widening:.2f} times to the "
+             "kommun's own autocorrelation and may still be too narrow")]
 
 
 def _placebo_in_time(series, spec, its):
