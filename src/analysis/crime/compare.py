@@ -175,8 +175,11 @@ def _dispersion(panel: MonthlyPanel, m1, m2, method, seasonality, harmonics, flo
         fit = fit_batch(y, X, offset=off, weights=w)
         block = int(min(12, m1.sum(), m2.sum()))
         phi, df = block_dispersion(fit, block=block, n_params=3)
-        phi = np.maximum(phi, floor)  # NaN (too few blocks) stays NaN
         short = ~(df >= 3)
+        # the floor: where it binds the variance is the Poisson model's, known rather than
+        # estimated, so the reference is normal (df = inf) instead of t
+        df = np.where(~short & (phi < floor), np.inf, df)
+        phi = np.maximum(phi, floor)  # NaN (too few blocks) stays NaN
         if short.any():
             method = "quasipoisson"
             caveat[short] = ("för kort historik (under 6 år) för att skatta variationen mellan "
@@ -293,7 +296,9 @@ def compare_periods(data, population=None, *, period1, period2, level: str = "ko
         The smallest dispersion used (default 1: ``max(phi, 1)``, never narrower than the
         Poisson variance). An estimated dispersion below 1 (underdispersion) is almost always
         noise of an 8-df estimate, and would tell a small kommun a change is real on its
-        strength; ``dispersion_floor=0`` uses the estimate as it is (docs/crime-statistics.md,
+        strength. Where the floor binds in the ``"block"`` method the variance is the Poisson
+        model's, known rather than estimated, so the reference is normal (``dispersion_df``
+        inf). ``dispersion_floor=0`` uses the estimate as it is (docs/crime-statistics.md,
         "The dispersion floor").
 
     Returns

@@ -39,8 +39,10 @@ def slope_cov(fit: BatchGLMResult, se: str, n_params: int, hac_lag: int | None,
         lag = hac_lag if hac_lag is not None else int(np.floor(4 * (n / 100) ** (2 / 9)))
         return fit.cov_params("hac", lag=lag), np.full(S, np.nan), np.full(S, np.inf), caveat
     phi, df = block_dispersion(fit, block=12, n_params=n_params)
-    phi = np.maximum(phi, floor)
     short = ~(df >= 3)
+    # where the floor binds the variance is the Poisson model's (known): normal reference
+    df = np.where(~short & (phi < floor), np.inf, df)
+    phi = np.maximum(phi, floor)
     if short.any():  # under 3 df the batch-means variance is too noisy: monthly quasi + caveat
         phi = np.where(short, phi_m, phi)
         df = np.where(short, fit.df_resid, df)
@@ -136,8 +138,9 @@ def trend(data, population=None, *, level: str = "kommun", areas=None, crime_typ
     dispersion_floor : float
         The quasi-Poisson methods (``"block"``, ``"quasi"``) use ``max(phi, dispersion_floor)``
         (default 1: never narrower than the Poisson model; an estimated underdispersion is
-        almost always noise). ``0`` uses the estimate as it is, e.g. to reproduce R
-        ``glm(family = quasipoisson)`` on an underdispersed series.
+        almost always noise); where it binds for ``"block"`` the reference is normal (``df``
+        inf: the Poisson variance is known). ``0`` uses the estimate as it is, e.g. to
+        reproduce R ``glm(family = quasipoisson)`` on an underdispersed series.
 
     Returns
     -------
@@ -169,7 +172,7 @@ def trend(data, population=None, *, level: str = "kommun", areas=None, crime_typ
     >>> panel = MonthlyPanel.from_arrays(counts, per, population=np.full(96, 50_000))
     >>> res = trend(panel)
     >>> res.table[["estimate", "ci_low", "ci_high", "verdict"]].round(1).to_dict("records")
-    [{'estimate': 5.2, 'ci_low': 3.4, 'ci_high': 7.1, 'verdict': 'ökning'}]
+    [{'estimate': 5.2, 'ci_low': 3.7, 'ci_high': 6.7, 'verdict': 'ökning'}]
     """
     if se is None:
         se = "block" if family == "poisson" else "model"

@@ -92,9 +92,11 @@ series_models <- function(d, name, K, nb = TRUE, month_effects = TRUE) {
     add("apc_block", name, "ci_low", 100 * (exp(cf["t", 1] - qt_ * se) - 1))
     add("apc_block", name, "ci_high", 100 * (exp(cf["t", 1] + qt_ * se) - 1))
     # the default rule (issue 15): the dispersion floored at 1, never narrower than Poisson
+    # (where the floor binds, the variance is Poisson's, known: normal quantile)
     sef <- cf["t", 2] * sqrt(max(1, b["phi"]))
-    add("apc_block_floor", name, "ci_low", 100 * (exp(cf["t", 1] - qt_ * sef) - 1))
-    add("apc_block_floor", name, "ci_high", 100 * (exp(cf["t", 1] + qt_ * sef) - 1))
+    qf <- if (b["phi"] < 1) qnorm(0.975) else qt_
+    add("apc_block_floor", name, "ci_low", 100 * (exp(cf["t", 1] - qf * sef) - 1))
+    add("apc_block_floor", name, "ci_high", 100 * (exp(cf["t", 1] + qf * sef) - 1))
   }
   if (nb) {
     g <- nb_fit(fml(K), d, name)
@@ -196,9 +198,15 @@ for (nm in c("mid", "large", "small")) {
   add("compare_block", nm, "ci_high", exp(lrr + qt(0.975, bp["df"]) * se))
   add("compare_block", nm, "p_value", 2 * pt(-abs(lrr / se), bp["df"]))
   sef <- sqrt(max(1, bp["phi"]) * (1 / x1 + 1 / x2))
-  add("compare_block_floor", nm, "ci_low", exp(lrr - qt(0.975, bp["df"]) * sef))
-  add("compare_block_floor", nm, "ci_high", exp(lrr + qt(0.975, bp["df"]) * sef))
-  add("compare_block_floor", nm, "p_value", 2 * pt(-abs(lrr / sef), bp["df"]))
+  if (bp["phi"] < 1) {  # the floor binds: Poisson variance, normal reference
+    add("compare_block_floor", nm, "ci_low", exp(lrr - qnorm(0.975) * sef))
+    add("compare_block_floor", nm, "ci_high", exp(lrr + qnorm(0.975) * sef))
+    add("compare_block_floor", nm, "p_value", 2 * pnorm(-abs(lrr / sef)))
+  } else {
+    add("compare_block_floor", nm, "ci_low", exp(lrr - qt(0.975, bp["df"]) * sef))
+    add("compare_block_floor", nm, "ci_high", exp(lrr + qt(0.975, bp["df"]) * sef))
+    add("compare_block_floor", nm, "p_value", 2 * pt(-abs(lrr / sef), bp["df"]))
+  }
 }
 
 # ---- poisson.test: two-sample (period 2 first) and Garwood one-sample -------------------
