@@ -156,8 +156,10 @@ def test_period_comparison_methods(golden, name):
     assert rel(b["dispersion"], golden("compare_block", name, "phi")) < TOL
     for c in ("ci_low", "ci_high", "p_value"):
         assert rel(b[c], golden("compare_block", name, c)) < TOL
-    d = compare_periods(panel, period1=2023, period2=2024).iloc[0]  # default: max(1, phi)
-    assert d["dispersion"] == max(1.0, b["dispersion"])
+    d = compare_periods(panel, period1=2023, period2=2024).iloc[0]  # default: the floor
+    # where it binds ("small": phi 0.35, phi t^2 < z^2) the Poisson model's exact test is given
+    assert d["method"].startswith("exact") == (b["dispersion"] < 0.73)
+    assert d["dispersion"] == (1.0 if b["dispersion"] < 0.73 else b["dispersion"])
     for c in ("ci_low", "ci_high", "p_value"):
         assert rel(d[c], golden("compare_block_floor", name, c)) < TOL
     if golden.has("compare_negbin", name):

@@ -16,7 +16,7 @@ from scipy import stats
 from ..errors import DataError
 from ..municipalities import municipalities, name_of
 from ..multiplicity import add_qvalues
-from .glm import fit_batch
+from .glm import fit_batch, t_quantile
 from .variance import block_dispersion, check_floor
 from .panel import MonthlyPanel, as_panel, period_mask, time_years
 from .seasonal import seasonal_terms
@@ -125,8 +125,12 @@ def _label(periods: pd.PeriodIndex, mask: np.ndarray) -> str:
 
 
 def _rr_columns(x1, t1, x2, t2, method, phi, df, ci_level, glm_rr=None, glm_se=None,
-                fallback=None):
-    """Rate ratio, interval and p-value for one method (vectors over series)."""
+                fallback=None, floored=None):
+    """Rate ratio, interval and p-value for one method (vectors over series).
+
+    ``floored``: series whose dispersion was raised to the floor; they get the Poisson
+    model's own interval, the exact test (as a zero count does).
+    """
     ex = poisson_exact(x1, t1, x2, t2, ci_level=ci_level)
     if method == "exact":
         return ex, np.full(x1.shape, "exact conditional (poisson.test)", dtype=object)
@@ -146,12 +150,15 @@ def _rr_columns(x1, t1, x2, t2, method, phi, df, ci_level, glm_rr=None, glm_se=N
     if fallback is not None:  # block rows whose history was too short
         name = np.where(fallback, "quasi-Poisson, monthly dispersion (short history), t", name)
     zero = (x1 == 0) | (x2 == 0) | ~np.isfinite(se)
+    low = np.zeros(zero.shape, bool) if floored is None else np.asarray(floored, bool) & ~zero
+    zero = zero | low
     with np.errstate(invalid="ignore", over="ignore"):
         res = pd.DataFrame({"rate_ratio": np.where(zero, ex["rate_ratio"], np.exp(lrr)),
                             "ci_low": np.where(zero, ex["ci_low"], np.exp(lrr - q * se)),
                             "ci_high": np.where(zero, ex["ci_high"], np.exp(lrr + q * se)),
                             "p_value": np.where(zero, ex["p_value"], pz)})
-    label = np.where(zero, "exact conditional (a count is 0)", name).astype(object)
+    label = np.where(low, "exact conditional (no overdispersion: the Poisson model)",
+                     np.where(zero, "exact conditional (a count is 0)", name)).astype(object)
     return res, label
 
 
@@ -176,10 +183,13 @@ def _dispersion(panel: MonthlyPanel, m1, m2, method, seasonality, harmonics, flo
         block = int(min(12, m1.sum(), m2.sum()))
         phi, df = block_dispersion(fit, block=block, n_params=3)
         short = ~(df >= 3)
-        # the floor: where it binds the variance is the Poisson model's, known rather than
-        # estimated, so the reference is normal (df = inf) instead of t
-        df = np.where(~short & (phi < floor), np.inf, df)
-        phi = np.maximum(phi, floor)  # NaN (too few blocks) stays NaN
+        # the floor: where the t interval with phi would be narrower than the Poisson model's
+        # (phi t^2 < floor z^2) the Poisson model is used, its variance known (df = inf);
+        # compare_periods then gives its exact interval. Continuous in phi, never narrower
+        # than either interval.
+        bind = ~short & (phi * t_quantile(df, 0.95) ** 2 < floor * t_quantile(np.inf, 0.95) ** 2)
+        df = np.where(bind, np.inf, df)
+        phi = np.where(bind, floor, phi)  # NaN (too few blocks) stays NaN
         if short.any():
             method = "quasipoisson"
             caveat[short] = ("för kort historik (under 6 år) för att skatta variationen mellan "
@@ -296,10 +306,12 @@ def compare_periods(data, population=None, *, period1, period2, level: str = "ko
         The smallest dispersion used (default 1: ``max(phi, 1)``, never narrower than the
         Poisson variance). An estimated dispersion below 1 (underdispersion) is almost always
         noise of an 8-df estimate, and would tell a small kommun a change is real on its
-        strength. Where the floor binds in the ``"block"`` method the variance is the Poisson
-        model's, known rather than estimated, so the reference is normal (``dispersion_df``
-        inf). ``dispersion_floor=0`` uses the estimate as it is (docs/crime-statistics.md,
-        "The dispersion floor").
+        strength. With ``"block"`` the floor binds where the t interval with ``phi`` would
+        be narrower than the Poisson model's normal one (``phi t^2 < floor z^2``); there the
+        Poisson model's own interval is given, the exact test (``method`` says so,
+        ``dispersion`` 1, ``dispersion_df`` inf). The rule is continuous in ``phi`` and the
+        interval is never narrower than with either. ``dispersion_floor=0`` uses the estimate
+        as it is (docs/crime-statistics.md, "The dispersion floor").
 
     Returns
     -------
@@ -380,7 +392,8 @@ def compare_periods(data, population=None, *, period1, period2, level: str = "ko
         phi, df, caveat, grr, gse = _dispersion(panel, m1, m2, method, seasonality, harmonics,
                                                 check_floor(dispersion_floor))
     res, label = _rr_columns(x1, t1, x2, t2, method, phi, df, ci_level, grr, gse,
-                             fallback=caveat != "" if method == "block" else None)
+                             fallback=caveat != "" if method == "block" else None,
+                             floored=np.isinf(df) if method == "block" else None)
     ex = poisson_exact(x1, t1, x2, t2, ci_level=ci_level)
     extra = {"period1": _label(panel.periods, m1), "period2": _label(panel.periods, m2)}
     out, reliable = _assemble(panel.keys, x1, t1, x2, t2, res, label, phi, df, caveat, ci_level,
@@ -499,7 +512,8 @@ def compare_areas(crimes: pd.DataFrame, population: pd.DataFrame, *, area, refer
     else:
         raise ValueError("compare_areas supports method='block' or 'exact'")
     res, label = _rr_columns(x[r_], t[r_], x[a_], t[a_], method, phi_c, df_c, ci_level,
-                             fallback=cav != "" if method == "block" else None)
+                             fallback=cav != "" if method == "block" else None,
+                             floored=np.isinf(df_c) if method == "block" else None)
     ex = poisson_exact(x[r_], t[r_], x[a_], t[a_], ci_level=ci_level)
     keys_out = kdf.iloc[1::2].reset_index(drop=True)
     extra = {"reference_code": pd.array([",".join(ref_codes)] * len(keys_out), dtype="str"),

@@ -40,9 +40,11 @@ def slope_cov(fit: BatchGLMResult, se: str, n_params: int, hac_lag: int | None,
         return fit.cov_params("hac", lag=lag), np.full(S, np.nan), np.full(S, np.inf), caveat
     phi, df = block_dispersion(fit, block=12, n_params=n_params)
     short = ~(df >= 3)
-    # where the floor binds the variance is the Poisson model's (known): normal reference
-    df = np.where(~short & (phi < floor), np.inf, df)
-    phi = np.maximum(phi, floor)
+    # the floor: where the t interval with phi would be narrower than the Poisson model's
+    # normal one (phi t^2 < floor z^2), the Poisson model is used, its variance known
+    bind = ~short & (phi * t_quantile(df, 0.95) ** 2 < floor * t_quantile(np.inf, 0.95) ** 2)
+    df = np.where(bind, np.inf, df)
+    phi = np.where(bind, floor, phi)
     if short.any():  # under 3 df the batch-means variance is too noisy: monthly quasi + caveat
         phi = np.where(short, phi_m, phi)
         df = np.where(short, fit.df_resid, df)
@@ -136,10 +138,11 @@ def trend(data, population=None, *, level: str = "kommun", areas=None, crime_typ
     fdr_by, fdr_level
         Families and rate for the Benjamini-Hochberg correction (default: all rows, 5 %).
     dispersion_floor : float
-        The quasi-Poisson methods (``"block"``, ``"quasi"``) use ``max(phi, dispersion_floor)``
-        (default 1: never narrower than the Poisson model; an estimated underdispersion is
-        almost always noise); where it binds for ``"block"`` the reference is normal (``df``
-        inf: the Poisson variance is known). ``0`` uses the estimate as it is, e.g. to
+        Default 1: the interval is never narrower than the Poisson model's (an estimated
+        underdispersion is almost always noise). ``"block"``: where the t interval with
+        ``phi`` would be narrower than the Poisson model's normal one (``phi t^2 < z^2``),
+        the Poisson model is used (``deff`` 1, ``df`` inf: its variance is known);
+        continuous in ``phi``. ``"quasi"``: ``max(phi, dispersion_floor)``. ``0`` uses the estimate as it is, e.g. to
         reproduce R ``glm(family = quasipoisson)`` on an underdispersed series.
 
     Returns
