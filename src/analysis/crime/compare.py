@@ -344,9 +344,9 @@ def compare_periods(data, population=None, *, period1, period2, level: str = "ko
     Notes
     -----
     In the simulation (2-200 crimes a month, seasonality, overdispersion, AR(1) month-to-month
-    correlation 0.3; 2 000 replicates) the default covers 94.4-96.4 %, the exact test
-    45.6-94.6 %, the monthly quasi-Poisson 85.2-96.1 % and the NB 77.4-93.6 %
-    (docs/crime-statistics.md).
+    correlation 0.3; 1 000 replicates) the default covers 94.5-97.8 %, the exact test
+    43.7-96.0 %, the monthly quasi-Poisson 82.5-97.3 % and the NB 74.7-95.3 %
+    (docs/crime-statistics.md; above 97 % where the dispersion floor binds often).
 
     References
     ----------

@@ -124,7 +124,7 @@ def trend(data, population=None, *, level: str = "kommun", areas=None, crime_typ
         Standard error of b. ``"block"`` (default for Poisson): quasi-Poisson with the
         dispersion of 12-month block sums (:func:`analysis.crime.glm.block_dispersion`) and a
         t reference with ``blocks - 2`` df; robust to month-to-month autocorrelation and
-        covering 94.2-95.0 % in the simulation (docs/crime-statistics.md). ``"hac"``: Newey-West,
+        covering 94.8-96.9 % in the simulation (docs/crime-statistics.md). ``"hac"``: Newey-West,
         as R ``sandwich::NeweyWest(fit, lag = hac_lag, prewhite = FALSE, adjust = FALSE)``
         with the normal reference (covers only 89-91 % at 11 years of data). ``"quasi"``:
         monthly Pearson dispersion (under-covers under autocorrelation). ``"model"``:
