@@ -1,12 +1,23 @@
 """Benchmark: analysis.survey beside svy (PyPI) and R survey on one million respondents.
 
     .venv/bin/python benchmarks/survey_benchmark.py [--n 1000000] [--skip-r] [--skip-svy]
+    .venv/bin/python benchmarks/survey_benchmark.py --rank [--units 2827] [--skip-r]
+    .venv/bin/python benchmarks/survey_benchmark.py --did-coverage [--seeds 200]
 
 Task (issue 4): 1 000 000 respondents, 50 strata, 30 domains; the share y = 1 by domain with
 its standard error and logit confidence interval; raking to the age and sex margins; the same
 shares again on the raked design (with calibration-aware variance in this package and in R).
 Prints seconds per step for each tool side by side, the ratios, and this package's peak
 memory. Needs ``pip install svy`` (the ``bench`` extra) for svy and Rscript with survey for R.
+
+``--rank`` (issue 15): degrees of freedom of a large jackknife design (``degf``, the rank of
+its units x replicates weight matrix): the previous full SVD beside the rank-revealing QR of
+``analysis.survey.replicate.qr_rank`` and R's ``qr(weights(design, "analysis"), tol =
+1e-5)$rank``, CPU seconds on one thread and the ranks, which must agree.
+
+``--did-coverage`` (issue 15): coverage of ``analysis.survey.survey_did``'s 95 % interval for
+the true marginal log-odds DiD of the sample's area measures, over sample seeds (each seed a
+new synthetic population and survey), with the mean estimate beside the truth.
 """
 
 from __future__ import annotations
@@ -140,13 +151,130 @@ def run_r(df, margins, timeout):
     return dict(zip(keys, t)), [float(v) for v in check[0].split()[1:]] if check else None
 
 
+def _svd_rank(X):
+    """The rank as computed before issue 15: a full SVD, singular values above 1e-5 * max."""
+    sv = np.linalg.svd(X, compute_uv=False)
+    return int(np.sum(sv > sv.max() * 1e-5))
+
+
+def run_rank(units: int, strata: int, skip_r: bool, timeout: int) -> int:
+    from analysis.survey import as_replicate
+    from analysis.survey.replicate import _dense_rank, qr_rank
+
+    rng = np.random.default_rng(15)
+    df = pd.DataFrame({"s": rng.integers(0, strata, units), "w": rng.uniform(5, 20, units)})
+    rep = as_replicate(SurveyDesign(df, strata="s", weights="w"), type="JKn")
+    X = rep._analysis(np.arange(units))
+    print(f"JKn design: {units} PSUs in {strata} strata, weight matrix {X.shape[0]} x {X.shape[1]}")
+    t0 = time.process_time()
+    r_svd = _svd_rank(X)
+    t_svd = time.process_time() - t0
+    t0 = time.process_time()
+    r_dense = _dense_rank(X, 1e-5)
+    t_dense = time.process_time() - t0
+    t0 = time.process_time()
+    r_qr = qr_rank(X, reference=np.asarray(rep._w))
+    t_qr = time.process_time() - t0
+    t0 = time.process_time()
+    degf = rep.degf
+    t_degf = time.process_time() - t0
+    rows = [("full SVD (before)", r_svd, t_svd), ("pivoted QR, whole matrix", r_dense, t_dense),
+            ("qr_rank: pivoted QR by stratum block", r_qr, t_qr),
+            ("design.degf + 1 (uncached)", degf + 1, t_degf)]
+    if not skip_r and shutil.which("Rscript"):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "w.bin"
+            np.asfortranarray(X).ravel(order="F").tofile(path)
+            code = (f'x <- matrix(readBin("{path}", "double", {X.size}), {X.shape[0]}, {X.shape[1]}); '
+                    't <- system.time(r <- qr(x, tol = 1e-5)$rank); cat(r, t[["user.self"]] + t[["sys.self"]], "\\n")')
+            out = subprocess.run(["Rscript", "-e", code], capture_output=True, text=True, timeout=timeout)
+            if out.returncode == 0:
+                r, t = out.stdout.split()
+                rows.append(("R qr(tol = 1e-5) (LINPACK dqrdc2)", int(r), float(t)))
+            else:
+                print("R failed:", out.stderr[-500:])
+    print(f"\n{'method':<40}{'rank':>8}{'CPU s':>10}{'vs SVD':>10}")
+    for name, r, t in rows:
+        print(f"{name:<40}{r:>8}{t:>10.2f}{t_svd / t:>9.1f}x")
+    same = len({r for _, r, _ in rows}) == 1
+    print("\nranks agree" if same else "\nRANKS DIFFER")
+    return 0 if same else 1
+
+
+def _true_did(seed, code, item, area, after):
+    """Population DiD of logit shares (area vs the rest of the kommun) in the sample's model."""
+    from analysis.sample._base import SURVEY_YEARS, YEARS
+    from analysis.sample.survey import ITEM_NAMES, ITEMS, expected_share, kommun_model
+
+    m = kommun_model(seed, code)
+    j = ITEM_NAMES.index(item)
+    sel = np.array([a == area for a in m.areas.names])
+    d = []
+    for w, year in enumerate(SURVEY_YEARS):
+        pop = m.cells[YEARS.index(year)].astype(float)
+        num = expected_share(m.eta[w, j], ITEMS[j].loading) * pop
+        p_t, p_c = num[sel].sum() / pop[sel].sum(), num[~sel].sum() / pop[~sel].sum()
+        d.append(np.log(p_t / (1 - p_t)) - np.log(p_c / (1 - p_c)))
+    d = np.array(d)
+    a = np.array([y in after for y in SURVEY_YEARS])
+    return d[a].mean() - d[~a].mean()
+
+
+def run_did_coverage(seeds: int) -> int:
+    from analysis.errors import DataError
+    from analysis.sample import generate
+    from analysis.sample.measures import MEASURES
+    from analysis.survey import indicators_from_catalogue, survey_did
+
+    cases = [(m, item) for m in MEASURES if not m.target_crime_types and m.area
+             for item in (list(m.survey_shift) or ["problem_belysning"])]
+    codes = sorted({m.kommunkod for m, _ in cases})
+    rows, failed = [], []
+    t0 = time.process_time()
+    for seed in range(1, seeds + 1):
+        s = generate(seed, kommuner=codes)
+        ind = {d.item: d for d in indicators_from_catalogue(s.items)}
+        for m, item in cases:
+            try:
+                r = survey_did(s.survey, ind[item], kommunkod=m.kommunkod, area=m.area, start=m.start,
+                               margins=s.margins)
+            except DataError as e:  # e.g. a sex x age cell of a wave without respondents: no raking
+                failed.append(f"seed {seed} {m.measure_id}: {str(e)[:90]}")
+                continue
+            truth = _true_did(seed, m.kommunkod, item, m.area, r.after_years)
+            rows.append({"measure": m.measure_id, "item": item, "planted": m.survey_shift.get(item, 0.0),
+                         "truth": truth, "estimate": r.estimate, "se": r.se,
+                         "covered": r.ci_low <= truth <= r.ci_high, "significant": r.p_value < 0.05})
+    t = pd.DataFrame(rows)
+    out = t.groupby(["measure", "item"], sort=False).agg(
+        planted=("planted", "first"), truth=("truth", "mean"), estimate=("estimate", "mean"),
+        sd_estimate=("estimate", "std"), mean_se=("se", "mean"), coverage=("covered", "mean"),
+        rejection=("significant", "mean"))
+    print(f"{seeds} sample seeds, {len(t)} intervals, {time.process_time() - t0:.0f} CPU s\n")
+    print(out.round(3).to_string())
+    print(f"\noverall coverage of the 95 % interval: {t.covered.mean():.3f} "
+          f"(Monte Carlo SE {np.sqrt(0.95 * 0.05 / len(t)):.3f})")
+    if failed:
+        print(f"\n{len(failed)} fit(s) not possible:\n  " + "\n  ".join(failed[:10]))
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--skip-r", action="store_true")
     ap.add_argument("--skip-svy", action="store_true")
     ap.add_argument("--r-timeout", type=int, default=1800)
+    ap.add_argument("--rank", action="store_true", help="time the degrees of freedom of a large replicate design")
+    ap.add_argument("--units", type=int, default=2827)
+    ap.add_argument("--strata", type=int, default=5)
+    ap.add_argument("--did-coverage", action="store_true", help="coverage of survey_did over sample seeds")
+    ap.add_argument("--seeds", type=int, default=200)
     args = ap.parse_args(argv)
+    if args.did_coverage:
+        return run_did_coverage(args.seeds)
+    if args.rank:
+        return run_rank(args.units, args.strata, args.skip_r, args.r_timeout)
     df, margins = make_data(args.n)
     print(f"{args.n:,} respondents, {df.stratum.nunique()} strata, {df.domain.nunique()} domains")
     base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20

@@ -50,7 +50,8 @@ rt.show(rt.omfattning_table(levels))
 
 # %%
 figures.bar_ci(levels.assign(suppressed=False), category="crime_type", y="rate", kind="rate",
-             title=f"Anmälda brott per 100 000 invånare {ctx.year}, {ctx.kommun} (95 % KI)")
+               title=f"Anmälda brott per 100\u00a0000 invånare {ctx.year}, {ctx.kommun} (95\u00a0% KI)",
+               source=figures.CRIME_SOURCE, synthetic=ctx.dataset.synthetic)
 
 # %% [markdown]
 # ### Utveckling
@@ -63,9 +64,13 @@ rt.show(rt.forandring_table(changes))
 rt.show(rt.utveckling_table(trends))
 
 # %%
-figures.time_series(rc.rate_history(ctx, "Misshandel (inkl. grov)"), x="period", group="area_name",
-                  highlight=ctx.kommun, kind="rate",
-                  title=f"Misshandel per 100 000 invånare: {ctx.kommun}, {ctx.lan} och riket")
+notable = rc.notable_crime_types(levels, changes)
+for row in notable.itertuples():
+    display(Markdown(f"**{row.crime_type}** ({row.reason}) per 100\u00a0000 invånare och år:"))
+    display(figures.time_series(rc.rate_history(ctx, row.crime_type), x="period",
+                                group="area_name", highlight=ctx.kommun, kind="rate",
+                                title=f"{row.crime_type}: {ctx.kommun}, {ctx.lan} och riket",
+                                source=figures.CRIME_SOURCE, synthetic=ctx.dataset.synthetic))
 
 # %% [markdown]
 # ### Fördelning över året
@@ -85,15 +90,19 @@ rt.show(rc.fokusomraden(ctx, changes, survey).rename(
 # ### Jämförelse med andra kommuner
 
 # %%
-funnel = rc.jamforelse(ctx, "Misshandel (inkl. grov)", peers=comparison)
 display(Markdown(tx.comparison_intro(comparison, ctx.similar)))
-rt.show(rt.rank_table(funnel.table, ctx.kommunkod, reference=tx.reference_name(comparison)))
-
-# %%
-figures.funnel_plot(funnel.table, limits=funnel.limits, x="person_years", y="estimate",
-                  label="area_name", highlight=ctx.kommun, target=funnel.target,
-                  limit_x="person_years", limit_level="ci_level",
-                  title="Misshandel per 100 000 invånare: trattdiagram")
+for row in notable.itertuples():
+    funnel = rc.jamforelse(ctx, row.crime_type, peers=comparison)
+    display(Markdown(f"**{row.crime_type}**"))
+    rt.show(rt.rank_table(funnel.table, ctx.kommunkod, reference=tx.reference_name(comparison)))
+    display(figures.funnel_plot(funnel.table, limits=funnel.limits, x="person_years",
+                                y="estimate", label="area_name", highlight=ctx.kommun,
+                                target=funnel.target, target_label=figures.comparison_label(comparison),
+                                others_label="Övriga kommuner" if comparison == "riket"
+                                else "Kommuner i jämförelsegruppen",
+                                limit_x="person_years", limit_level="ci_level",
+                                title=f"{row.crime_type} per 100\u00a0000 invånare: trattdiagram",
+                                source=figures.CRIME_SOURCE, synthetic=ctx.dataset.synthetic))
 
 # %% [markdown]
 # ## Trygghet och oro
@@ -111,7 +120,8 @@ else:
 # %%
 if survey is not None:
     display(figures.indicator_by_group(survey["area"][survey["area"]["variable"] == "otrygg_kvall_andel"],
-                                     group="area", title="Otrygga ute sen kväll, per område (95 % KI)"))
+                                       group="area", title="Otrygga ute sen kväll, per område (95\u00a0% KI)",
+                                       source=figures.SURVEY_SOURCE, synthetic=ctx.dataset.synthetic))
     if "change" in survey:
         display(Markdown(f"Förändring sedan {survey['previous_year']}:"))
         rt.show(rt.change_table(survey["change"]))
@@ -126,7 +136,7 @@ if survey is not None:
 if measures.empty:
     display(Markdown("Inga åtgärder finns registrerade för kommunen."))
 else:
-    rt.show(rt.measures_table(measures))
+    rt.show(rt.measures_table(measures, ctx.dataset.items))
     display(Markdown(tx.evaluation_intro()))
     rt.show(rt.evaluation_table(evaluations))
 
@@ -137,6 +147,12 @@ else:
 display(Markdown(tx.sources_and_limitations(synthetic=ctx.dataset.synthetic,
                                             preliminary=bool(levels.get("preliminary", False).any())
                                             if "preliminary" in levels else False)))
+
+# %% [markdown]
+# ## Ordlista
+
+# %%
+display(Markdown(tx.ordlista()))
 
 # %% [markdown]
 # ### Om underlaget (proveniens)

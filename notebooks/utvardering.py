@@ -41,7 +41,8 @@ if evaluation.evaluable:
 # %%
 if evaluation.evaluable:
     display(evaluation_figures.plot_counterfactual(evaluation.counterfactual,
-                                      title="Anmälda brott och förväntat antal utan åtgärden"))
+                                      title="Anmälda brott och förväntat antal utan åtgärden",
+                                                   synthetic=dataset.synthetic))
 
 # %% [markdown]
 # ## Resultat för varje metod
@@ -73,9 +74,11 @@ else:
 if evaluation.synthetic is not None:
     rt.show(er.donor_table(evaluation))
     display(evaluation_figures.plot_synthetic_gap(evaluation.synthetic.gap,
-                                     title="Kommunen och dess syntetiska kontroll"))
+                                     title="Kommunen och dess syntetiska kontroll",
+                                                  synthetic=dataset.synthetic))
     display(evaluation_figures.plot_placebos(evaluation.synthetic.placebo,
-                                title="Placebotest: avvikelse efter start i andra kommuner"))
+                                title="Placebotest: avvikelse efter start i andra kommuner",
+                                             synthetic=dataset.synthetic))
 else:
     display(Markdown("Ingen syntetisk kontroll kunde göras." if evaluation.evaluable
                      else "Ingen utvärdering med anmälda brott."))
@@ -83,7 +86,8 @@ else:
 # %%
 if evaluation.controlled is not None:
     display(evaluation_figures.plot_event_study(evaluation.controlled.event_study,
-                                   title="Kvot mot jämförelsekommunerna år för år"))
+                                   title="Kvot mot jämförelsekommunerna år för år",
+                                                synthetic=dataset.synthetic))
 
 # %% [markdown]
 # ## Kunde en effekt alls upptäckas? (styrka före start)
@@ -94,7 +98,8 @@ if power is None:
 else:
     display(Markdown(er.power_text(power)))
     rt.show(er.power_table(power))
-    display(evaluation_figures.plot_power(power.table, title="Sannolikhet att upptäcka en minskning"))
+    display(evaluation_figures.plot_power(power.table, title="Sannolikhet att upptäcka en minskning",
+                                          synthetic=dataset.synthetic))
 
 # %% [markdown]
 # ## Trygghetsundersökningen: åtgärdens indikatorer
@@ -106,6 +111,13 @@ if indicators.empty:
 else:
     display(Markdown(er.indicator_text(indicators, evaluation.measure.start)))
     rt.show(er.indicator_table(indicators))
+
+# %% [markdown]
+# ## Ordlista
+
+# %%
+display(Markdown(tx.ordlista(["kvot mot förväntat", "95 % KI (konfidensintervall)",
+                              "statistiskt säkerställd", "p-värde", "syntetisk kontroll"])))
 
 # %% [markdown]
 # ## Källor och metod

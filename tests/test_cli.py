@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -43,7 +44,7 @@ def test_check_reports_every_problem_and_fails(tmp_path):
     bad = tmp_path / "brott.csv"
     bad.write_text("kommunkod,period,crime_type,count\n"
                    "0114,2024-01,Cykelstöld,3\n"
-                   "114,2024-02,Cykelstöld,-1\n", encoding="utf-8")
+                   "11,2024-02,Cykelstöld,-1\n", encoding="utf-8")
     res = runner.invoke(app, ["check", str(bad), "--kind", "crimes"])
     assert res.exit_code == 1
     assert "brott.csv" in res.output and "row 3" in res.output
@@ -98,3 +99,22 @@ def test_evaluate_renders_one_measure(full_sample, tmp_path):
     assert res.exit_code == 0, res.output
     assert (tmp_path / "utvardering_M2181-01.html").exists()
     assert (tmp_path / "index.html").exists()
+
+
+def test_import_and_check_from_the_command_line(tmp_path):
+    real = Path(__file__).resolve().parent / "fixtures" / "io" / "real_layouts"
+    res = runner.invoke(app, ["check", str(real / "scb_pxweb_json_norrbotten_2025.json"), "--kind", "population"])
+    assert res.exit_code == 0 and "OK" in res.output and "population per year: 2025 108 928" in res.output
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "scb.json").write_bytes((real / "scb_v2_jsonstat2_TAB638_norrbotten_2025.json").read_bytes())
+    (src / "bra.csv").write_bytes((real / "bra_statistikdatabas_manad_norrbotten_2026-08.csv").read_bytes())
+    (src / "pop2026.csv").write_text("kommunkod,year,population\n2580,2026,80304\n2582,2026,28624\n")
+    res = runner.invoke(app, ["import", str(src), "--out", str(tmp_path / "data")])
+    assert res.exit_code == 0, res.output
+    assert f"OK: wrote {tmp_path / 'data'}" in res.output and "bra-long → crimes" in res.output
+    assert (tmp_path / "data" / "IMPORT.json").is_file()
+    res = runner.invoke(app, ["import", str(src), "--out", str(tmp_path / "data")])
+    assert res.exit_code == 1 and "--overwrite" in res.output
+    res = runner.invoke(app, ["import", str(tmp_path / "nope")])
+    assert res.exit_code == 2

@@ -24,6 +24,7 @@ app = typer.Typer(
 
 class Kind(str, Enum):
     crimes = "crimes"
+    crimes_annual = "crimes_annual"
     population = "population"
     survey = "survey"
     margins = "margins"
@@ -62,15 +63,40 @@ def check(
     items: Annotated[Optional[Path], typer.Option(help="Survey: item catalogue; answers outside an item's scale are errors.")] = None,
     margins: Annotated[Optional[Path], typer.Option(help="Survey: margins file; respondents in areas it does not list are errors.")] = None,
     kommun: Annotated[Optional[str], typer.Option(help="Survey: the kommun code every respondent must belong to.")] = None,
+    allow_gaps: Annotated[bool, typer.Option(help="Crimes: months missing inside a series are listed, not an error.")] = False,
 ) -> None:
-    """Validate a file; print OK and a short profile, or every problem found (exit 1)."""
+    """Validate a file (any supported format, recognised by content); print OK and a short
+    profile, or the problems grouped by kind (exit 1)."""
     from .io import check_file
 
     for path in (file, items, margins):
         if path is not None and not path.exists():
             _fail(f"{path}: no such file", 2)
     extra = {k: v for k, v in {"items": items, "margins": margins, "kommunkod": kommun}.items() if v is not None}
-    result = check_file(file, kind.value, **extra)
+    result = check_file(file, kind.value, allow_gaps=allow_gaps, **extra)
+    typer.echo(result.render())
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@app.command("import")
+def import_(
+    sources: Annotated[list[Path], typer.Argument(help="A folder of downloaded exports, or files.", show_default=False)],
+    out: Annotated[Path, typer.Option(help="Data folder to write (for reports, evaluate).")] = Path("data/import"),
+    contents: Annotated[Optional[str], typer.Option(help="SCB contents code holding population, if not Folkmängd (BE0101N1).")] = None,
+    label: Annotated[Optional[str], typer.Option(help="Description stored in DATASET.json.")] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace files in an existing data folder.")] = False,
+    strict: Annotated[bool, typer.Option(help="Stop when any file is refused or any label left out.")] = False,
+) -> None:
+    """Turn raw exports (Brå, SCB PxWeb, Kolada, survey files; recognised by content) into a
+    validated data folder with a manifest (IMPORT.json); exit 1 if it could not be written."""
+    from .io.importer import import_exports
+
+    for path in sources:
+        if not path.exists():
+            _fail(f"{path}: no such file or folder", 2)
+    result = import_exports(sources, out, contents=contents, overwrite=overwrite, strict=strict,
+                            label=label)
     typer.echo(result.render())
     if not result.ok:
         raise typer.Exit(1)

@@ -1,17 +1,22 @@
 """Crime types in Brå's vocabulary, with the facts the sample generator and the reports need.
 
 Names follow Brå's published category names (domain notes §4.4). Readers map the wording
-variants found in real files ("Misshandel inkl. grov", "misshandel") to these canonical names.
+variants found in real files ("Misshandel inkl. grov", "misshandel", Brå's hierarchical
+statistikdatabas labels and ids) to these canonical names through one alias table
+(:data:`BRA_CATEGORIES`), which also adds the total, chapters and "därav" subcategories.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = ["CrimeType", "CRIME_TYPES", "CRIME_TYPE_NAMES", "FOCUS_AREAS", "AGGREGATES",
-           "canonical_crime_type"]
+           "canonical_crime_type", "suggest_crime_type", "BraCategory", "BRA_CATEGORIES",
+           "EXTRA_CRIME_TYPE_NAMES", "ALL_CRIME_TYPE_NAMES", "TOTAL_CRIME_TYPE", "bra_category"]
 
 
 @dataclass(frozen=True)
@@ -81,32 +86,183 @@ FOCUS_AREAS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
+# --------------------------------------------------------------------------- Brå's label set
+
+@dataclass(frozen=True)
+class BraCategory:
+    """One category of Brå's reported-crime statistics, with the labels Brå prints for it.
+
+    Attributes
+    ----------
+    name : str
+        Canonical name (the ``crime_type`` value in tidy frames).
+    level : str
+        ``total``, ``group`` (brottsbalken / specialstraffrätt), ``chapter``, ``type``
+        (a crime type or law) or ``subtype`` (a "därav" breakdown).
+    parent : str or None
+        Canonical name of the category it is part of.
+    codes : tuple of str
+        Brå's statistikdatabas ids (Brott_ID) where known: the kommun × year table (menyid 101)
+        and the kommun × month table use different ids; both are listed.
+    labels : tuple of str
+        Labels as Brå prints them (statistikdatabas, monthly files, P-tables, Kolada), matched
+        case-, accent- and punctuation-insensitively.
+    """
+
+    name: str
+    level: str
+    parent: str | None
+    codes: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+
+
+_B = BraCategory
+#: Brå's kommun statistics, as far as a lägesbild uses them. Labels and ids were read from a
+#: real statistikdatabas extract (Lulea-statistik/BR-brottsstatistik ``data/latest.csv`` and
+#: ``data/annual_all/categories_annual.csv``; see tests/fixtures/io/README.md); the "därav"
+#: subcategories without an id there carry none.
+BRA_CATEGORIES: tuple[BraCategory, ...] = (
+    _B("Samtliga brott", "total", None, ("5036", "13192"),
+       ("Totalt antal brott", "SAMTLIGA BROTT", "Samtliga anmälda brott", "Anmälda brott totalt",
+        "Totalt")),
+    _B("Brott mot brottsbalken", "group", "Samtliga brott", ("11084", "13193"), ("Brottsbalken",)),
+    _B("Brott mot specialstraffrättsliga författningar", "group", "Samtliga brott",
+       ("11085", "13231"), ("Specialstraffrättsliga författningar",)),
+    _B("Brott mot person (3–7 kap.)", "chapter", "Brott mot brottsbalken", ("11086", "13194"),
+       ("3-7 kap. Brott mot person", "Brott mot person")),
+    _B("Brott mot liv och hälsa (3 kap.)", "chapter", "Brott mot person (3–7 kap.)", ("13195",),
+       ("3 kap. Brott mot liv och hälsa", "Brott mot liv och hälsa")),
+    _B("Brott mot frihet och frid (4 kap.)", "chapter", "Brott mot person (3–7 kap.)", ("13199",),
+       ("4 kap. Brott mot frihet och frid", "Brott mot frihet och frid")),
+    _B("Ärekränkningsbrott (5 kap.)", "chapter", "Brott mot person (3–7 kap.)", ("13688",),
+       ("5 kap. Ärekränkningsbrott", "Ärekränkningsbrott")),
+    _B("Sexualbrott", "chapter", "Brott mot person (3–7 kap.)", ("13678",),
+       ("6 kap. Sexualbrott",)),
+    _B("Brott mot familj (7 kap.)", "chapter", "Brott mot person (3–7 kap.)", ("13689",),
+       ("7 kap. Brott mot familj", "Brott mot familj")),
+    _B("Brott mot förmögenhet (8–12 kap.)", "chapter", "Brott mot brottsbalken", ("11087", "13206"),
+       ("8-12 kap. Brott mot förmögenhet", "Brott mot förmögenhet")),
+    _B("Stöld, rån m.m. (8 kap.)", "chapter", "Brott mot förmögenhet (8–12 kap.)", ("13207",),
+       ("8 kap. Stöld, rån m.m.", "Stöld, rån m.m.", "Stöld- och tillgreppsbrott")),
+    _B("Bedrägeribrott", "chapter", "Brott mot förmögenhet (8–12 kap.)", ("13211",),
+       ("9 kap. Bedrägeri och annan oredlighet", "Bedrägeri och annan oredlighet", "Bedrägeri")),
+    _B("Skadegörelsebrott", "chapter", "Brott mot förmögenhet (8–12 kap.)", ("13216",),
+       ("12 kap. Skadegörelsebrott", "Skadegörelse")),
+    _B("Brott mot allmänheten (13–15 kap.)", "chapter", "Brott mot brottsbalken", ("11088", "13217"),
+       ("13-15 kap. Brott mot allmänheten", "Brott mot allmänheten")),
+    _B("Brott mot staten (16–22 kap.)", "chapter", "Brott mot brottsbalken", ("11089", "13222"),
+       ("16-22 kap. Brott mot staten", "16-20 kap. Brott mot staten", "Brott mot staten")),
+    _B("Misshandel (inkl. grov)", "type", "Brott mot liv och hälsa (3 kap.)", ("13197",),
+       ("därav misshandel inkl. grov", "Misshandel inkl. grov", "Misshandel, inkl. grov",
+        "Misshandel")),
+    _B("Misshandel utomhus", "subtype", "Misshandel (inkl. grov)", (),
+       ("Misshandel inkl. grov, utomhus", "Misshandel utomhus", "därav utomhus misshandel")),
+    _B("Misshandel inomhus", "subtype", "Misshandel (inkl. grov)", (),
+       ("Misshandel inkl. grov, inomhus", "Misshandel inomhus", "därav inomhus misshandel")),
+    _B("Våld mot kvinna i nära relation", "subtype", "Misshandel (inkl. grov)", (),
+       ("Misshandel mot kvinna i nära relation", "Misshandel inkl. grov mot kvinna i nära relation",
+        "Våld mot kvinna i nära relation", "Våld i nära relation mot kvinna",
+        "Misshandel mot kvinna 18 år eller äldre, i nära relation")),
+    _B("Grov kvinnofridskränkning", "type", "Brott mot frihet och frid (4 kap.)", (),
+       ("därav grov kvinnofridskränkning",)),
+    _B("Olaga hot", "type", "Brott mot frihet och frid (4 kap.)", (), ("därav olaga hot",)),
+    _B("Ofredande", "type", "Brott mot frihet och frid (4 kap.)", (), ("därav ofredande",)),
+    _B("Rån (inkl. grovt)", "type", "Stöld, rån m.m. (8 kap.)", ("13268",),
+       ("därav rån, inkl. grovt", "Rån inkl. grovt", "Rån, inkl. grovt", "Rån")),
+    _B("Bostadsinbrott", "type", "Stöld, rån m.m. (8 kap.)", ("13264",),
+       ("därav inbrottsstöld i bostad", "Inbrottsstöld i bostad", "Stöld genom inbrott i bostad",
+        "Inbrott i bostad")),
+    _B("Biltillgrepp", "type", "Stöld, rån m.m. (8 kap.)", ("13258",), ("därav biltillgrepp",)),
+    _B("Stöld ur eller från motordrivet fordon", "type", "Stöld, rån m.m. (8 kap.)", ("13262",),
+       ("därav stöld ur och från motordrivet fordon", "Stöld ur och från motordrivet fordon")),
+    _B("Cykelstöld", "type", "Stöld, rån m.m. (8 kap.)", ("13260",),
+       ("därav cykeltillgrepp", "Cykeltillgrepp", "Stöld av cykel")),
+    _B("Fickstöld", "type", "Stöld, rån m.m. (8 kap.)", ("13551",), ("därav fickstöld",)),
+    _B("Butiksstöld/snatteri", "type", "Stöld, rån m.m. (8 kap.)", ("13550",),
+       ("därav stöld och snatteri i butik, varuhus o.d.", "Stöld och snatteri i butik, varuhus o.d.",
+        "Butiksstöld", "Snatteri")),
+    _B("Narkotikabrott", "type", "Brott mot specialstraffrättsliga författningar", ("11650", "13236"),
+       ("Brott mot narkotikastrafflagen", "Narkotikastrafflagen")),
+    _B("Narkotikabrott, eget bruk", "subtype", "Narkotikabrott", (),
+       ("därav eget bruk", "Eget bruk", "Narkotikabrott eget bruk", "Ringa narkotikabrott, eget bruk")),
+    _B("Narkotikabrott, innehav", "subtype", "Narkotikabrott", (),
+       ("därav innehav", "Innehav", "Narkotikabrott innehav")),
+    _B("Narkotikabrott, överlåtelse", "subtype", "Narkotikabrott", (),
+       ("därav överlåtelse", "Överlåtelse", "Narkotikabrott överlåtelse")),
+    _B("Trafikbrott", "type", "Brott mot specialstraffrättsliga författningar", ("11643", "13232"),
+       ("Brott mot trafikbrottslagen", "Trafikbrottslagen", "Trafikbrott enligt trafikbrottslagen")),
+    _B("Rattfylleri (inkl. grovt)", "subtype", "Trafikbrott", (),
+       ("därav rattfylleri", "Rattfylleri, inkl. grovt", "Rattfylleri inkl. grovt", "Rattfylleri")),
+    _B("Bidragsbrott", "type", "Brott mot specialstraffrättsliga författningar", ("11689", "13276"),
+       ("Brott mot bidragsbrottslagen", "Bidragsbrottslagen", "Välfärdsbrott")),
+)
+
+#: Canonical names that are not in :data:`CRIME_TYPES` (the sample's types): the total,
+#: chapters and the subcategories a lägesbild may quote. Kept apart so that ``CRIME_TYPES``
+#: keeps its meaning for the synthetic sample.
+EXTRA_CRIME_TYPE_NAMES: tuple[str, ...] = tuple(
+    c.name for c in BRA_CATEGORIES if c.name not in CRIME_TYPE_NAMES and c.name not in AGGREGATES)
+#: Every name a ``crime_type`` column may hold.
+ALL_CRIME_TYPE_NAMES: tuple[str, ...] = CRIME_TYPE_NAMES + tuple(AGGREGATES) + EXTRA_CRIME_TYPE_NAMES
+#: The total of all reported crimes ("Totalt antal brott"), the figure kommuner quote most.
+TOTAL_CRIME_TYPE = "Samtliga brott"
+
+
 def _key(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").casefold()
-    text = re.sub(r"\(|\)|\.|,", " ", text)
-    text = re.sub(r"\binkl\b|\binklusive\b", " ", text)
+    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii").casefold()
+    text = text.replace("\u00a0", " ")
+    text = re.sub(r"^\s*\d+\s*(?:-\s*\d+)?\s*kap\.?\s+", " ", text)  # chapter prefix "3-7 kap."
+    text = re.sub(r"\(|\)|\.|,|/|\*", " ", text)
+    text = re.sub(r"\binkl\b|\binklusive\b|\bdarav\b", " ", text)
     return re.sub(r"\s+", " ", text).strip()
 
 
 _ALIASES = {
-    "misshandel": "Misshandel (inkl. grov)",
     "misshandel grov": "Misshandel (inkl. grov)",
-    "misshandel inkl grov": "Misshandel (inkl. grov)",
-    "ran": "Rån (inkl. grovt)",
     "ran grovt": "Rån (inkl. grovt)",
-    "inbrott i bostad": "Bostadsinbrott",
     "skadegorelse": "Skadegörelsebrott",
     "narkotikastrafflagen": "Narkotikabrott",
     "butiksstold": "Butiksstöld/snatteri",
     "snatteri": "Butiksstöld/snatteri",
-    "cykelstold": "Cykelstöld",
 }
 
 
-def canonical_crime_type(name: str) -> str | None:
-    """Map a crime-type label from a real file to the canonical name; ``None`` if unknown.
+@lru_cache(maxsize=1)
+def _index() -> tuple[dict[str, str], dict[str, str]]:
+    by_label: dict[str, str] = {}
+    by_code: dict[str, str] = {}
+    for n in ALL_CRIME_TYPE_NAMES:
+        by_label[_key(n)] = n
+    for c in BRA_CATEGORIES:
+        for lab in c.labels:
+            by_label.setdefault(_key(lab), c.name)
+        for code in c.codes:
+            by_code[code] = c.name
+    for k, v in _ALIASES.items():
+        by_label.setdefault(k, v)
+    return by_label, by_code
 
-    Base types, aggregates and the top rows of Brå tables ("SAMTLIGA BROTT") are recognised.
+
+# Brå writes the hierarchy into the label: "Brott mot brottsbalken, 8-12 kap. Brott mot
+# förmögenhet, 12 kap. Skadegörelsebrott"; a new level starts after ", " with a capital, a
+# chapter number or "därav" (commas inside a name, "Stöld, rån m.m.", are followed by lower case).
+_LEVEL_SPLIT = re.compile(r",\s+(?=[A-ZÅÄÖ0-9]|därav\s)")
+
+
+def canonical_crime_type(name: str, *, code: str | None = None) -> str | None:
+    """Map a crime-type label (or Brå id) from a real file to the canonical name; ``None`` if unknown.
+
+    Brå's own labels are recognised in every form it prints: the statistikdatabas' hierarchical
+    labels ("…, 12 kap. Skadegörelsebrott", "…, därav misshandel inkl. grov"), "Totalt antal
+    brott" / "SAMTLIGA BROTT", chapter labels, and everyday spellings ("misshandel",
+    "Misshandel inkl. grov"), case-insensitively.
+
+    Parameters
+    ----------
+    name : str
+        The label as written.
+    code : str, optional
+        Brå's id (Brott_ID / Brottskod); used when the label is not recognised.
 
     Examples
     --------
@@ -114,13 +270,41 @@ def canonical_crime_type(name: str) -> str | None:
     'Misshandel (inkl. grov)'
     >>> canonical_crime_type("RÅN")
     'Rån (inkl. grovt)'
+    >>> canonical_crime_type("Brott mot brottsbalken, 8-12 kap. Brott mot förmögenhet, 12 kap. Skadegörelsebrott")
+    'Skadegörelsebrott'
+    >>> canonical_crime_type("Totalt antal brott"), canonical_crime_type("x", code="13197")
+    ('Samtliga brott', 'Misshandel (inkl. grov)')
     >>> canonical_crime_type("Trolldom") is None
     True
     """
+    by_label, by_code = _index()
     k = _key(name)
-    known = {_key(n): n for n in CRIME_TYPE_NAMES + tuple(AGGREGATES)}
-    known.update({_key(n): n for n in ("SAMTLIGA BROTT", "Brott mot brottsbalken", "Brott mot person",
-                                       "Brott mot liv och hälsa")})
-    if k in known:
-        return known[k]
-    return _ALIASES.get(k)
+    if k in by_label:
+        return by_label[k]
+    parts = _LEVEL_SPLIT.split(str(name))
+    if len(parts) > 1:
+        last = _key(parts[-1])
+        if last in by_label:
+            return by_label[last]
+    if code is not None:
+        return by_code.get(str(code).strip().split(".")[0])
+    return None
+
+
+def suggest_crime_type(name: str) -> str | None:
+    """The closest known crime type to an unknown label (for "did you mean …?"), or ``None``.
+
+    Examples
+    --------
+    >>> suggest_crime_type("Misshandle")
+    'Misshandel (inkl. grov)'
+    """
+    by_label, _ = _index()
+    last = _LEVEL_SPLIT.split(str(name))[-1]
+    hit = difflib.get_close_matches(_key(last), list(by_label), n=1, cutoff=0.6)
+    return by_label[hit[0]] if hit else None
+
+
+def bra_category(name: str) -> BraCategory | None:
+    """The :class:`BraCategory` of a canonical name (``None`` for the sample's aggregates)."""
+    return next((c for c in BRA_CATEGORIES if c.name == name), None)

@@ -26,6 +26,8 @@ __all__ = [
     "is_valid_code",
     "name_of",
     "lan_of",
+    "genitive",
+    "kommun_phrase",
     "RIKET_CODE",
 ]
 
@@ -221,3 +223,67 @@ def lan_of(code: str) -> tuple[str, str]:
     reg = _register().set_index("kommunkod")
     c = normalize_code(code)
     return str(reg.at[c, "lanskod"]), str(reg.at[c, "lan"])
+
+
+#: Genitive forms that the spelling rule cannot give ("Falu kommun", "Kalmar kommun").
+_IRREGULAR_GENITIVE = {"Falun": "Falu", "Kalmar": "Kalmar"}
+#: Kommuner whose official name is not "<genitive> kommun": Region Gotland and the kommuner
+#: that call themselves "stad".
+_OFFICIAL_NAME = {"0980": "Region Gotland", "0180": "Stockholms stad", "1480": "Göteborgs stad",
+                  "1280": "Malmö stad", "0184": "Solna stad", "0183": "Sundbybergs stad",
+                  "0186": "Lidingö stad", "0187": "Vaxholms stad", "1980": "Västerås stad",
+                  "1490": "Borås stad", "1283": "Helsingborgs stad", "1481": "Mölndals stad",
+                  "1488": "Trollhättans stad", "1282": "Landskrona stad", "2583": "Haparanda stad"}
+_NO_GENITIVE_S = tuple("aeiouyåäöéAEIOUYÅÄÖÉ") + ("s", "x", "z")
+
+
+def genitive(name: str) -> str:
+    """The genitive of a kommun's short name, as in its official name "<genitiv> kommun".
+
+    Swedish adds "s" except after a vowel or after s, x or z ("Sandvikens", "Gagnefs", but
+    "Storfors", "Vännäs", "Överkalix", "Mora"); Falun's is "Falu".
+
+    Parameters
+    ----------
+    name : str
+        A short name from the register (:func:`name_of`), e.g. "Sandviken".
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> [genitive(n) for n in ["Sandviken", "Gagnef", "Storfors", "Vännäs", "Mora", "Falun"]]
+    ['Sandvikens', 'Gagnefs', 'Storfors', 'Vännäs', 'Mora', 'Falu']
+    """
+    text = str(name).strip()
+    if not text:
+        raise ValueError("a kommun name is needed for its genitive, got an empty string")
+    if text in _IRREGULAR_GENITIVE:
+        return _IRREGULAR_GENITIVE[text]
+    return text if text.endswith(_NO_GENITIVE_S) else text + "s"
+
+
+def kommun_phrase(code: str) -> str:
+    """What a text calls the kommun: "Sandvikens kommun", "Storfors kommun", "Region Gotland".
+
+    Use it wherever a draft would otherwise write "<name> kommun". Kommuner that call
+    themselves "stad" get that name ("Stockholms stad").
+
+    Parameters
+    ----------
+    code : str
+        Kommunkod (4 characters).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> [kommun_phrase(c) for c in ["2181", "2026", "1760", "2460", "0980", "2080"]]
+    ['Sandvikens kommun', 'Gagnefs kommun', 'Storfors kommun', 'Vännäs kommun', 'Region Gotland', 'Falu kommun']
+    """
+    c = normalize_code(code)
+    return _OFFICIAL_NAME.get(c) or f"{genitive(name_of(c))} kommun"

@@ -19,9 +19,11 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from .crime_types import AGGREGATES, CRIME_TYPE_NAMES
-from .errors import DataError, Problem, ProblemCollector
+from .crime_types import ALL_CRIME_TYPE_NAMES
+from .errors import Problem, ProblemCollector
 from .municipalities import _valid_codes
+from .spellings import (_normalise_categories, _pad_codes, _report, _strip_thousands,
+                        normalise_age_group)
 
 __all__ = ["Column", "Schema", "SCHEMAS", "validate", "check_values", "parse_codes", "ESTIMATE_COLUMNS", "SEXES", "AGE_GROUPS",
            "STATUSES", "SURVEY_DESIGN_COLUMNS"]
@@ -53,6 +55,10 @@ class Column:
     minimum: float | None = None
     exclusive_minimum: bool = False
     allowed: tuple[Any, ...] | None = None
+    #: How spreadsheet spellings are mapped before checking (``crime_type``, ``sex``,
+    #: ``age_group``, ``status``): case-insensitive, documented aliases; every mapping is
+    #: recorded in ``attrs['conversions']`` of the validated frame.
+    normalise: str | None = None
 
 
 @dataclass(frozen=True)
@@ -81,42 +87,46 @@ def _user_rows(df: pd.DataFrame, rows: Sequence[int] | None) -> np.ndarray:
     return np.arange(len(df)) + 2  # header on line 1
 
 
-def _coerce(series: pd.Series, col: Column, pc: ProblemCollector, rows: np.ndarray) -> pd.Series:
+def _coerce(series: pd.Series, col: Column, pc: ProblemCollector, rows: np.ndarray,
+            conversions: list | None = None) -> pd.Series:
+    conversions = [] if conversions is None else conversions
+    if col.kind == "kommunkod" and not (series.dtype == object or pd.api.types.is_string_dtype(series.dtype)):
+        series = series.astype("Int64").astype("str").replace("<NA>", "")  # Excel turned codes into numbers
     if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
         series = series.astype("str").str.strip()  # one pass; "" and NaN both mean missing
         missing = series.isna() | (series == "")
     else:
         missing = series.isna()
     if not col.nullable:
-        for i in np.flatnonzero(missing.to_numpy()):
-            pc.add("missing value", row=int(rows[i]), column=col.name, expected=_expected(col))
+        _report(pc, missing.to_numpy(), rows, None, col.name,
+                lambda v: ("missing value", _expected(col)))
     values = series.where(~missing)
     if col.kind in ("str",):
         out = values.astype("str")
+        if col.normalise is not None:
+            out = _normalise_categories(out, col, conversions)
     elif col.kind == "kommunkod":
-        out = values.astype("str")
+        out = _pad_codes(values.astype("str"), col, conversions)
         bad = (~out.isin(list(_valid_codes())) & out.notna()).to_numpy()
-        for i in np.flatnonzero(bad):
-            v = out.iloc[i]
+
+        def code_hint(v):
             hint = "a 4-character code of one of the 290 kommuner, e.g. '0114'"
             if isinstance(v, str) and v.isdigit() and len(v) < 4:
-                hint += f" (did a leading zero get lost? '{v.zfill(4)}')"
-            pc.add("unknown or malformed kommun code", row=int(rows[i]), column=col.name,
-                   value=v, expected=hint)
+                hint += (f" (did a leading zero get lost? '{v.zfill(4)}' is no kommun either)"
+                         if len(v) == 3 else " (a code has 4 digits)")
+            return "unknown or malformed kommun code", hint
+        _report(pc, bad, rows, out, col.name, code_hint)
     elif col.kind in ("int", "year", "float"):
+        values = _strip_thousands(values, col, conversions)
         num = pd.to_numeric(values, errors="coerce")
         bad = num.isna() & ~missing
-        for i in np.flatnonzero(bad.to_numpy()):
-            raw = series.iloc[i]
-            hint = _expected(col)
-            if isinstance(raw, str) and "," in raw:
-                hint += " (decimal commas are read by the format readers; here use a point)"
-            pc.add("not a number", row=int(rows[i]), column=col.name, value=raw, expected=hint)
+        _report(pc, bad.to_numpy(), rows, series, col.name, lambda raw: (
+            "not a number", _expected(col) + (" (decimal commas are read by the format readers; "
+                                              "here use a point)" if isinstance(raw, str) and "," in raw else "")))
         if col.kind in ("int", "year"):
             frac = num.notna() & (num != np.floor(num.fillna(0)))
-            for i in np.flatnonzero(frac.to_numpy()):
-                pc.add("not a whole number", row=int(rows[i]), column=col.name,
-                       value=series.iloc[i], expected=_expected(col))
+            _report(pc, frac.to_numpy(), rows, series, col.name,
+                    lambda v: ("not a whole number", _expected(col)))
             out = num.round().astype("Int64")
             if not out.isna().any():
                 out = out.astype("int64")  # plain numpy ints when complete
@@ -124,31 +134,40 @@ def _coerce(series: pd.Series, col: Column, pc: ProblemCollector, rows: np.ndarr
             out = num.astype("float64")
         if col.minimum is not None:
             low = num < col.minimum if not col.exclusive_minimum else num <= col.minimum
-            for i in np.flatnonzero(low.fillna(False).to_numpy()):
-                pc.add("value out of range", row=int(rows[i]), column=col.name,
-                       value=series.iloc[i], expected=_expected(col))
+            _report(pc, low.fillna(False).to_numpy(dtype=bool), rows, series, col.name,
+                    lambda v: ("value out of range", _expected(col)))
         if col.kind == "year":
             odd = (num < 1900) | (num > 2100)
-            for i in np.flatnonzero(odd.fillna(False).to_numpy()):
-                pc.add("implausible year", row=int(rows[i]), column=col.name,
-                       value=series.iloc[i], expected="a year such as 2025")
+            _report(pc, odd.fillna(False).to_numpy(dtype=bool), rows, series, col.name,
+                    lambda v: ("implausible year", "a year such as 2025"))
     elif col.kind == "month":
         out = _to_month(values, col, pc, rows)
     elif col.kind == "date":
         parsed = pd.to_datetime(values, errors="coerce", format="mixed")
         bad = parsed.isna() & ~missing
-        for i in np.flatnonzero(bad.to_numpy()):
-            pc.add("not a date", row=int(rows[i]), column=col.name, value=series.iloc[i],
-                   expected="a date written YYYY-MM-DD")
+        _report(pc, bad.to_numpy(), rows, series, col.name,
+                lambda v: ("not a date", "a date written YYYY-MM-DD"))
         out = parsed
     else:  # pragma: no cover - schema definition error
         raise TypeError(f"unknown column kind {col.kind!r}")
     if col.allowed is not None:
         ok = out.isna() | out.isin(col.allowed)
-        for i in np.flatnonzero(~ok.to_numpy()):
-            pc.add("value not allowed", row=int(rows[i]), column=col.name, value=series.iloc[i],
-                   expected=_expected(col))
+        _report(pc, ~ok.to_numpy(), rows, series, col.name, lambda v: _unknown_hint(col, v))
+    elif col.kind == "str" and col.normalise == "age_group":
+        bad = out.notna() & out.map(lambda v: normalise_age_group(v) is None, na_action="ignore").fillna(False).astype(bool)
+        _report(pc, bad.to_numpy(), rows, series, col.name, lambda v: (
+            "not an age band", "an age band such as '16-29' or '85+' (as in the survey's margins)"))
     return out
+
+
+def _unknown_hint(col: Column, value: Any) -> tuple[str, str]:
+    if col.normalise == "crime_type":
+        from .crime_types import suggest_crime_type
+        guess = suggest_crime_type(str(value))
+        return ("not a Brå crime type" + (f"; did you mean '{guess}'?" if guess else ""),
+                "a crime type of analysis.crime_types (Brå's names, e.g. 'Misshandel (inkl. grov)', "
+                "'Samtliga brott'; docs/data-model.md lists the accepted spellings)")
+    return "value not allowed", _expected(col)
 
 
 def _to_month(values: pd.Series, col: Column, pc: ProblemCollector, rows: np.ndarray) -> pd.Series:
@@ -168,9 +187,8 @@ def _to_month(values: pd.Series, col: Column, pc: ProblemCollector, rows: np.nda
     if is_period.any():
         out.loc[is_period] = [v.asfreq("M") for v in obj[is_period]]
     bad = (out.isna() & values.notna() & (text.fillna("x") != "")).to_numpy() & ~is_period
-    for i in np.flatnonzero(bad):
-        pc.add("not a calendar month", row=int(rows[i]), column=col.name, value=values.iloc[i],
-               expected="a month written YYYY-MM, e.g. 2025-01")
+    _report(pc, bad, rows, values, col.name,
+            lambda v: ("not a calendar month", "a month written YYYY-MM, e.g. 2025-01"))
     return out
 
 
@@ -242,6 +260,21 @@ def _check_survey(df: pd.DataFrame, pc: ProblemCollector, rows: np.ndarray) -> N
             pc.add(f"stratum has only {n} respondent: its variance cannot be estimated "
                    "(merge it with a neighbouring stratum)", row=int(rows[i]), column="stratum",
                    value=stratum, expected="at least 2 respondents per stratum")
+    if "psu" not in df or df["psu"].isna().all():
+        return
+    # a stratum with a single PSU (a "lonely PSU") has no between-PSU variance: the estimators
+    # fail on it unless an option is chosen (R survey: options(survey.lonely.psu)), so a check
+    # that passes must not let it through to the report
+    with_psu = df[df["psu"].notna()]
+    psus = with_psu.groupby(["kommunkod", "year", "stratum"], observed=True)["psu"].nunique()
+    for (code, year, stratum), k in psus.items():
+        if k == 1 and sizes.get((code, year, stratum), 0) >= 2:
+            hit = ((df["kommunkod"] == code) & (df["year"] == year) & (df["stratum"] == stratum)).to_numpy()
+            i = int(np.flatnonzero(hit)[0])
+            pc.add(f"lonely PSU: stratum {stratum!r} of {code} {year} has a single PSU, so its "
+                   "variance cannot be estimated", row=int(rows[i]), column="psu",
+                   value=str(df["psu"].iat[i]), expected="at least 2 PSUs per stratum (merge the "
+                   "stratum with a neighbour), or no psu column if the sample was not clustered")
 
 
 def _check_measures(df: pd.DataFrame, pc: ProblemCollector, rows: np.ndarray) -> None:
@@ -251,7 +284,7 @@ def _check_measures(df: pd.DataFrame, pc: ProblemCollector, rows: np.ndarray) ->
             pc.add("measure ends before it starts", row=int(rows[i]), column="end",
                    value=str(df["end"].iloc[i].date()), expected=f"a date on or after {df['start'].iloc[i].date()}")
     if "target_crime_types" in df:
-        known = set(CRIME_TYPE_NAMES) | set(AGGREGATES)
+        known = set(ALL_CRIME_TYPE_NAMES)
         for i, v in enumerate(df["target_crime_types"].to_numpy(dtype=object)):
             if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
                 continue
@@ -281,25 +314,44 @@ def parse_codes(text) -> tuple[int, ...]:
                  if t and t not in ("nan", "<NA>"))
 
 _K = Column("kommunkod", "kommunkod", "4-character kommun code ('0114')")
+_CRIME_TYPE = Column("crime_type", "str", "Brå crime type, canonical name (analysis.crime_types); "
+                     "Brå's own labels and everyday spellings are mapped.",
+                     allowed=ALL_CRIME_TYPE_NAMES, normalise="crime_type")
+_STATUS = Column("status", "str", "Whether the figure is preliminary or final.", required=False,
+                 allowed=STATUSES, normalise="status")
+_SEX = Column("sex", "str", "Sex ('kvinna'/'man'; 'Kvinna', 'K', 'kvinnor', SCB's 2/1 accepted).",
+              allowed=SEXES, normalise="sex")
+_AGE = Column("age_group", "str", "Age band ('16-29', '85+'): the bands are the survey's own, "
+              "defined by its margins.", normalise="age_group")
 
 SCHEMAS: dict[str, Schema] = {
     "crimes": Schema(
         "crimes", "Reported crimes per kommun, calendar month and Brå crime type.",
         (_K,
          Column("period", "month", "Calendar month of the report (Brå counts by month of reporting)."),
-         Column("crime_type", "str", "Brå crime type, canonical name (analysis.crime_types).",
-                allowed=CRIME_TYPE_NAMES + tuple(AGGREGATES)),
+         _CRIME_TYPE,
          Column("count", "int", "Number of reported crimes.", minimum=0),
-         Column("status", "str", "Whether the figure is preliminary or final.", required=False,
-                allowed=STATUSES)),
+         _STATUS),
         unique=("kommunkod", "period", "crime_type"),
         checks=(_check_monthly_gaps,)),
+    "crimes_annual": Schema(
+        "crimes_annual", "Reported crimes per kommun, calendar year and Brå crime type (Brå's annual "
+        "tables; period kind 'annual').",
+        (_K,
+         Column("year", "year", "Calendar year of the report."),
+         _CRIME_TYPE,
+         Column("count", "int", "Number of reported crimes.", minimum=0),
+         Column("rate_per_100k", "float", "Brå's published rate per 100 000 inhabitants, if given.",
+                required=False, nullable=True, minimum=0),
+         _STATUS),
+        unique=("kommunkod", "year", "crime_type")),
     "population": Schema(
         "population", "Population on 31 December per kommun and year (SCB BE0101N1).",
         (_K,
          Column("year", "year", "Year; the population refers to 31 December."),
          Column("population", "int", "Number of inhabitants.", minimum=0, exclusive_minimum=True),
-         Column("sex", "str", "Optional breakdown by sex.", required=False, allowed=SEXES),
+         Column("sex", "str", "Optional breakdown by sex.", required=False, allowed=SEXES,
+                normalise="sex"),
          Column("age_group", "str", "Optional breakdown by age group.", required=False)),
         unique=("kommunkod", "year", "sex", "age_group")),
     "survey": Schema(
@@ -308,8 +360,8 @@ SCHEMAS: dict[str, Schema] = {
          _K,
          Column("year", "year", "Survey year."),
          Column("area", "str", "Area (stadsdel, tätort) inside the kommun; also the usual stratum."),
-         Column("sex", "str", "Sex, as in the register.", allowed=SEXES),
-         Column("age_group", "str", "Age group.", allowed=AGE_GROUPS),
+         _SEX,
+         _AGE,
          Column("stratum", "str", "Sampling stratum."),
          Column("psu", "str", "Primary sampling unit, if the sample was clustered.", required=False,
                 nullable=True),
@@ -334,8 +386,8 @@ SCHEMAS: dict[str, Schema] = {
         (_K,
          Column("year", "year", "Year the margins refer to."),
          Column("area", "str", "Area, if margins are given per area.", required=False, nullable=True),
-         Column("sex", "str", "Sex.", allowed=SEXES),
-         Column("age_group", "str", "Age group.", allowed=AGE_GROUPS),
+         _SEX,
+         _AGE,
          Column("population", "int", "Number of people in the cell.", minimum=0)),
         unique=("kommunkod", "year", "area", "sex", "age_group")),
     "measures": Schema(
@@ -364,7 +416,8 @@ SCHEMAS: dict[str, Schema] = {
 
 
 def validate(df: pd.DataFrame, kind: str, *, file: str | None = None,
-             rows: Sequence[int] | None = None) -> pd.DataFrame:
+             rows: Sequence[int] | None = None, allow_gaps: bool = False,
+             collector: ProblemCollector | None = None, table_checks: bool = True) -> pd.DataFrame:
     """Check a frame against the contract of ``kind`` and return a typed copy.
 
     Parameters
@@ -378,12 +431,25 @@ def validate(df: pd.DataFrame, kind: str, *, file: str | None = None,
     rows : sequence of int, optional
         Row numbers as the user counts them, aligned with ``df`` (default:
         ``df.attrs['source_rows']``, else header on line 1 and data from line 2).
+    allow_gaps : bool
+        ``crimes``: months missing inside a series are allowed (a user comparing two months a
+        year apart need not supply the months in between); they are listed in
+        ``attrs['gaps']`` instead of being an error. Never filled.
+    collector : ProblemCollector, optional
+        Where problems go (default: a new :class:`analysis.io.problems.GroupedProblems`, which
+        groups problems of one kind and caps what it keeps, so a file with millions of bad rows
+        is reported in a few lines and bounded memory).
+    table_checks : bool
+        ``False`` checks cells only (no duplicates, gaps or survey-design checks): for a large
+        file validated chunk by chunk.
 
     Returns
     -------
     pandas.DataFrame
         Contract columns first, in contract order, with their dtypes; for ``survey``, item
-        columns follow unchanged.
+        columns follow unchanged. ``attrs['conversions']`` lists what was mapped (spellings
+        such as 'Kvinna' → 'kvinna', 'Misshandel' → 'Misshandel (inkl. grov)', Brå's labels,
+        zero-padded kommun codes), each with the number of rows.
 
     Raises
     ------
@@ -392,20 +458,31 @@ def validate(df: pd.DataFrame, kind: str, *, file: str | None = None,
 
     Examples
     --------
-    >>> bad = pd.DataFrame({"kommunkod": ["0114", "114"], "period": ["2025-01", "2025-02"],
-    ...                     "crime_type": ["Cykelstöld", "Cykelstöld"], "count": [3, -1]})
+    >>> bad = pd.DataFrame({"kommunkod": ["0114", "11"], "period": ["2025-01", "2025-02"],
+    ...                     "crime_type": ["Cykelstöld", "cykelstöld"], "count": [3, -1]})
     >>> validate(bad, "crimes", file="brott.csv")
     Traceback (most recent call last):
     ...
     analysis.errors.DataError: 2 problems found:
-      - brott.csv, row 3, column 'kommunkod': unknown or malformed kommun code (got '114'); expected a 4-character code of one of the 290 kommuner, e.g. '0114' (did a leading zero get lost? '0114')
+      - brott.csv, row 3, column 'kommunkod': unknown or malformed kommun code (got '11'); expected a 4-character code of one of the 290 kommuner, e.g. '0114' (a code has 4 digits)
       - brott.csv, row 3, column 'count': value out of range (got -1); expected a whole number >= 0
+
+    Spreadsheet habits are mapped, and said:
+
+    >>> ok = validate(bad.assign(kommunkod=["0114", "114"], count=[3, 1]), "crimes")
+    >>> ok["kommunkod"].tolist(), [(c["from"], c["to"], c["rows"]) for c in ok.attrs["conversions"]]
+    (['0114', '0114'], [('114', '0114', 1), ('cykelstöld', 'Cykelstöld', 1)])
     """
     if kind not in SCHEMAS:
         raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(SCHEMAS)}")
     schema = SCHEMAS[kind]
     file = file or df.attrs.get("source")
-    pc = ProblemCollector(file=file)
+    if collector is None:
+        from .problems import GroupedProblems
+        collector = GroupedProblems(file=file)
+    pc = collector
+    n_before = len(pc)
+    conversions: list[dict] = []
     user_rows = _user_rows(df, rows)
     if len(user_rows) != len(df):
         raise ValueError("rows must have one entry per row of df")
@@ -415,24 +492,35 @@ def validate(df: pd.DataFrame, kind: str, *, file: str | None = None,
         pc.add("required column missing", column=name,
                expected=f"columns {', '.join(c.name for c in schema.columns if c.required)}"
                f" (found: {', '.join(map(str, df.columns))})")
-    pc.raise_if_any()
+    if len(pc) > n_before:
+        pc.raise_if_any()
     out = {}
     for col in schema.columns:
         if col.name in present:
-            out[col.name] = _coerce(df[col.name], col, pc, user_rows)
+            out[col.name] = _coerce(df[col.name], col, pc, user_rows, conversions)
     typed = pd.DataFrame(out, index=df.index)
     if schema.extra_columns:
         extra = [c for c in df.columns if c not in schema.names]
         typed = pd.concat([typed, df[extra]], axis=1)
     keys = [k for k in schema.unique if k in typed]
-    _check_unique(typed, keys, pc, user_rows)
-    if not pc.problems:  # table-level checks need clean columns
+    if table_checks:
+        _check_unique(typed, keys, pc, user_rows)
+    gaps: list[Problem] = []
+    if table_checks and len(pc) == n_before:  # table-level checks need clean columns
         for check in schema.checks:
-            check(typed, pc, user_rows)
+            if allow_gaps and check is _check_monthly_gaps:
+                gap_pc = ProblemCollector(file=file)
+                check(typed, gap_pc, user_rows)
+                gaps = gap_pc.problems
+            else:
+                check(typed, pc, user_rows)
     pc.raise_if_any()
     typed.attrs = {k: v for k, v in df.attrs.items() if k != "source_rows"}
     if file:
         typed.attrs["source"] = file
+    typed.attrs["conversions"] = conversions
+    if gaps:
+        typed.attrs["gaps"] = [p.value for p in gaps]
     return typed.reset_index(drop=True)
 
 

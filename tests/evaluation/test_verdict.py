@@ -36,23 +36,36 @@ def test_no_effect_where_none_was_planted(sample_world):
     assert v.ci_low <= 1.0 <= v.ci_high
 
 
-def test_planted_null_with_a_chance_trend_is_not_called_a_change(sample_world):
-    # Storfors ofredande (about 1.2 a month, nothing planted): two low years before the start
-    # bend the kommun's own trend down, so the ITS alone sees an increase; the synthetic control
-    # does not, and the verdict declares no change, saying why
+def test_synthetic_control_that_misses_the_pre_period_neither_confirms_nor_vetoes(sample_world):
+    # Storfors ofredande (about 1.2 a month): the synthetic control misses the kommun's
+    # pre-period level by far more than the 15 % limit, so its "nothing unusual" says nothing.
+    # It used to be shown as reliable and to overrule the ITS; now it is not reliable, takes
+    # no part in the verdict, and the ITS result is flagged as unconfirmed.
     ev = evaluate_measure(sample_world, "M1760-01")
     v = ev.verdict
-    assert _truth(sample_world, "M1760-01") == 1.0
-    assert v.its_verdict == "ökning" and v.ci_low > 1  # the ITS interval alone
-    assert ev.synthetic.p_value > 0.5
-    assert v.verdict == "ingen säkerställd förändring"
+    checks = v.checks.set_index("check")
+    assert not checks.at["synthetic_pre_rmspe_relative", "passed"]
+    assert checks.at["synthetic_pre_rmspe_relative", "value"] > 0.15
+    sc_row = ev.table[ev.table["method"].str.startswith("synthetic")]
+    assert not sc_row["reliable"].any()  # the flag agrees with the check
+    assert v.its_verdict == "ökning" and v.ci_low > 1
+    assert v.verdict == v.its_verdict
     cav = v.caveats.set_index("code")
-    assert "designs_disagree" in cav.index
-    assert "does not support" in cav.at["designs_disagree", "message"]
-    assert v.table.at[0, "its_verdict"] == "ökning"
-    # without the confirmation the ITS decides alone
-    alone = evaluate_measure(sample_world, "M1760-01", confirm=False).verdict
-    assert alone.verdict == "ökning" and "designs_disagree" not in set(alone.caveats["code"])
+    assert "designs_disagree" not in cav.index
+    assert "unconfirmed" in cav.index and "neither confirm" in cav.at["unconfirmed", "message"]
+
+
+def test_reliable_flags_agree_with_the_checks(sample_world):
+    for mid in ("M2181-01", "M1760-01", "M1080-01"):
+        ev = evaluate_measure(sample_world, mid)
+        checks = ev.verdict.checks.set_index("check")
+        t = ev.table
+        if ev.synthetic is not None and "synthetic_pre_rmspe_relative" in checks.index:
+            sc = t.loc[t["method"].str.startswith("synthetic"), "reliable"]
+            if not checks.at["synthetic_pre_rmspe_relative", "passed"]:
+                assert not sc.any(), mid
+        if ev.controlled is not None and not checks.at["pretrend_vs_comparisons_p", "passed"]:
+            assert not t.loc[t["method"].str.startswith("controlled"), "reliable"].any(), mid
 
 
 def test_confirmed_change_keeps_its_verdict(skadegorelse):

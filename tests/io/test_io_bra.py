@@ -34,7 +34,7 @@ def test_kommun_csv_fixture():
     assert pd.isna(got.loc["1489", "count"]) and got.loc["1489", "missing_reason"] == "uppgift saknas (..)"
     assert pd.isna(got.loc["1438", "count"]) and bool(got.loc["1438", "suppressed"])  # 'x', never 0
     assert not got.loc["1489", "suppressed"]
-    assert set(df["status"]) == {"preliminär"} and set(df["crime_type"]) == {"SAMTLIGA BROTT"}
+    assert set(df["status"]) == {"preliminär"} and set(df["crime_type"]) == {"Samtliga brott"}
     assert df.attrs["skipped_rows"] == [(9, "Riket")]
     assert df.attrs["lines"].tolist() == [2, 3, 4, 5, 6, 7, 8]
 
@@ -101,7 +101,7 @@ def test_yearly_export_long_frame_with_units_and_levels():
     gagnef = df[df.region_code == "2026"].set_index("period")
     assert bool(gagnef.loc[pd.Period("2022", "Y"), "suppressed"]) and pd.isna(gagnef.loc[pd.Period("2022", "Y"), "count"])
     assert gagnef.loc[pd.Period("2023", "Y"), "count"] == 0
-    assert set(df["crime_type"]) == {"SAMTLIGA BROTT", "Rån (inkl. grovt)"}
+    assert set(df["crime_type"]) == {"Samtliga brott", "Rån (inkl. grovt)"}
     with pytest.raises(DataError, match="monthly periods"):
         read_bra_table_export(FIX / "bra_export_yearly.tsv", as_crimes=True)
 

@@ -103,7 +103,13 @@ def test_excel_lost_leading_zero_is_reported(tmp_path):
     ws.append(["b", "0114", 2025, "C", "man", "25-44", "C", None, 3.0])
     p = tmp_path / "z.xlsx"
     wb.save(p)
-    with pytest.raises(DataError, match=r"row 2, column 'kommunkod'.*did a leading zero get lost\? '0114'"):
+    df = read_survey(p)  # the only reading of 114 is 0114: padded, and said
+    assert df["kommunkod"].tolist() == ["0114", "0114"]
+    assert {"column": "kommunkod", "from": "114", "to": "0114", "rows": 1} .items() <= \
+        df.attrs["conversions"][0].items()
+    ws.append(["c", 218, 2025, "C", "man", "25-44", "C", None, 3.0])  # '0218' is no kommun
+    wb.save(p)
+    with pytest.raises(DataError, match=r"row 4, column 'kommunkod'.*did a leading zero get lost\? '0218'"):
         read_survey(p)
 
 
@@ -124,6 +130,11 @@ def test_spss_value_labels_kept(tmp_path):
     assert df["sex"].tolist() == ref["sex"].tolist()           # labels applied to the design column
     assert df["utsatt_brott"].tolist() == ref["utsatt_brott"].tolist()  # item codes stay codes
     assert df["design_weight"].tolist() == ref["design_weight"].tolist()
+    renamed = tmp_path / "enkat_export.csv"              # the content decides, not the name
+    renamed.write_bytes(path.read_bytes())
+    from analysis.io import check_file
+    res = check_file(renamed, "survey", items=ITEMS)
+    assert res.ok and "SPSS survey file" in res.render(), res.render()
     # case numbers are the rows
     sav.loc[4, "design_weight"] = -1.0
     pyreadstat.write_sav(pd.DataFrame(sav), str(path), variable_value_labels=labels)
@@ -218,14 +229,14 @@ def test_wrong_encoding_and_wrong_delimiter(tmp_path):
 
 
 def test_unknown_and_malformed_codes_and_other_design_problems(tmp_path):
-    text = _text().replace("S003;1760", "S003;760", 1).replace("S005;1760", "S005;9999", 1) \
+    text = _text().replace("S003;1760", "S003;76", 1).replace("S005;1760", "S005;9999", 1) \
         .replace("S006;1760;2025;Storfors tätort;man", "S006;1760;2025;Storfors tätort;okänd", 1)
     p = _write(tmp_path, text, name="koder.csv")
     with pytest.raises(DataError) as err:
         read_survey(p)
     got = {(x.row, x.column) for x in err.value.problems}
     assert {(4, "kommunkod"), (6, "kommunkod"), (7, "sex")} <= got
-    assert "did a leading zero get lost? '0760'" in str(err.value)
+    assert "(got '76')" in str(err.value)
 
 
 def test_read_items_checks_scales(tmp_path):
@@ -248,5 +259,5 @@ def test_margins_reader():
 def test_old_excel_format_is_refused_with_advice(tmp_path):
     p = tmp_path / "enkat.xls"
     p.write_bytes(b"\xd0\xcf\x11\xe0")
-    with pytest.raises(DataError, match=r"enkat.xls: .xls files are not read: save the sheet as .xlsx"):
+    with pytest.raises(DataError, match=r"enkat.xls: an old Excel \(.xls\) or OpenDocument workbook is not read: save the sheet as .xlsx"):
         read_survey(p)

@@ -22,7 +22,7 @@ def test_heading_labels_sample_data_first(confirmed):
     lines = text.splitlines()
     assert lines[0] == "# Utvärdering av åtgärd: Klottersanering inom 24 timmar"
     assert SAMPLE_DATA_LABEL in lines[2]
-    assert "Sandviken (2181)" in text and "startade i september 2022" in text
+    assert "Sandvikens kommun (2181)" in text and "startade i september 2022" in text
 
 
 def test_confirmed_change_is_worded_as_established(confirmed):
@@ -35,14 +35,39 @@ def test_confirmed_change_is_worded_as_established(confirmed):
     assert "pekar åt samma håll" in text
 
 
-def test_disagreeing_designs_are_not_called_established(disagreeing):
+def test_unconfirmed_change_says_so_and_what_the_ratio_compares(disagreeing):
+    # the synthetic control misses Storfors' pre-period: it neither confirms nor vetoes, the
+    # draft says the change rests on the kommun's own trend and is unconfirmed
     text = er.verdict_text(disagreeing)
     assert disagreeing.verdict.its_verdict == "ökning"
-    assert text.startswith("**Bedömning: ingen säkerställd förändring.**")
+    assert text.startswith("**Bedömning: ökning enligt kommunens egen trend (obekräftad).**")
     assert "(säkerställd)" not in text and "statistiskt säkerställd" not in text
-    assert "redovisas inte som säkerställd" in text and "visar inget ovanligt" in text
+    assert "obekräftad" in text and "varken bekräfta eller motsäga" in text
+    assert "pekar åt samma håll" not in text
+    assert "pekar på en ökning (kvot" not in text  # the old misdescription of the ratio
+    res = er.results_table(disagreeing)
+    sc = res[res["Metod"].str.startswith("Syntetisk")]
+    assert (sc["Tillförlitlig"] == "nej").all()
     caveats = er.caveats_table(disagreeing)["Förbehåll"].tolist()
-    assert any("syntetisk kontroll" in c for c in caveats)
+    assert any("obekräftad" in c for c in caveats)
+
+
+def test_designs_that_disagree_word_the_ratio_as_a_comparison():
+    # a synthetic control that fits but sees nothing unusual vetoes; the sentence says what
+    # the ratio compares (after-start crimes against the expected number without the measure)
+    import types
+    import pandas as pd
+    v = types.SimpleNamespace(verdict="ingen säkerställd förändring", its_verdict="ökning",
+                              rate_ratio=2.11, ci_low=1.3, ci_high=3.4, reliable=True,
+                              crime_types=("Ofredande",),
+                              caveats=pd.DataFrame({"code": ["designs_disagree"]}))
+    syn = types.SimpleNamespace(table=pd.DataFrame({"variable": ["ratio"], "estimate": [1.1],
+                                                    "p_value": [0.7]}))
+    ev = types.SimpleNamespace(evaluable=True, verdict=v, synthetic=syn)
+    text = er.verdict_text(ev)
+    assert "111\u00a0% högre än vad kommunens egen trend före start förutsäger" in text
+    assert "anmälda brott efter start delat med det förväntade antalet utan åtgärden" in text
+    assert "redovisas inte som säkerställd" in text
 
 
 def test_no_change_is_not_read_as_no_effect(sample_world):

@@ -94,7 +94,9 @@ def test_figures_display_as_png_with_physical_width_and_alt_text(built, name):
     width_px = struct.unpack(">I", png[16:20])[0]
     assert meta["image/png"]["width"] == round(width_px / fig.dpi * 96)
     assert 450 < meta["image/png"]["width"] < 800  # about 16 cm at 96 dpi
-    assert meta["image/png"]["alt"] == (fig.axes[0].get_title("left") or "Figur")
+    alt = meta["image/png"]["alt"]
+    assert alt != "Figur" and len(alt) > 30  # says what the figure shows, not just "Figur"
+    assert alt == fig.alt_text
 
 
 def test_repr_png_matches_the_mimebundle(built):
@@ -165,7 +167,7 @@ def test_year_axis_and_string_periods():
     years = pd.DataFrame({"year": [2019, 2020, 2021], "estimate": [0.2, 0.25, 0.22],
                           "ci_low": [0.15, 0.2, 0.17], "ci_high": [0.25, 0.3, 0.27]})
     texts = _texts(figures.time_series(years, x="year", kind="percent"))
-    assert "2020" in texts
+    assert "2020" in texts and "År" in texts  # a labelled axis
     strings = pd.DataFrame({"period": ["2024-01", "2024-02"], "estimate": [1.0, 2.0]})
     figures.time_series(strings, ci_low=None, ci_high=None, kind="number")
 
@@ -197,3 +199,139 @@ def test_negative_values_are_not_cut_off_at_zero():
     ts = pd.DataFrame({"year": [2020, 2021], "estimate": [-5.0, 3.0]})
     ax = figures.time_series(ts, x="year", ci_low=None, ci_high=None, kind="number").axes[0]
     assert ax.get_ylim()[0] <= -5
+
+
+# --- issue 11 item 7: figures chosen from the data, labelled, Swedish, labelled as sample ---
+
+def _inside_figure(fig) -> list[str]:
+    """Texts whose extent leaves the figure (clipped labels)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    canvas = FigureCanvasAgg(fig)  # a ReportFigure has no pyplot canvas; Agg renders the PNG
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    box = fig.bbox
+    undrawn = set()  # tick labels outside the view limits exist but are never drawn
+    for ax in fig.axes:
+        for axis, lim in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                loc = tick.get_loc()
+                if loc is None or not min(lim) - 1e-9 <= loc <= max(lim) + 1e-9:
+                    undrawn |= {id(tick.label1), id(tick.label2)}
+    out = []
+    for t in fig.findobj(mpl.text.Text):
+        if not t.get_visible() or not t.get_text().strip() or id(t) in undrawn:
+            continue
+        e = t.get_window_extent(renderer)
+        if e.x0 < box.x0 - 1 or e.y0 < box.y0 - 1 or e.x1 > box.x1 + 1 or e.y1 > box.y1 + 1:
+            out.append(t.get_text())
+    return out
+
+
+def test_funnel_centre_line_is_named_for_the_comparison_group():
+    pts, limits = _funnel()
+    texts = _texts(figures.funnel_plot(pts, limits=limits, highlight="Storfors", target=1000.0))
+    assert "Riket" not in texts and "Jämförelsegruppens nivå" in texts
+    texts = _texts(figures.funnel_plot(pts, limits=limits, target=1000.0,
+                                       target_label=figures.comparison_label("riket")))
+    assert "Riket" in texts
+    with pytest.raises(ValueError, match="comparison"):
+        figures.comparison_label("grannar")
+
+
+def test_funnel_of_similar_kommuner_has_population_tick_values():
+    # ten kommuner of similar size span less than a decade: a log axis got no labelled tick
+    pts = pd.DataFrame({"kommun": list("ABCDEFGHIJ"),
+                        "population": np.linspace(30_000, 52_000, 10),
+                        "rate": np.linspace(900, 1100, 10)})
+    n = np.linspace(30_000, 52_000, 20)
+    limits = pd.DataFrame({"population": n, "level": 0.95, "lower": 800.0, "upper": 1200.0})
+    fig = figures.funnel_plot(pts, limits=limits, highlight="C", target=1000.0)
+    fig.draw_without_rendering()
+    ax = fig.axes[0]
+    lo, hi = ax.get_xlim()
+    ticks = [t for t, lab in zip(ax.get_xticks(), ax.get_xticklabels())
+             if lo <= t <= hi and lab.get_text()]
+    assert len(ticks) >= 3
+    assert all(lab.get_text().replace(NBSP, "").isdigit()
+               for lab in ax.get_xticklabels() if lab.get_text())
+    assert ax.get_xlabel() == "Folkmängd"
+
+
+@pytest.mark.parametrize("name", sorted(FIGURES))
+def test_sample_label_and_source_line_are_in_the_png(name):
+    from analysis import SAMPLE_DATA_LABEL
+    make = {
+        "time_series": lambda **kw: figures.time_series(_series(), group="group", **kw),
+        "funnel": lambda **kw: figures.funnel_plot(*_funnel()[:1], limits=_funnel()[1],
+                                                   target=1000.0, **kw),
+        "bar": lambda **kw: figures.bar_ci(pd.DataFrame({"crime_type": ["Bilbrott"],
+                                                         "estimate": [3.0]}),
+                                           category="crime_type", ci_low=None, ci_high=None, **kw),
+        "indicator": lambda **kw: figures.indicator_by_group(_survey(), group="area", **kw),
+    }[name]
+    fig = make(source=figures.CRIME_SOURCE, synthetic=True)
+    texts = _texts(fig)
+    assert SAMPLE_DATA_LABEL in texts and f"Källa: {figures.CRIME_SOURCE}" in texts
+    assert not _inside_figure(fig)
+    plain = _texts(make())
+    assert SAMPLE_DATA_LABEL not in plain
+
+
+def test_alt_text_can_be_given_and_reaches_the_display_metadata():
+    fig = figures.bar_ci(pd.DataFrame({"crime_type": ["Bilbrott"], "estimate": [3.0]}),
+                         category="crime_type", ci_low=None, ci_high=None,
+                         alt="Stapeldiagram:  bilbrott\n3 per 100 000")
+    assert fig._repr_mimebundle_()[1]["image/png"]["alt"] == "Stapeldiagram: bilbrott 3 per 100 000"
+
+
+def test_age_groups_in_figures_use_an_en_dash():
+    t = pd.DataFrame({"age_group": ["16-24", "25-44"], "estimate": [0.2, 0.3],
+                      "ci_low": [0.1, 0.2], "ci_high": [0.3, 0.4], "suppressed": False})
+    labels = [x.get_text() for x in
+              figures.indicator_by_group(t, group="age_group").axes[0].get_yticklabels()]
+    assert labels == ["16–24", "25–44"]
+
+
+def test_there_is_one_figure_class():
+    from analysis.report import evaluation_figures, figure_base
+    assert not hasattr(evaluation_figures, "EvaluationFigure")
+    assert figures.ReportFigure is figure_base.ReportFigure
+
+
+def _evaluation_figures():
+    from analysis.report import evaluation_figures as ef
+    per = pd.period_range("2019-01", periods=48, freq="M")
+    post = np.arange(48) >= 30
+    cf = pd.DataFrame({"period": per, "observed": np.linspace(40, 30, 48), "fitted": 35.0,
+                       "counterfactual": 36.0, "cf_low": 30.0, "cf_high": 42.0, "post": post,
+                       "in_fit": True})
+    event = pd.DataFrame({"rel_year": [-3, -2, -1, 0, 1], "estimate": [1.02, 0.97, 1.0, 0.8, 0.7],
+                          "ci_low": [0.9, 0.85, 1.0, 0.65, 0.55],
+                          "ci_high": [1.15, 1.1, 1.0, 0.98, 0.9]})
+    gap = pd.DataFrame({"time": per, "observed": np.linspace(900, 800, 48),
+                        "synthetic": np.linspace(905, 880, 48), "post": post})
+    placebo = pd.DataFrame({"ratio": [3.7, 1.0, 1.2, 0.8, 1.5, 2.0, 1.1, 0.9]})
+    power = pd.DataFrame({"followup_months": [12] * 3 + [24] * 3, "reduction_pct": [10.0, 20, 30] * 2,
+                          "power": [0.2, 0.5, 0.85, 0.3, 0.7, 0.95]})
+    return {"cf": ef.plot_counterfactual(cf, title="Anmälda brott", synthetic=True),
+            "event": ef.plot_event_study(event, title="Kvot", synthetic=True),
+            "gap": ef.plot_synthetic_gap(gap, title="Syntetisk kontroll", synthetic=True),
+            "placebo": ef.plot_placebos(placebo, title="Placebotest", synthetic=True),
+            "power": ef.plot_power(power, title="Styrka", synthetic=True)}
+
+
+def test_evaluation_figures_are_report_figures_in_swedish():
+    import re
+    from analysis import SAMPLE_DATA_LABEL
+    for name, fig in _evaluation_figures().items():
+        assert isinstance(fig, figures.ReportFigure), name
+        texts = _texts(fig)
+        assert SAMPLE_DATA_LABEL in texts, name
+        assert any(t.startswith("Källa: ") for t in texts), name
+        assert not [t for t in texts if re.fullmatch(r"[−-]?\d+\.\d+", t)], (name, texts)  # "1.5"
+        assert not [t for t in texts if "10^" in t or "$" in t], (name, texts)  # 10⁰ ticks
+        assert not [t for t in texts if "RMSPE" in t], name
+        assert not _inside_figure(fig), (name, _inside_figure(fig))
+        assert fig.alt_text and fig.alt_text != "Figur"
+    event = _texts(_evaluation_figures()["event"])
+    assert "0,75" in event and "1" in event

@@ -99,7 +99,12 @@ def test_respondent_rows_never_leave(strat):
 
 def test_quantile_arguments(strat):
     with pytest.raises(ValueError, match="interval"):
-        quantile(strat, "api00", interval="score")
+        quantile(strat, "api00", interval="fuller")
+    with pytest.raises(ValueError, match="replicate-weight design"):
+        quantile(strat, "api00", interval="quantile")
+    from analysis.survey import as_replicate
+    with pytest.raises(ValueError, match="Taylor design"):
+        quantile(as_replicate(strat, type="JKn"), "api00", interval="score")
     with pytest.raises(ValueError, match="qrule"):
         quantile(strat, "api00", qrule="hf10")
     t = quantile(strat, "api00", [0.1, 0.5], disclosure=None)

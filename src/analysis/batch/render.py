@@ -20,6 +20,7 @@ from pathlib import Path
 import nbformat
 
 from ..store import atomic_path, atomic_write
+from . import docx_style
 
 __all__ = ["RenderError", "render_outputs", "pandoc_path", "extract_figures", "html_exporter"]
 
@@ -123,8 +124,8 @@ def extract_figures(nb) -> list[bytes]:
 def _write_docx(html: str, path: Path, *, reference_docx: str | None) -> None:
     args = [pandoc_path(), "--from=html", "--to=docx", "--metadata=title:",
             "--metadata=lang:sv-SE"]
-    if reference_docx:
-        args.append(f"--reference-doc={reference_docx}")
+    # A4 and Swedish styles unless the caller brings a reference document of their own
+    args.append(f"--reference-doc={reference_docx or docx_style.reference_docx(pandoc_path())}")
     # The inlined JupyterLab CSS is a quarter megabyte that pandoc parses and then ignores.
     html = re.sub(r"<style[^>]*>.*?</style>", "", html, flags=re.S | re.I)
     with atomic_path(path) as tmp:
@@ -133,6 +134,7 @@ def _write_docx(html: str, path: Path, *, reference_docx: str | None) -> None:
         if proc.returncode != 0:
             raise RenderError(f"pandoc failed ({proc.returncode}): "
                               f"{proc.stderr.decode('utf-8', 'replace')[-2000:]}")
+        docx_style.finish_docx(tmp)  # columns fitted to content; pictures' alt texts
 
 
 def render_outputs(executed, *, html: str | os.PathLike | None = None,
@@ -155,7 +157,9 @@ def render_outputs(executed, *, html: str | os.PathLike | None = None,
     title : str, optional
         Document title; defaults to the first ``# heading`` of the notebook.
     reference_docx : path, optional
-        A Word file whose styles the DOCX takes (``pandoc --reference-doc``).
+        A Word file whose styles the DOCX takes (``pandoc --reference-doc``); by default an
+        A4 document with Swedish styles built by :func:`analysis.batch.docx_style.reference_docx`.
+        Table columns are then fitted to their content either way.
 
     Returns
     -------

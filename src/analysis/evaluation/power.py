@@ -84,6 +84,7 @@ def noise_parameters(y: np.ndarray, mu: np.ndarray) -> dict:
 def power_analysis(series: pd.DataFrame, *, start=None, followup_months=DEFAULT_FOLLOWUPS,
                    rate_ratios=DEFAULT_RATE_RATIOS, n_sim: int = 400, alpha: float = 0.05,
                    target: float = 0.8, rho: float | None = None, seed: int = 20260101,
+                   n_null: int = 2000,
                    count: str = "count", period: str = "period",
                    population: str | None = "population") -> PowerResult:
     """Simulated power and minimum detectable effect of the default ITS.
@@ -99,10 +100,13 @@ def power_analysis(series: pd.DataFrame, *, start=None, followup_months=DEFAULT_
     rate_ratios : sequence of float
         Effects (rate ratios below 1 = reductions) to simulate.
     n_sim : int
-        Simulated futures per follow-up (common random numbers across effects, so power is
-        monotone in the effect).
+        Simulated futures (common random numbers across effects and follow-up lengths: the
+        same futures, cut at each length, so power is monotone in the effect and, up to the
+        recalibrated critical value, in the follow-up).
     rho : float, optional
         AR(1) coefficient of the latent rate; default estimated from the history.
+    n_null : int, default 2000
+        Null futures (no effect) for the critical value; at least ``n_sim`` are used.
 
     Returns
     -------
@@ -144,7 +148,27 @@ def power_analysis(series: pd.DataFrame, *, start=None, followup_months=DEFAULT_
     if rho is not None:
         noise["rho"] = float(rho)
     beta = fit0.params[0]
+    followup_months = sorted({int(m) for m in followup_months})
+    if not followup_months or followup_months[0] < 1:
+        raise ValueError(f"follow-up lengths must be positive months, got {followup_months}")
+    # Common random numbers across effects AND follow-up lengths: one simulated future of the
+    # longest follow-up per draw, cut short for the shorter ones. Independent draws per length
+    # made power fall with longer follow-up by Monte Carlo noise alone (24 months below 12).
+    # The critical value is a tail quantile of the null futures: estimated from n_sim draws it
+    # jumps between follow-up lengths by more than the power differs, so the null gets
+    # n_null >= n_sim draws (the effect futures are the first n_sim of them).
     rng = np.random.default_rng(seed)
+    n_max = n_pre + followup_months[-1]
+    n_all = max(int(n_sim), int(n_null))
+    sd, r = noise["sd_latent"], noise["rho"]
+    u_all = np.empty((n_all, n_max))
+    u_all[:, 0] = rng.normal(0, sd, n_all)
+    eps = rng.normal(0, sd * np.sqrt(1 - r ** 2), (n_all, n_max))
+    for t in range(1, n_max):
+        u_all[:, t] = r * u_all[:, t - 1] + eps[:, t]
+    od = noise["overdispersion"]
+    g_all = rng.gamma(1 / od, od, (n_all, n_max)) if od > 1e-8 else np.ones((n_all, n_max))
+    unif_all = rng.uniform(size=(n_all, n_max))
     rows = []
     for L in followup_months:
         n = n_pre + L
@@ -152,32 +176,25 @@ def power_analysis(series: pd.DataFrame, *, start=None, followup_months=DEFAULT_
         X, names = its_design(per, periods[-1] + 1)
         j = names.index("level")
         mu = np.exp(X[:, keep_cols] @ beta + np.log(np.r_[pop, np.full(L, pop[-1])]))
-        u = np.empty((n_sim, n))
-        sd, r = noise["sd_latent"], noise["rho"]
-        u[:, 0] = rng.normal(0, sd, n_sim)
-        eps = rng.normal(0, sd * np.sqrt(1 - r ** 2), (n_sim, n))
-        for t in range(1, n):
-            u[:, t] = r * u[:, t - 1] + eps[:, t]
-        od = noise["overdispersion"]
-        g = rng.gamma(1 / od, od, (n_sim, n)) if od > 1e-8 else np.ones((n_sim, n))
-        unif = rng.uniform(size=(n_sim, n))
+        u, g, unif = u_all[:, :n], g_all[:, :n], unif_all[:, :n]
         lam0 = mu[None] * np.exp(u) * g
         post = np.arange(n) >= n_pre
-        off = np.log(np.r_[pop, np.full(L, pop[-1])])[None].repeat(n_sim, 0)
+        off = np.log(np.r_[pop, np.full(L, pop[-1])])[None]
 
-        def t_stats(rr):
-            lam = lam0 * np.where(post, rr, 1.0)
-            fit = fit_batch(stats.poisson.ppf(unif, lam), X, offset=off, maxiter=50)
+        def t_stats(rr, rows):
+            lam = lam0[:rows] * np.where(post, rr, 1.0)
+            fit = fit_batch(stats.poisson.ppf(unif[:rows], lam), X, offset=off.repeat(rows, 0),
+                            maxiter=50)
             se = np.sqrt(fit.cov_unscaled[:, j, j] * fit.scale)
             return fit.params[:, j] / se
 
         # the default interval is calibrated on placebo kommuner without an effect; here the
         # null futures of this very series play that part (same noise, same design)
-        t0 = np.abs(t_stats(1.0))
+        t_null = t_stats(1.0, n_all)
         # a draw without any crime cannot be fitted (NaN): it never rejects
-        crit = float(np.nanquantile(t0, 1 - alpha))
+        crit = float(np.nanquantile(np.abs(t_null), 1 - alpha))
         for rr in rate_ratios:
-            t = t0 if rr == 1.0 else t_stats(rr)
+            t = t_null[:n_sim] if rr == 1.0 else t_stats(rr, n_sim)
             power = float(np.mean(t < -crit)) if rr < 1 else float(np.mean(np.abs(t) > crit))
             rows.append(dict(followup_months=int(L), rate_ratio=float(rr),
                              reduction_pct=100 * (1 - rr), power=power,

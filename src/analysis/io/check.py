@@ -15,14 +15,15 @@ from pathlib import Path
 import pandas as pd
 
 from .. import SAMPLE_DATA_LABEL
-from ..errors import DataError, Problem
+from ..errors import Problem
 from ..schemas import SCHEMAS
-from .survey_files import read_items, read_survey
-from .tidy import read_measures, read_tidy
+from ..problems import format_count
+from .readers import read_export
 
 __all__ = ["CheckResult", "check_file", "CHECK_KINDS"]
 
-CHECK_KINDS = ("crimes", "population", "survey", "margins", "measures", "municipalities", "items")
+CHECK_KINDS = ("crimes", "crimes_annual", "population", "survey", "margins", "measures",
+               "municipalities", "items")
 
 
 @dataclass(frozen=True)
@@ -47,19 +48,23 @@ class CheckResult:
     file: str
     kind: str
     table: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    lines: tuple[str, ...] = ()
+    total: int = 0
 
     def summary(self) -> str:
         """One line: OK or the number of problems."""
         if self.ok:
             return f"OK: {self.file} is a valid {self.kind} file"
-        n = len(self.problems)
-        return f"NOT OK: {n} problem{'s' if n != 1 else ''} in {self.file} (kind {self.kind})"
+        n = self.total or len(self.problems)
+        return f"NOT OK: {format_count(n)} problem{'s' if n != 1 else ''} in {self.file} (kind {self.kind})"
 
     def render(self, *, max_problems: int = 200) -> str:
-        """Text for the terminal: the summary, then the profile or every problem."""
+        """Text for the terminal: the summary, then the profile or the problems grouped by kind."""
         lines = [self.summary()]
         if self.ok:
             lines += ["  " + ln for ln in self.profile.splitlines()]
+        elif self.lines:
+            lines += [f"  - {ln}" for ln in self.lines]
         else:
             lines += [f"  - {p}" for p in self.problems[:max_problems]]
             if len(self.problems) > max_problems:
@@ -68,7 +73,8 @@ class CheckResult:
 
 
 def check_file(path: str | Path, kind: str, *, items: str | Path | None = None,
-               margins: str | Path | None = None, kommunkod: str | None = None) -> CheckResult:
+               margins: str | Path | None = None, kommunkod: str | None = None,
+               allow_gaps: bool = False) -> CheckResult:
     """Validate one file against the contract of ``kind`` and profile it.
 
     Parameters
@@ -78,6 +84,15 @@ def check_file(path: str | Path, kind: str, *, items: str | Path | None = None,
     items, margins, kommunkod : optional
         For ``survey``: also check answers against the item catalogue, respondents against
         the margins, and that every respondent belongs to ``kommunkod``.
+    allow_gaps : bool
+        ``crimes``: months missing inside a series are listed, not an error.
+
+    Notes
+    -----
+    The file's format is recognised by its content (:func:`analysis.io.recognise.recognise`):
+    JSON (SCB PxWeb, Kolada), Excel, SPSS and Brå's exports are read by their own readers and
+    checked as the kind they convert to. Problems are grouped by kind with row ranges and a
+    count of the rest, in bounded memory even for files of hundreds of MB.
 
     Returns
     -------
@@ -99,24 +114,41 @@ def check_file(path: str | Path, kind: str, *, items: str | Path | None = None,
     name = str(path)
     if not path.exists():
         return CheckResult(False, (Problem("file not found", file=name),), "", name, kind)
-    try:
-        if kind == "survey":
-            df = read_survey(path, items=items, margins=margins, kommunkod=kommunkod)
-        elif kind == "items":
-            df = read_items(path)
-        elif kind == "measures":
-            df = read_measures(path)
-        else:
-            df = read_tidy(path, kind)
-    except DataError as err:
-        return CheckResult(False, tuple(err.problems), "", name, kind)
-    except (OSError, UnicodeError) as err:
-        return CheckResult(False, (Problem(f"cannot read the file: {err}", file=name),), "", name, kind)
-    text = profile(df, kind)
+    opts = {"items": items, "margins": margins, "kommunkod": kommunkod} if kind == "survey" else {}
+    rf = read_export(path, kind=kind, allow_gaps=allow_gaps, **opts)
+    if not rf.ok:
+        probs = tuple(rf.problem_objects) or tuple(Problem(ln) for ln in rf.problems)
+        return CheckResult(False, probs, "", name, kind, lines=tuple(rf.problems),
+                           total=rf.total_problems or len(rf.problems))
+    df = rf.frame
+    text = "\n".join([profile(df, kind), *_how(rf)])
     label = _synthetic_label(path.parent)
     if label:  # a sample file must never pass for real statistics
         text = label + "\n" + text
     return CheckResult(True, (), text, name, kind, df)
+
+
+def _how(rf) -> list[str]:
+    """How the file was read: its format, what was converted, what was left out."""
+    out = [f"format: {rf.notes[0].removeprefix('recognised as ')}"] if rf.notes else []
+    if rf.period_kind:
+        out.append(f"period kind: {rf.period_kind}")
+    for c in rf.conversions[:10]:
+        out.append(f"converted {c['column']}: {c['from']!r} → {c['to']!r} ({format_count(c['rows'])} "
+                   f"row{'s' if c['rows'] != 1 else ''}; {c['why']})")
+    if len(rf.conversions) > 10:
+        out.append(f"... and {len(rf.conversions) - 10} other conversions")
+    for r in rf.refused[:10]:
+        out.append(f"left out: {r['label']!r} ({format_count(r['n_rows'])} rows; {r['why']})")
+    gaps = rf.frame.attrs.get("gaps") if rf.frame is not None else None
+    if gaps:
+        out.append(f"months missing inside {len(gaps)} series (allowed; never filled)")
+    other = rf.frame.attrs.get("other_regions") if rf.frame is not None else None
+    if other is not None and len(other):
+        col = "region" if "region" in other else "kommunkod"
+        out.append(f"kept apart (not kommuner): {len(other)} rows for " +
+                   ", ".join(sorted(map(str, set(other[col].astype(str))))[:6]))
+    return out
 
 
 def _synthetic_label(folder: Path) -> str:
@@ -144,7 +176,7 @@ def profile(df: pd.DataFrame, kind: str) -> str:
         if how:
             lines.append("read as: " + ", ".join(how))
         for note in fmt.get("notes", []):
-            if "decimal" in note:
+            if "decimal" in note or "line endings" in note:
                 lines.append("note: " + note)
     if "kommunkod" in df:
         lines.append(f"kommuner: {df['kommunkod'].nunique()}")
@@ -157,6 +189,10 @@ def profile(df: pd.DataFrame, kind: str) -> str:
         lines.append("crimes per year: " + "; ".join(f"{y} {_n(v)}" for y, v in per_year.items()))
         if "status" in df:
             lines.append("status: " + ", ".join(f"{k} {_n(v)}" for k, v in df["status"].value_counts().items()))
+    elif kind == "crimes_annual":
+        lines.append(f"years: {df['year'].min()} to {df['year'].max()}")
+        lines.append(f"crime types ({df['crime_type'].nunique()}): "
+                     + ", ".join(sorted(df["crime_type"].dropna().unique())))
     elif kind in ("population", "margins"):
         by = df.groupby("year")["population"].sum()
         lines.append("population per year: " + "; ".join(f"{y} {_n(v)}" for y, v in by.items()))

@@ -24,7 +24,8 @@ __all__ = ["load_dataset", "Dataset", "DATA_FILES"]
 
 #: File name of each kind in a data directory.
 DATA_FILES = {"crimes": "crimes.csv", "population": "population.csv", "survey": "survey.csv",
-              "items": "items.csv", "margins": "margins.csv", "measures": "measures.csv"}
+              "items": "items.csv", "margins": "margins.csv", "measures": "measures.csv",
+              "crimes_annual": "crimes_annual.csv"}
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ class Dataset:
         The directory.
     info : dict
         The whole ``DATASET.json``.
+    crimes_annual : pandas.DataFrame or None
+        Brå's annual series (``crimes_annual.csv``, period kind ``annual``), when imported.
     """
 
     crimes: pd.DataFrame
@@ -61,11 +64,12 @@ class Dataset:
     files: dict[str, str]
     path: Path
     info: dict = field(default_factory=dict)
+    crimes_annual: pd.DataFrame | None = None
 
     def summary(self) -> str:
         """One line per table: rows and coverage."""
         lines = [f"{self.path} ({'synthetic' if self.synthetic else 'real'}: {self.label})"]
-        for name in ("crimes", "population", "survey", "items", "margins", "measures"):
+        for name in ("crimes", "crimes_annual", "population", "survey", "items", "margins", "measures"):
             df = getattr(self, name)
             lines.append(f"  {name}: " + ("absent" if df is None else f"{len(df):,} rows".replace(",", " ")))
         return "\n".join(lines)
@@ -86,8 +90,8 @@ def load_dataset(data_dir: str | Path) -> Dataset:
     ----------
     data_dir : str or Path
         Directory with ``crimes.csv`` and ``population.csv`` (required) and optionally
-        ``survey.csv``, ``items.csv``, ``margins.csv``, ``measures.csv`` (or ``measures.yaml``)
-        and ``DATASET.json``.
+        ``survey.csv``, ``items.csv``, ``margins.csv``, ``measures.csv`` (or ``measures.yaml``),
+        ``crimes_annual.csv`` and ``DATASET.json``.
 
     Returns
     -------
@@ -105,7 +109,9 @@ def load_dataset(data_dir: str | Path) -> Dataset:
     The survey is checked against the item catalogue (answers outside their scale) and against
     the margins (respondents outside the kommun's areas, empty strata). Without ``DATASET.json``
     the data count as real unless a ``planted_truth.json`` (written only by the sample generator)
-    is present.
+    is present. ``DATASET.json`` with ``"gaps": "allowed"`` (written by ``lagesbild import``
+    when the source compared non-adjacent months) lets monthly series miss months; they are
+    listed in ``crimes.attrs['gaps']`` and never filled.
     """
     root = Path(data_dir)
     if not root.is_dir():
@@ -131,7 +137,17 @@ def load_dataset(data_dir: str | Path) -> Dataset:
             return p
         return None
 
-    attempt("crimes", read_tidy, present(DATA_FILES["crimes"]), "crimes")
+    try:  # read first: it says whether monthly series may have gaps
+        declared = json.loads((root / "DATASET.json").read_text(encoding="utf-8")) \
+            if (root / "DATASET.json").is_file() else {}
+    except (OSError, json.JSONDecodeError):
+        declared = {}
+    gaps_ok = isinstance(declared, dict) and declared.get("gaps") == "allowed"
+    attempt("crimes", read_tidy, present(DATA_FILES["crimes"]), "crimes", allow_gaps=gaps_ok)
+    frames["crimes_annual"] = None
+    annual_path = present(DATA_FILES["crimes_annual"])
+    if annual_path is not None:
+        attempt("crimes_annual", read_tidy, annual_path, "crimes_annual")
     attempt("population", read_tidy, present(DATA_FILES["population"]), "population")
     for kind, reader in (("items", read_items), ("margins", read_margins)):
         p = present(DATA_FILES[kind])
@@ -167,4 +183,4 @@ def load_dataset(data_dir: str | Path) -> Dataset:
     return Dataset(crimes=frames["crimes"], population=frames["population"], survey=frames["survey"],
                    items=frames["items"], margins=frames["margins"], measures=frames["measures"],
                    synthetic=synthetic, label=label, files=dict(sorted(files.items())), path=root,
-                   info=info)
+                   info=info, crimes_annual=frames["crimes_annual"])

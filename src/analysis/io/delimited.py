@@ -117,8 +117,17 @@ def read_delimited(source: str | Path | bytes, *, encoding: str | None = None,
         data, name = bytes(source), file or "<bytes>"
     else:
         data, name = Path(source).read_bytes(), file or str(source)
+    if not data.strip():
+        raise DataError(Problem("the file is empty" + (" (0 bytes)" if not data else " (only blank space)"),
+                                file=name, expected="a header line and data rows: download the export again"))
+    notes = []
+    if b"\r" in data.replace(b"\r\n", b""):  # old Mac or mixed line endings: one kind of line
+        kinds = [k for k, n in (("CRLF", data.count(b"\r\n")), ("LF", data.count(b"\n") - data.count(b"\r\n")),
+                               ("CR", data.count(b"\r") - data.count(b"\r\n"))) if n]
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        notes.append(f"line endings: {' and '.join(kinds)} mixed; read as one kind of line end")
     text, enc, enc_note = decode_bytes(data, encoding=encoding, file=name)
-    notes = [f"encoding: {enc_note}"]
+    notes.insert(0, f"encoding: {enc_note}")
     if delimiter is None:
         delim = sniff_delimiter(text)
         notes.append(f"delimiter: {_DELIM_NAMES.get(delim, repr(delim))} (detected)")

@@ -7,7 +7,6 @@ missing-value status visible, and never fill a missing cell.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -23,38 +22,8 @@ from .text import MARKERS, Lines, parse_numbers
 __all__ = ["read_scb_pxweb_jsonstat2", "read_scb_pxweb_csv"]
 
 _SEX = {"1": "man", "2": "kvinna", "män": "man", "man": "man", "kvinnor": "kvinna", "kvinna": "kvinna"}
-_TOTAL = {"1+2", "totalt", "tot", "total", "män och kvinnor", "totalt ålder", "samtliga"}
-
-
-def _load_json(source: str | Path | dict) -> tuple[dict, str]:
-    if isinstance(source, dict):
-        return source, "<json-stat>"
-    name = str(source)
-    try:
-        return json.loads(Path(source).read_text(encoding="utf-8-sig")), name
-    except json.JSONDecodeError as err:
-        raise DataError(f"not valid JSON: {err.msg} at line {err.lineno}, column {err.colno}",
-                        file=name) from None
-
-
-def _categories(dim: dict) -> tuple[list[str], dict[str, str]]:
-    cat = dim.get("category", {})
-    index = cat.get("index")
-    labels = cat.get("label", {}) or {}
-    if index is None:  # a single category may be given by label only
-        codes = list(labels)
-    elif isinstance(index, list):
-        codes = [str(c) for c in index]
-    else:
-        codes = [c for c, _ in sorted(index.items(), key=lambda kv: kv[1])]
-    return codes, {str(k): str(v) for k, v in labels.items()}
-
-
-def _find(ids: list[str], role: dict, role_name: str, pattern: str) -> str | None:
-    for d in role.get(role_name, []) or []:
-        if d in ids:
-            return d
-    return next((d for d in ids if re.search(pattern, d, re.I)), None)
+_TOTAL = {"1+2", "totalt", "tot", "total", "män och kvinnor", "totalt ålder", "samtliga", "totsa",
+          "kvinnor och män", "totalt kön"}
 
 
 def read_scb_pxweb_jsonstat2(source: str | Path | dict, *, missing: str = "error") -> pd.DataFrame:
@@ -105,67 +74,10 @@ def read_scb_pxweb_jsonstat2(source: str | Path | dict, *, missing: str = "error
      'year': [2024, 2025, 2024, 2025, 2024, 2025, 2025], 'population': [10, 11, 12, 13, 20, 21, 23],
      'sex': ['man', 'man', 'kvinna', 'kvinna', 'man', 'man', 'kvinna']}
     """
-    if missing not in ("error", "drop"):
-        raise ValueError("missing must be 'error' or 'drop'")
-    js, name = _load_json(source)
-    if isinstance(js, dict) and "dataset" in js and "id" not in js:
-        js = js["dataset"]  # JSON-stat 1 style wrapper
-    for key in ("id", "size", "dimension", "value"):
-        if key not in js:
-            raise DataError(f"not a JSON-stat 2 dataset: key '{key}' missing", file=name)
-    ids, sizes = list(js["id"]), [int(s) for s in js["size"]]
-    role = js.get("role", {}) or {}
-    cats = {d: _categories(js["dimension"][d]) for d in ids}
-    pc = ProblemCollector(file=name)
-    for d, size in zip(ids, sizes):
-        if len(cats[d][0]) != size:
-            pc.add(f"dimension '{d}' has {len(cats[d][0])} categories but size says {size}",
-                   column=d, expected="category.index with one entry per position")
-    pc.raise_if_any()
-    total = int(np.prod(sizes))
-    values = js["value"]
-    if isinstance(values, dict):  # sparse form: {"position": value}
-        dense = [None] * total
-        for k, v in values.items():
-            dense[int(k)] = v
-        values = dense
-    if len(values) != total:
-        raise DataError(f"'value' has {len(values)} entries, the sizes {sizes} need {total}",
-                        file=name)
-    status = js.get("status") or {}
-    if isinstance(status, str):
-        status = {str(i): status for i in range(total)}
-    elif isinstance(status, list):
-        status = {str(i): s for i, s in enumerate(status) if s}
+    from .pxweb import read_pxweb_population  # one decoder for every PxWeb JSON layout
 
-    geo = _find(ids, role, "geo", r"region")
-    time = _find(ids, role, "time", r"^tid$|år|year")
-    metric = _find(ids, role, "metric", r"contents")
-    sex = next((d for d in ids if re.fullmatch(r"kon|kön|sex", d, re.I)), None)
-    age = next((d for d in ids if re.fullmatch(r"alder|ålder|age", d, re.I)), None)
-    if geo is None or time is None:
-        raise DataError(f"no region or time dimension among {ids}", file=name)
-    pos = np.unravel_index(np.arange(total), sizes)  # C order: last dimension fastest
-    frame = {d: np.asarray(cats[d][0], dtype=object)[pos[k]] for k, d in enumerate(ids)}
-    frame["value"] = np.array([np.nan if v is None else v for v in values], dtype=float)
-    frame["status"] = [status.get(str(i)) for i in range(total)]
-    frame["row"] = np.arange(total) + 1
-    df = pd.DataFrame(frame)
-    if metric is not None and len(cats[metric][0]) > 1:
-        labels = cats[metric][1]
-        pick = [c for c in cats[metric][0]
-                if c.upper().startswith("BE0101N1") or "folkmängd" in labels.get(c, "").lower()]
-        if len(pick) != 1:
-            raise DataError(f"several contents ({', '.join(cats[metric][0])}): which is Folkmängd?",
-                            file=name)
-        df = df[df[metric] == pick[0]]
-    for d in ids:
-        if d in (geo, time, metric, sex, age) or len(cats[d][0]) == 1:
-            continue
-        raise DataError(f"dimension '{d}' has {len(cats[d][0])} categories; select one in the "
-                        "query (or sum them) before reading population", file=name)
-    return _finish(df, geo=geo, time=time, sex=sex, age=age, labels={d: cats[d][1] for d in ids},
-                   name=name, missing=missing, pc=pc, value_label="value")
+    return read_pxweb_population(source, missing=missing,
+                                 file=None if isinstance(source, (str, Path)) else "<json-stat>")
 
 
 def _finish(df: pd.DataFrame, *, geo: str, time: str, sex: str | None, age: str | None,
@@ -180,6 +92,12 @@ def _finish(df: pd.DataFrame, *, geo: str, time: str, sex: str | None, age: str 
     for i in np.flatnonzero((~is_kommun & (codes.str.len() > 2)).to_numpy()):
         pc.add("region code is neither a kommun (4 digits) nor riket/län", row=int(df["row"].iat[i]),
                column=geo, value=df[geo].iat[i], expected="a code such as '0180'")
+    if not is_kommun.any() and not pc.problems:  # never an empty table without a word
+        found = ", ".join(sorted(set(df[geo].astype(str)))[:5])
+        pc.add(f"no kommun rows: the file holds only {found or 'no regions'}", column=geo,
+               expected="kommun codes (4 digits), e.g. '0180 Stockholm': select the kommuner in "
+               "the query (filter vs:RegionKommun07)")
+        pc.raise_if_any()
     df = df.assign(kommunkod=codes)[is_kommun.to_numpy()]
     out = pd.DataFrame({"kommunkod": df["kommunkod"],
                         "year": df[time].astype(str).str.extract(r"((?:19|20)\d{2})")[0]})

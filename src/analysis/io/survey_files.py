@@ -21,7 +21,7 @@ from .delimited import _DtypeMismatch, read_delimited
 from .text import Lines, parse_numbers
 from .tidy import read_margins
 
-__all__ = ["read_survey", "read_items", "parse_scale", "item_codes"]
+__all__ = ["read_survey", "read_items", "parse_scale", "item_codes", "check_survey_against"]
 
 _TEXT_DESIGN = ("respondent_id", "kommunkod", "area", "sex", "age_group", "stratum", "psu")
 _SEX_WORDS = {"man": "man", "män": "man", "m": "man", "male": "man", "pojke": "man",
@@ -188,13 +188,14 @@ def read_survey(path: str | Path, *, items: pd.DataFrame | str | Path | None = N
     ([12.5, 12.5, 12.5, 12.5], [1, 2, 1, 2], ';')
     """
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix in (".xls", ".ods"):
-        raise DataError(f"{suffix} files are not read: save the sheet as .xlsx or as CSV UTF-8",
-                        file=str(path))
-    if suffix in (".xlsx", ".xlsm"):
+    with path.open("rb") as fh:  # the content decides, not the name ('.csv' may be a workbook)
+        magic = fh.read(4)
+    if magic == b"\xd0\xcf\x11\xe0" or path.suffix.lower() == ".ods":
+        raise DataError("an old Excel (.xls) or OpenDocument workbook is not read: save the sheet "
+                        "as .xlsx or as CSV UTF-8", file=str(path))
+    if magic == b"PK\x03\x04":
         frame, rows, fmt = _read_excel(path, sheet)
-    elif suffix in (".sav", ".zsav"):
+    elif magic in (b"$FL2", b"$FL3"):
         frame, rows, fmt = _read_sav(path)
     else:
         frame, rows, fmt = _read_csv(path, encoding, delimiter)
@@ -214,6 +215,8 @@ def read_survey(path: str | Path, *, items: pd.DataFrame | str | Path | None = N
         typed = None
     if typed is not None:
         _check_scope(typed, rows, kommunkod, margins, pc)
+        if margins is not None:
+            _check_bands(typed, rows, margins, pc)
     elif {"kommunkod", "year", "area"} <= set(frame.columns):
         # the design columns have problems, but respondents outside the kommun are worth
         # reporting in the same round: check the rows whose year could be read
@@ -258,7 +261,8 @@ def _read_csv(path: Path, encoding: str | None, delimiter: str | None):
 def _read_excel(path: Path, sheet: str | int | None):
     from openpyxl import load_workbook
 
-    wb = load_workbook(path, read_only=True, data_only=True)
+    fh = Path(path).open("rb")  # a file object: openpyxl judges a path by its extension
+    wb = load_workbook(fh, read_only=True, data_only=True)
     try:
         ws = wb.worksheets[sheet] if isinstance(sheet, int) else (wb[sheet] if sheet else wb.worksheets[0])
         header, data, rows = None, [], []
@@ -275,6 +279,7 @@ def _read_excel(path: Path, sheet: str | int | None):
         title = ws.title
     finally:
         wb.close()
+        fh.close()
     if header is None:
         raise DataError("the sheet is empty", file=str(path))
     frame = pd.DataFrame(data, columns=header, dtype=object)
@@ -390,6 +395,72 @@ def _prepare_items(frame: pd.DataFrame, rows, items: pd.DataFrame | None, pc: Pr
     if out:
         frame = frame.assign(**out)
     return frame
+
+
+def check_survey_against(survey: pd.DataFrame, *, items: pd.DataFrame | None = None,
+                         margins: pd.DataFrame | None = None) -> list[Problem]:
+    """Problems between a validated survey and its item catalogue and margins.
+
+    The checks that make estimation inside a report fail later: respondents in an age band or
+    sex the margins lack (calibration needs a population for every cell the sample has),
+    areas outside the margins, empty strata, answers outside an item's scale, items the
+    catalogue does not describe.
+
+    Parameters
+    ----------
+    survey : pandas.DataFrame
+        The validated ``survey`` kind (``attrs['lines']``: the file rows).
+    items, margins : pandas.DataFrame, optional
+
+    Returns
+    -------
+    list of Problem
+
+    Examples
+    --------
+    >>> sv = pd.DataFrame({"respondent_id": ["a", "b"], "kommunkod": "1760", "year": 2025,
+    ...                    "area": "C", "sex": "man", "age_group": ["16-29", "85+"]})
+    >>> m = pd.DataFrame({"kommunkod": "1760", "year": 2025, "area": "C", "sex": "man",
+    ...                   "age_group": ["16-29"], "population": [100]})
+    >>> [str(p) for p in check_survey_against(sv, margins=m)]  # doctest: +NORMALIZE_WHITESPACE
+    ["survey, row 3, column 'age_group': margins have no age band '85+' (sex man) for 1760 2025:
+      these respondents cannot be calibrated (got '85+'); expected an age band of the margins: 16-29"]
+    """
+    pc = ProblemCollector(file=survey.attrs.get("source", "survey"))
+    lines = survey.attrs.get("lines")
+    rows = np.asarray(lines) if lines is not None and len(lines) == len(survey) else np.arange(len(survey)) + 2
+    if margins is not None:
+        _check_scope(survey, rows, None, margins, pc)
+        _check_bands(survey, rows, margins, pc)
+    if items is not None:
+        codes = item_codes(items)
+        extra = [c for c in survey.columns if c not in SURVEY_DESIGN_COLUMNS]
+        for c in extra:
+            if c not in codes:
+                pc.add("item not in the item catalogue", row=1, column=c,
+                       expected="an item of items.csv: " + ", ".join(sorted(codes)))
+                continue
+            vals = pd.to_numeric(survey[c], errors="coerce")
+            bad = vals.notna() & ~vals.isin(sorted(codes[c]))
+            for i in np.flatnonzero(bad.to_numpy()):
+                pc.add("answer outside the item's scale", row=int(rows[i]), column=c,
+                       value=survey[c].iat[i], expected="one of " + ", ".join(map(str, sorted(codes[c]))))
+    return pc.problems
+
+
+def _check_bands(survey: pd.DataFrame, rows, margins: pd.DataFrame, pc: ProblemCollector) -> None:
+    """Every sex × age band of the respondents must have a margin (the survey's own bands)."""
+    have = {(k, int(y), s_, a) for k, y, s_, a in
+            zip(margins["kommunkod"], margins["year"], margins["sex"], margins["age_group"])}
+    bands = margins.groupby(["kommunkod", "year"])["age_group"].agg(lambda a: sorted(set(a)))
+    for i, (k, y, s_, a) in enumerate(zip(survey["kommunkod"], survey["year"], survey["sex"],
+                                          survey["age_group"])):
+        key = (k, int(y), s_, a)
+        if key in have or (k, int(y)) not in bands.index:
+            continue
+        pc.add(f"margins have no age band {a!r} (sex {s_}) for {k} {y}: these respondents "
+               "cannot be calibrated", row=int(rows[i]), column="age_group", value=a,
+               expected="an age band of the margins: " + ", ".join(bands.loc[(k, int(y))]))
 
 
 def _check_scope(df: pd.DataFrame, rows, kommunkod: str | None, margins: pd.DataFrame | None,

@@ -27,7 +27,7 @@ _FAST_DTYPES = {  # explicit dtypes for the common case; text cells again if a v
 
 
 def read_tidy(path: str | Path, kind: str, *, encoding: str | None = None,
-              delimiter: str | None = None) -> pd.DataFrame:
+              delimiter: str | None = None, allow_gaps: bool = False) -> pd.DataFrame:
     """Read a CSV file in the tidy layout of ``kind`` and validate it.
 
     Parameters
@@ -36,9 +36,11 @@ def read_tidy(path: str | Path, kind: str, *, encoding: str | None = None,
         CSV with the columns of the kind (docs/data-model.md); point decimals, codes as text.
         Encoding and delimiter are detected and reported in ``attrs['format']``.
     kind : str
-        ``crimes``, ``population``, ``margins``, ``measures``, ``municipalities`` (surveys and
-        item catalogues have their own readers: :func:`analysis.io.read_survey`,
-        :func:`analysis.io.read_items`).
+        ``crimes``, ``crimes_annual``, ``population``, ``margins``, ``measures``,
+        ``municipalities`` (surveys and item catalogues have their own readers:
+        :func:`analysis.io.read_survey`, :func:`analysis.io.read_items`).
+    allow_gaps : bool
+        ``crimes``: months missing inside a series are listed in ``attrs['gaps']``, not an error.
 
     Returns
     -------
@@ -69,7 +71,7 @@ def read_tidy(path: str | Path, kind: str, *, encoding: str | None = None,
     frame = d.frame
     if kind == "crimes" and "period" in frame:
         frame = frame.assign(period=_fast_months(frame["period"]))
-    out = validate(frame, kind, file=d.file, rows=d.rows)
+    out = validate(frame, kind, file=d.file, rows=d.rows, allow_gaps=allow_gaps)
     out.attrs["format"] = d.format_info()
     out.attrs["lines"] = Lines(d.rows)
     return out

@@ -6,7 +6,8 @@ each section's tables from a data folder; :mod:`.tables` formats them for displa
 :mod:`.text` formats Swedish numbers, intervals and dates; :mod:`.findings` turns verdict rows
 into sentences and the summary; :mod:`.wording` holds fixed paragraphs and caveats;
 :mod:`.figures` draws every figure (one figure class, :class:`~.figures.ReportFigure`, for the
-lägesbild and the evaluation draft; :mod:`.evaluation_figures` the evaluation's own plots);
+lägesbild and the evaluation draft; :mod:`.evaluation_figures` the evaluation's own plots with
+it);
 :mod:`.evaluation` words an evaluation draft; :mod:`.summary` writes count/rate summaries.
 Submodules are imported explicitly (``from analysis.report.text import format_number``).
 """

@@ -34,7 +34,8 @@ from .findings import key_findings as word_findings
 
 __all__ = ["ReportContext", "make_context", "similar_kommuner", "omfattning", "forandring",
            "utveckling", "fordelning_over_aret", "fokusomraden", "jamforelse", "trygghet",
-           "atgarder", "sammanfattning", "provenance", "national_tables"]
+           "atgarder", "sammanfattning", "provenance", "national_tables",
+           "notable_crime_types", "rate_history"]
 
 SERIES_BREAK = pd.Period("2015-01", freq="M")
 
@@ -185,6 +186,72 @@ def rate_history(ctx: ReportContext, crime_type: str) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def notable_crime_types(levels: pd.DataFrame, changes: pd.DataFrame, *, n: int = 2) -> pd.DataFrame:
+    """The kommun's most notable crime types, for the time-series and funnel figures.
+
+    Chosen from the verdicts the statistics layer decided, never a fixed type: a level that
+    differs from riket (funnel verdict, not a small number) or a change since last year that
+    survives the FDR correction. Problems (higher than riket, increases) come first, then
+    the rest, each ordered by how many crimes a year the deviation amounts to
+    (``count · (1 − 1/ratio)`` for a level, ``x2 − x1`` for a change). When nothing is
+    significant the most common crime type is shown, with ``significant`` False so the
+    caption can say so.
+
+    Parameters
+    ----------
+    levels : DataFrame
+        :func:`omfattning` (``crime_type, count, ratio_riket, verdict_riket, small_numbers``).
+    changes : DataFrame
+        :func:`forandring` (``crime_type, x1, x2, verdict, survives, small_numbers``; a
+        ``verdict_fdr`` column is used when present).
+    n : int
+        How many crime types at most.
+
+    Returns
+    -------
+    DataFrame
+        ``crime_type, reason, excess_per_year, problem, significant``; at least one row.
+
+    Examples
+    --------
+    >>> lv = pd.DataFrame({"crime_type": ["Bostadsinbrott", "Cykelstöld", "Bilbrott"],
+    ...                    "count": [400, 300, 200], "ratio_riket": [2.06, 0.5, 1.0],
+    ...                    "verdict_riket": ["högre", "lägre", "ingen säkerställd skillnad"],
+    ...                    "small_numbers": False})
+    >>> ch = pd.DataFrame({"crime_type": ["Bilbrott"], "x1": [150], "x2": [200],
+    ...                    "verdict": ["ökning"], "survives": [True], "small_numbers": [False]})
+    >>> notable_crime_types(lv, ch)[["crime_type", "reason"]].values.tolist()
+    [['Bostadsinbrott', 'högre än riket'], ['Bilbrott', 'ökning sedan föregående år']]
+    """
+    if n < 1:
+        raise ValueError(f"n must be at least 1, got {n}")
+    rows = []
+    for r in levels.itertuples():
+        if r.verdict_riket in ("högre", "lägre") and not r.small_numbers and r.ratio_riket > 0:
+            rows.append({"crime_type": r.crime_type, "reason": f"{r.verdict_riket} än riket",
+                         "excess_per_year": float(r.count * (1 - 1 / r.ratio_riket)),
+                         "problem": r.verdict_riket == "högre", "significant": True})
+    verdict_col = "verdict_fdr" if "verdict_fdr" in changes else "verdict"
+    for r in changes.itertuples():
+        verdict = getattr(r, verdict_col)
+        survives = True if verdict_col == "verdict_fdr" else bool(getattr(r, "survives", True))
+        if verdict in ("ökning", "minskning") and survives and not r.small_numbers:
+            rows.append({"crime_type": r.crime_type, "reason": f"{verdict} sedan föregående år",
+                         "excess_per_year": float(r.x2 - r.x1), "problem": verdict == "ökning",
+                         "significant": True})
+    out = pd.DataFrame(rows, columns=["crime_type", "reason", "excess_per_year", "problem",
+                                      "significant"])
+    if not out.empty:
+        out = (out.assign(_size=out["excess_per_year"].abs())
+                  .sort_values(["problem", "_size"], ascending=[False, False], kind="stable")
+                  .drop_duplicates("crime_type").drop(columns="_size").head(n))
+        return out.reset_index(drop=True)
+    top = levels.sort_values("count", ascending=False, kind="stable").iloc[0]
+    return pd.DataFrame([{"crime_type": top["crime_type"],
+                          "reason": "vanligaste brottstypen; ingen säkerställd avvikelse",
+                          "excess_per_year": 0.0, "problem": False, "significant": False}])
+
+
 def forandring(ctx: ReportContext) -> pd.DataFrame:
     """Report year against the year before, per crime type, with the default test and FDR.
 
@@ -246,7 +313,7 @@ def trygghet(ctx: ReportContext) -> dict | None:
     from ..survey.calibration import wave_design
     from ..survey.compare import compare_years
     from ..survey.indicators import indicator_table, indicators_from_catalogue
-    from ..survey.small_area import fay_herriot
+    from ..survey.small_area import small_area_values
 
     ds = ctx.dataset
     if ds.survey is None or ds.items is None:
@@ -278,11 +345,11 @@ def trygghet(ctx: ReportContext) -> dict | None:
     by_area = out["area"]
     main = defs[0].name
     direct = by_area[by_area["variable"] == main]
-    if len(direct) >= 3:
-        fh = fay_herriot(direct.assign(se=direct["se"].clip(lower=1e-4)), area="area")
-        # the direct estimate of an area below the small-number rule stays hidden here too
-        hidden = direct[["area", "suppressed"]].rename(columns={"suppressed": "direct_suppressed"})
-        out["small_area"] = fh.table.merge(hidden, on="area", how="left")
+    # the model only with enough areas; per area the more precise of model and direct value;
+    # a suppressed area shows nothing (small_area_values decides, the table only shows it)
+    values = small_area_values(direct, area="area")
+    if values["fitted"].any():
+        out["small_area"] = values.assign(variable=main)
     return out
 
 
@@ -389,16 +456,61 @@ def _crime_subject_capitalised(crime_type: str) -> str:
     return text[0].upper() + text[1:]
 
 
+#: What each input file holds, in the provenance table's words.
+_INPUT_NAMES = {"crimes.csv": "Anmälda brott", "population.csv": "Folkmängd",
+                "survey.csv": "Trygghetsundersökningen (svar)",
+                "items.csv": "Trygghetsundersökningen (frågor)",
+                "margins.csv": "Befolkning per kön, ålder och område (vikter)",
+                "measures.csv": "Åtgärdsregister", "DATASET.json": "Beskrivning av datamappen"}
+_PROVENANCE_PACKAGES = ("pandas", "numpy", "scipy", "statsmodels", "matplotlib")
+
+
+def _shown_path(folder: Path, name: str) -> str:
+    """A data file's path relative to the working folder, else its folder's name: never the
+    absolute path of someone's machine."""
+    try:
+        return (folder.resolve() / name).relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return f"{folder.resolve().name}/{name}"
+
+
 def provenance(ctx: ReportContext, parameters: dict) -> pd.DataFrame:
-    """Data files and their hashes, package versions, parameters and run time, as one table."""
-    rows = [{"typ": "datafil", "namn": str(p), "värde": f"sha256 {h[:16]}…"} for p, h in ctx.dataset.files.items()]
-    for pkg in ("lagesbild", "pandas", "numpy", "scipy", "statsmodels", "matplotlib", "seaborn", "papermill"):
+    """What the draft was made from, as a short table a reader can check.
+
+    Only the input files the report reads (not the sample's ``planted_truth.json``, which is
+    the answer key of the synthetic data), each with a relative path and the first eight
+    characters of its SHA-256; the program and library versions; the parameters (without the
+    data folder, shown with the files); and when it was made.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Two text columns, ``Uppgift`` and ``Värde``.
+    """
+    folder = Path(ctx.dataset.path)
+    rows = []
+    for name, what in _INPUT_NAMES.items():
+        digest = ctx.dataset.files.get(name)
+        if digest is None:
+            continue
+        rows.append({"Uppgift": what,
+                     "Värde": f"{_shown_path(folder, name)} (sha256 {digest[:8]})"})
+    versions = []
+    for pkg in _PROVENANCE_PACKAGES:
         try:
-            rows.append({"typ": "paket", "namn": pkg, "värde": metadata.version(pkg)})
+            versions.append(f"{pkg} {metadata.version(pkg)}")
         except metadata.PackageNotFoundError:
             continue
-    rows.append({"typ": "paket", "namn": "python", "värde": platform.python_version()})
-    rows += [{"typ": "parameter", "namn": k, "värde": str(v)} for k, v in parameters.items()]
-    rows.append({"typ": "körning", "namn": "tidpunkt (UTC)",
-                 "värde": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M")})
+    try:
+        program = f"lagesbild {metadata.version('lagesbild')}"
+    except metadata.PackageNotFoundError:
+        program = "lagesbild (ej installerad)"
+    rows.append({"Uppgift": "Program", "Värde": program})
+    rows.append({"Uppgift": "Python och bibliotek",
+                 "Värde": ", ".join([f"Python {platform.python_version()}"] + versions)})
+    shown = {k: v for k, v in parameters.items() if k != "data_dir"}
+    rows.append({"Uppgift": "Parametrar",
+                 "Värde": ", ".join(f"{k} = {v}" for k, v in shown.items()) + f" (rapportår {ctx.year})"})
+    rows.append({"Uppgift": "Framtaget",
+                 "Värde": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")})
     return pd.DataFrame(rows)

@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 
 from .. import SAMPLE_DATA_LABEL
-from ..municipalities import name_of
+from ..municipalities import kommun_phrase, name_of
 from .tables import VERDICT_TEXT, _ci as _interval, survey_label
-from .text import NBSP, format_month, format_number, format_percent
+from .text import NBSP, format_month, format_number, format_p, format_percent
 from .wording import CAVEATS
 
 __all__ = ["heading", "verdict_text", "results_table", "checks_table", "caveats_table",
@@ -54,9 +54,7 @@ def _ci(lo, hi) -> str:
 
 
 def _p(p) -> str:
-    if pd.isna(p):
-        return ".."
-    return "< 0,001" if p < 0.001 else format_number(p, decimals=3 if p < 0.01 else 2)
+    return format_p(p, prefix=False)
 
 
 def _crimes(types) -> str:
@@ -84,7 +82,7 @@ def heading(ev) -> str:
         lines += [f"**{SAMPLE_DATA_LABEL}.** Alla siffror i detta utkast kommer från påhittade "
                   "exempeldata och beskriver inte verkligheten i kommunen.", ""]
     end = f", avslutad i {format_month(m.end)}" if m.end is not None else ""
-    facts = [f"- **Kommun:** {name_of(m.kommunkod)} ({m.kommunkod})",
+    facts = [f"- **Kommun:** {kommun_phrase(m.kommunkod)} ({m.kommunkod})",
              f"- **Åtgärd:** {m.measure_id}, startade i {format_month(m.start)}{end}",
              f"- **Följs upp med:** anmälda brott {_crimes(m.crime_types)}" if m.crime_types
              else "- **Följs upp med:** inga anmälda brott (indikatorer i trygghetsundersökningen)"]
@@ -112,7 +110,9 @@ def verdict_text(ev) -> str:
                 f"anmälda brott (*{'; '.join(ev.notes)}*).")
     v = ev.verdict
     crimes = _crimes(v.crime_types)
-    head = f"**Bedömning: {VERDICT_TEXT.get(v.verdict, v.verdict)}.**"
+    unconfirmed = v.verdict in ("minskning", "ökning") and "unconfirmed" in set(v.caveats["code"])
+    head = (f"**Bedömning: {v.verdict} enligt kommunens egen trend (obekräftad).**" if unconfirmed
+            else f"**Bedömning: {VERDICT_TEXT.get(v.verdict, v.verdict)}.**")
     ratio = f"kvot {_ratio(v.rate_ratio)}, {_KI} {_ci(v.ci_low, v.ci_high)}"
     if v.verdict in ("minskning", "ökning"):
         fewer = v.verdict == "minskning"
@@ -123,17 +123,27 @@ def verdict_text(ev) -> str:
                 f"({ratio}). Det motsvarar omkring {format_number(abs(v.prevented))} "
                 f"{'färre' if fewer else 'fler'} anmälda brott under uppföljningen "
                 f"({_KI} {format_number(lo)}–{format_number(hi)}).")
-        if ev.synthetic is not None:
+        if unconfirmed:
+            why = ("den syntetiska kontrollen följde inte kommunen före start och kan därför "
+                   "varken bekräfta eller motsäga den" if ev.synthetic is not None
+                   else "ingen syntetisk kontroll kunde göras")
+            text += (f" Förändringen är **obekräftad**: den vilar enbart på kommunens egen trend; "
+                     f"{why}.")
+        elif ev.synthetic is not None:
             text += " Jämförelsen med liknande kommuner (syntetisk kontroll) pekar åt samma håll."
         return text
     if v.its_verdict in ("minskning", "ökning"):
         sc = ev.synthetic.table.set_index("variable").loc["ratio"]
-        return (f"{head} Kommunens egen trend före start pekar på en {v.its_verdict} av anmälda "
-                f"brott {crimes} "
-                f"({ratio}), men jämförelsen med liknande kommuner (syntetisk kontroll, kvot "
-                f"{_ratio(sc['estimate'])}, placebotestets p-värde {_p(sc['p_value'])}) visar "
-                "inget ovanligt. De två metoderna bygger på olika antaganden och ger olika svar, "
-                "så förändringen redovisas inte som säkerställd.")
+        fewer = v.its_verdict == "minskning"
+        return (f"{head} Efter start var antalet anmälda brott {crimes} "
+                f"{format_percent(abs(1 - v.rate_ratio))} {'lägre' if fewer else 'högre'} än "
+                f"vad kommunens egen trend före start förutsäger (kvot {_ratio(v.rate_ratio)}: "
+                f"anmälda brott efter start delat med det förväntade antalet utan åtgärden, "
+                f"{_KI} {_ci(v.ci_low, v.ci_high)}). Jämförelsen med liknande kommuner "
+                f"(syntetisk kontroll, kvot {_ratio(sc['estimate'])}, placebotestets "
+                f"p-värde {_p(sc['p_value'])}) visar inget ovanligt. De två metoderna bygger på "
+                "olika antaganden och ger olika svar, så förändringen redovisas inte som "
+                "säkerställd.")
     if not v.reliable:
         return (f"{head} Intervallet kunde inte kalibreras mot tillräckligt många jämförbara "
                 f"kommuner ({ratio}), så ingen förändring redovisas.")

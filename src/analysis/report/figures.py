@@ -1,35 +1,29 @@
 """Figures for report drafts, drawn from result tables only (no statistics here).
 
 Every function takes a tidy result table (estimates and intervals already computed by the
-statistics layer), returns a :class:`matplotlib.figure.Figure` sized for an A4 page (16 cm wide)
-with Swedish labels and Swedish number formatting, and changes no global state: styles are
+statistics layer), returns a :class:`~.figure_base.ReportFigure` sized for an A4 page (16 cm
+wide) with Swedish labels and Swedish number formatting, a footer with the source (and the
+sample-data label on synthetic data) and an alt text, and changes no global state: styles are
 applied with :func:`matplotlib.rc_context` and figures are not registered with pyplot.
 """
 
 from __future__ import annotations
 
-import base64
-import io
-import os
-import secrets
-import struct
-from pathlib import Path
-
 import matplotlib as mpl
-import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib import ticker
 from matplotlib.figure import Figure
 
-from ..swedish import MONTH_ABBREVIATIONS
-from .text import SUPPRESSED, format_number, format_percent
+from .figure_base import (FULL_WIDTH_CM, ReportFigure, _finish, _label_axis, _new_figure,
+                          _nice_ticks, report_style, save_png)
+from .text import SUPPRESSED, dash_ranges, format_number, format_percent
 
 __all__ = ["ReportFigure", "report_style", "time_series", "funnel_plot", "bar_ci",
-           "indicator_by_group", "save_png", "FULL_WIDTH_CM"]
+           "indicator_by_group", "save_png", "FULL_WIDTH_CM", "CRIME_SOURCE", "SURVEY_SOURCE",
+           "comparison_label"]
 
-FULL_WIDTH_CM = 16.0
 _CM = 1 / 2.54
 _LINESTYLES = ("-", "--", ":", "-.")
 _MARKERS = ("o", "s", "^", "D", "v", "P")
@@ -38,107 +32,27 @@ _DEFAULT_LABEL = {"rate": "Anmälda brott per 100\u00a0000 invånare", "percent"
                   "number": "Antal"}
 _SUPPRESSED_NOTE = f"{SUPPRESSED} = redovisas inte (för få svar eller fall)"
 
+#: Source lines of the lägesbild's figures.
+CRIME_SOURCE = "Brå, anmälda brott efter brottsplatskommun; SCB, folkmängd 31 december"
+SURVEY_SOURCE = "Kommunens trygghetsundersökning, viktade andelar"
 
-class ReportFigure(Figure):
-    """A Figure that displays itself as PNG in any IPython front end.
 
-    It does not depend on the inline backend having been activated (a figure that is never
-    passed through pyplot would otherwise print as ``<Figure size ...>``), it reports a
-    display width at 96 dpi so HTML and DOCX show it at its physical size, and its title
-    becomes the image's alternative text.
+def comparison_label(comparison: str) -> str:
+    """Legend entry of a funnel's centre line: whose level it is.
+
+    Examples
+    --------
+    >>> comparison_label("riket"), comparison_label("liknande")
+    ('Riket', 'Jämförelsegruppens nivå')
     """
-
-    def _png(self) -> bytes:
-        # No bbox_inches="tight": the layout already fits the content, and a fixed size
-        # keeps every figure of a report exactly as wide as the text column.
-        buf = io.BytesIO()
-        self.savefig(buf, format="png", dpi=self.dpi, facecolor="white")
-        return buf.getvalue()
-
-    def _display_metadata(self, png: bytes) -> dict:
-        width_px = struct.unpack(">I", png[16:20])[0]
-        titles = [t for ax in self.axes for t in (ax.get_title("left"), ax.get_title())
-                  if t]
-        return {"width": int(round(width_px / self.dpi * 96)),
-                "alt": titles[0] if titles else "Figur"}
-
-    def _repr_png_(self):
-        png = self._png()
-        return png, self._display_metadata(png)
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        # Preferred over type-registered formatters (the inline backend registers one for
-        # every Figure), so the width and alt text survive in a kernel too.
-        png = self._png()
-        data = {"image/png": base64.b64encode(png).decode("ascii"),
-                "text/plain": f"<{type(self).__name__}: {self._display_metadata(png)['alt']}>"}
-        return data, {"image/png": self._display_metadata(png)}
+    labels = {"riket": "Riket", "lan": "Länets nivå", "liknande": "Jämförelsegruppens nivå"}
+    if comparison not in labels:
+        raise ValueError(f"comparison must be one of {sorted(labels)}, got {comparison!r}")
+    return labels[comparison]
 
 
-def report_style() -> dict:
-    """The rc parameters of report figures: seaborn "whitegrid"/"paper", print-sized text.
-
-    Returns
-    -------
-    dict
-        Use with ``matplotlib.rc_context(report_style())``; nothing is set globally.
-    """
-    rc = {**sns.axes_style("whitegrid"), **sns.plotting_context("paper", font_scale=1.15)}
-    rc.update({"figure.dpi": 150, "savefig.dpi": 200, "axes.unicode_minus": True,
-               "axes.titleweight": "bold", "axes.titlelocation": "left",
-               "legend.frameon": False, "font.family": "DejaVu Sans",
-               "axes.formatter.use_locale": False, "figure.facecolor": "white"})
-    return rc
-
-
-class _SwedishFormatter(ticker.Formatter):
-    """Tick labels as ``1 234,5`` or ``12 %`` with as few decimals as the ticks need."""
-
-    def __init__(self, kind: str):
-        self.kind = kind
-        self.decimals = 0
-
-    def set_locs(self, locs):
-        scale = 100.0 if self.kind == "percent" else 1.0
-        values = np.asarray([v for v in locs if np.isfinite(v)]) * scale
-        self.decimals = next((d for d in range(4)
-                              if np.allclose(values, np.round(values, d), atol=1e-9)), 3)
-
-    def __call__(self, x, pos=None):
-        if self.kind == "percent":
-            return format_percent(x, decimals=self.decimals)
-        if self.kind == "year":
-            return f"{int(round(x))}"
-        return format_number(x, decimals=self.decimals)
-
-
-class _SwedishDateFormatter(ticker.Formatter):
-    _ticks: tuple = ()
-
-    def set_locs(self, locs):
-        self._ticks = tuple(locs)
-
-    def __call__(self, x, pos=None):
-        d = mdates.num2date(x)
-        if d.month == 1 and all(mdates.num2date(v).month == 1 for v in self._ticks):
-            return str(d.year)
-        return f"{MONTH_ABBREVIATIONS[d.month - 1]} {d.year}"
-
-
-def _new_figure(height_cm: float, width_cm: float = FULL_WIDTH_CM) -> Figure:
-    return ReportFigure(figsize=(width_cm * _CM, height_cm * _CM))
-
-
-def _finish(fig: Figure, *, footnote: bool = False) -> Figure:
-    # Ticks are created lazily and read rcParams when created: creating the first tick of each
-    # axis inside the style context fixes the style, because later ticks copy its properties.
-    for ax in fig.axes:
-        for axis in (ax.xaxis, ax.yaxis):
-            axis.majorTicks[0], axis.minorTicks[0]
-    # Laid out once, here: a layout engine would redo it at every draw (about half the cost
-    # of rendering a report figure). Legends outside the axes are part of the layout.
-    fig.tight_layout(pad=0.5, rect=(0, 0.07 if footnote else 0, 1, 1))
-    return fig
+def _fmt(value, kind: str) -> str:
+    return format_percent(value) if kind == "percent" else format_number(value)
 
 
 def _check_columns(table: pd.DataFrame, *cols) -> None:
@@ -169,22 +83,13 @@ def _x_values(series: pd.Series):
     return pd.to_datetime(series.astype(str), format="mixed"), "date"
 
 
-def _label_axis(axis, kind: str) -> None:
-    if kind == "date":
-        axis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=8))
-        axis.set_major_formatter(_SwedishDateFormatter())
-    else:
-        axis.set_major_formatter(_SwedishFormatter(kind))
-        if kind == "year":
-            axis.set_major_locator(ticker.MaxNLocator(integer=True))
-
-
 def time_series(table: pd.DataFrame, *, x: str = "period", y: str = "estimate",
                 ci_low: str | None = "ci_low", ci_high: str | None = "ci_high",
                 group: str | None = None, kind: str = "rate", title: str | None = None,
                 ylabel: str | None = None, highlight: str | None = None,
                 break_at=None, break_label: str = "Tidsseriebrott",
-                height_cm: float = 8.0) -> Figure:
+                height_cm: float = 8.0, source: str | None = None, synthetic: bool = False,
+                alt: str | None = None) -> Figure:
     """A time series with its confidence band, one line per group.
 
     Parameters
@@ -202,6 +107,12 @@ def time_series(table: pd.DataFrame, *, x: str = "period", y: str = "estimate",
     break_at : optional
         Position of a series break (e.g. ``pd.Period("2015-01", "M")``), drawn as a dashed
         vertical line: kommun series before and after 2015 are not comparable.
+    source : str, optional
+        The source line under the figure ("Brå, anmälda brott; SCB, folkmängd").
+    synthetic : bool
+        Print the sample-data label on the figure (data from ``lagesbild sample``).
+    alt : str, optional
+        What the figure shows, in a sentence: the alt text of HTML and DOCX (default: title).
 
     Returns
     -------
@@ -247,12 +158,31 @@ def time_series(table: pd.DataFrame, *, x: str = "period", y: str = "estimate",
                         xytext=(3, -3), textcoords="offset points", va="top", fontsize="small",
                         color="0.25")
         ax.set_ylabel(ylabel or _DEFAULT_LABEL[kind])
-        ax.set_xlabel("")
+        ax.set_xlabel({"year": "År", "date": "Månad"}.get(xkind, ""))
         if title:
             ax.set_title(title)
         if group is not None:
             ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        return _finish(fig)
+        if alt is None:
+            alt = _series_alt(table, x=x, y=y, group=group, kind=kind, highlight=highlight,
+                              what=title or ylabel or _DEFAULT_LABEL[kind])
+        return _finish(fig, source=source, synthetic=synthetic, alt=alt)
+
+
+def _series_alt(table, *, x, y, group, kind, highlight, what) -> str:
+    """"<what>: linjediagram 2015–2025 för A, B och C; A från 1 234 till 987."""
+    order = table.sort_values(x)
+    first, last = order[x].iloc[0], order[x].iloc[-1]
+    names = [] if group is None else [str(g) for g in dict.fromkeys(table[group])]
+    text = f"{what}: linjediagram {first}–{last}"
+    if names:
+        text += " för " + (", ".join(names[:-1]) + " och " + names[-1] if len(names) > 1
+                           else names[0])
+    main = order if group is None else order[order[group] == (highlight or names[0])]
+    if len(main):
+        who = f"{highlight or names[0]} " if names else ""
+        text += (f"; {who}från {_fmt(main[y].iloc[0], kind)} till {_fmt(main[y].iloc[-1], kind)}")
+    return text + "."
 
 
 def funnel_plot(points: pd.DataFrame, *, limits: pd.DataFrame, x: str = "population",
@@ -261,7 +191,10 @@ def funnel_plot(points: pd.DataFrame, *, limits: pd.DataFrame, x: str = "populat
                 limit_level: str = "level", limit_lower: str = "lower",
                 limit_upper: str = "upper", kind: str = "rate", title: str | None = None,
                 xlabel: str = "Folkmängd", ylabel: str | None = None, log_x: bool = True,
-                height_cm: float = 10.0) -> Figure:
+                target_label: str = "Jämförelsegruppens nivå",
+                others_label: str = "Övriga kommuner", height_cm: float = 10.0,
+                source: str | None = None, synthetic: bool = False,
+                alt: str | None = None) -> Figure:
     """A funnel plot: every kommun's rate against its size, with control limits.
 
     Parameters
@@ -277,7 +210,18 @@ def funnel_plot(points: pd.DataFrame, *, limits: pd.DataFrame, x: str = "populat
     peers : sequence of str
         Labels of similar kommuner, drawn darker than the rest.
     target : float, optional
-        The reference rate (e.g. riket), drawn as a horizontal line.
+        The reference rate the limits are drawn around, as a horizontal line.
+    target_label : str
+        Its legend entry: say which level it is ("Riket" only when it is riket's; for a
+        group of similar kommuner it is the group's level, not riket's).
+    others_label : str
+        Legend entry of the other points (e.g. "Kommuner i jämförelsegruppen").
+    source : str, optional
+        The source line under the figure ("Brå, anmälda brott; SCB, folkmängd").
+    synthetic : bool
+        Print the sample-data label on the figure (data from ``lagesbild sample``).
+    alt : str, optional
+        What the figure shows, in a sentence: the alt text of HTML and DOCX (default: title).
 
     Returns
     -------
@@ -306,7 +250,7 @@ def funnel_plot(points: pd.DataFrame, *, limits: pd.DataFrame, x: str = "populat
         role = np.where(points[label] == highlight, "highlight",
                         np.where(points[label].isin(peers), "peer", "other"))
         others = points[role == "other"]
-        ax.scatter(others[x], others[y], s=12, color="0.65", lw=0, label="Övriga kommuner")
+        ax.scatter(others[x], others[y], s=12, color="0.65", lw=0, label=others_label)
         if peers:
             p = points[role == "peer"]
             ax.scatter(p[x], p[y], s=22, color=sns.color_palette("colorblind")[0], lw=0,
@@ -320,30 +264,44 @@ def funnel_plot(points: pd.DataFrame, *, limits: pd.DataFrame, x: str = "populat
                     label=f"{name}-gräns")
             ax.plot(lim[limit_x], lim[limit_upper], ls=ls, color=col, lw=1)
         if target is not None:
-            ax.axhline(target, color="0.1", lw=1.2, label="Riket")
+            ax.axhline(target, color="0.1", lw=1.2, label=target_label)
         if highlight is not None:
             h = points[role == "highlight"]
             if h.empty:
                 raise ValueError(f"highlight {highlight!r} is not among the points' {label!r}")
             ax.scatter(h[x], h[y], s=70, color=sns.color_palette("colorblind")[3],
                        edgecolor="black", lw=1.2, zorder=5, label=str(highlight))
-            ax.annotate(str(highlight), (h[x].iloc[0], h[y].iloc[0]), xytext=(6, 6),
-                        textcoords="offset points", fontweight="bold")
+            ax.annotate(str(highlight), (h[x].iloc[0], h[y].iloc[0]), xytext=(8, 0),
+                        textcoords="offset points", fontweight="bold", va="center")
+            low, high = ax.get_ylim()
+            ax.set_ylim(low, max(high, float(h[y].iloc[0]) + 0.08 * (high - low)))
         if log_x:
             ax.set_xscale("log")
             ax.xaxis.set_minor_formatter(ticker.NullFormatter())
         _label_axis(ax.xaxis, "number")
+        xs = pd.concat([points[x], limits[limit_x]]).astype(float)
+        xs = xs[np.isfinite(xs) & ((xs > 0) if log_x else True)]
+        ax.set_xlim(xs.min() / 1.1 if log_x else xs.min(), xs.max() * 1.1 if log_x else xs.max())
+        ax.xaxis.set_major_locator(ticker.FixedLocator(_nice_ticks(*ax.get_xlim(), log=log_x)))
         _label_axis(ax.yaxis, kind)
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel or _DEFAULT_LABEL[kind])
         if title:
             ax.set_title(title)
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        return _finish(fig)
+        if alt is None:
+            alt = f"{title or 'Trattdiagram'}: {len(points)} kommuners nivå mot folkmängd"
+            if target is not None:
+                alt += f", med gränser kring {target_label.lower()} {_fmt(target, kind)}"
+            if highlight is not None:
+                alt += f"; {highlight} {_fmt(h[y].iloc[0], kind)}"
+            alt += "."
+        return _finish(fig, source=source, synthetic=synthetic, alt=alt)
 
 
 def _interval_plot(table, *, category, y, ci_low, ci_high, group, kind, suppressed, title,
-                   xlabel, bars: bool, reference, reference_label, height_cm) -> Figure:
+                   xlabel, bars: bool, reference, reference_label, height_cm, source, synthetic,
+                   alt) -> Figure:
     _check_columns(table, category, y, ci_low, ci_high, group)
     cats = list(dict.fromkeys(table[category]))
     groups = [None] if group is None else list(dict.fromkeys(table[group]))
@@ -375,7 +333,7 @@ def _interval_plot(table, *, category, y, ci_low, ci_high, group, kind, suppress
                 else:
                     ax.errorbar(est, pos, xerr=err, fmt=_MARKERS[gi % 6], color=palette[gi],
                                 ecolor=palette[gi], capsize=2.5, ms=5, lw=1.3, label=lab)
-        ax.set_yticks(range(len(cats)), [str(c) for c in cats])
+        ax.set_yticks(range(len(cats)), [dash_ranges(c) for c in cats])
         ax.set_ylim(len(cats) - 0.5, -0.5)
         ax.grid(axis="y", visible=False)
         _label_axis(ax.xaxis, kind)
@@ -393,16 +351,23 @@ def _interval_plot(table, *, category, y, ci_low, ci_high, group, kind, suppress
         if labels:
             uniq = dict(zip(labels, handles))
             ax.legend(uniq.values(), uniq.keys(), loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        if any_hidden:
-            fig.text(0.01, 0.0, _SUPPRESSED_NOTE, fontsize="small", ha="left", va="bottom")
-        return _finish(fig, footnote=any_hidden)
+        if alt is None:
+            shown = table[~hidden]
+            parts = [f"{dash_ranges(r[category])}"
+                     + (f" ({r[group]})" if group is not None else "")
+                     + f" {_fmt(r[y], kind)}" for _, r in shown.iterrows()]
+            alt = (f"{title or xlabel or _DEFAULT_LABEL[kind]}: " + "; ".join(parts)
+                   + (f"; {int(hidden.sum())} redovisas inte" if any_hidden else "") + ".")
+        return _finish(fig, note=_SUPPRESSED_NOTE if any_hidden else None, source=source,
+                       synthetic=synthetic, alt=alt)
 
 
 def bar_ci(table: pd.DataFrame, *, category: str, y: str = "estimate",
            ci_low: str | None = "ci_low", ci_high: str | None = "ci_high",
            group: str | None = None, kind: str = "rate", suppressed: str | None = "suppressed",
            title: str | None = None, xlabel: str | None = None,
-           height_cm: float | None = None) -> Figure:
+           height_cm: float | None = None, source: str | None = None, synthetic: bool = False,
+           alt: str | None = None) -> Figure:
     """Horizontal bars with confidence intervals (e.g. rate per crime type, kommun vs län).
 
     Parameters
@@ -415,6 +380,12 @@ def bar_ci(table: pd.DataFrame, *, category: str, y: str = "estimate",
         Column for side-by-side bars (e.g. "Kommunen", "Länet", "Riket").
     suppressed : str or None
         Boolean column; suppressed rows show only the symbol ``x``, never a bar.
+    source : str, optional
+        The source line under the figure ("Brå, anmälda brott; SCB, folkmängd").
+    synthetic : bool
+        Print the sample-data label on the figure (data from ``lagesbild sample``).
+    alt : str, optional
+        What the figure shows, in a sentence: the alt text of HTML and DOCX (default: title).
 
     Returns
     -------
@@ -431,7 +402,7 @@ def bar_ci(table: pd.DataFrame, *, category: str, y: str = "estimate",
     return _interval_plot(table, category=category, y=y, ci_low=ci_low, ci_high=ci_high,
                           group=group, kind=kind, suppressed=suppressed, title=title,
                           xlabel=xlabel, bars=True, reference=None, reference_label=None,
-                          height_cm=height_cm)
+                          height_cm=height_cm, source=source, synthetic=synthetic, alt=alt)
 
 
 def indicator_by_group(table: pd.DataFrame, *, group: str, y: str = "estimate",
@@ -439,7 +410,9 @@ def indicator_by_group(table: pd.DataFrame, *, group: str, y: str = "estimate",
                        hue: str | None = None, kind: str = "percent",
                        suppressed: str | None = "suppressed", reference: float | None = None,
                        reference_label: str = "Kommunen totalt", title: str | None = None,
-                       xlabel: str | None = None, height_cm: float | None = None) -> Figure:
+                       xlabel: str | None = None, height_cm: float | None = None,
+                       source: str | None = None, synthetic: bool = False,
+                       alt: str | None = None) -> Figure:
     """A survey indicator by group (area, sex, age) as points with intervals.
 
     Suppressed cells are marked ``x`` with a footnote; their values are not drawn.
@@ -453,6 +426,12 @@ def indicator_by_group(table: pd.DataFrame, *, group: str, y: str = "estimate",
         Second grouping shown as differently marked points (e.g. sex within area).
     reference : float, optional
         A reference value (e.g. the kommun total) drawn as a dashed vertical line.
+    source : str, optional
+        The source line under the figure ("Brå, anmälda brott; SCB, folkmängd").
+    synthetic : bool
+        Print the sample-data label on the figure (data from ``lagesbild sample``).
+    alt : str, optional
+        What the figure shows, in a sentence: the alt text of HTML and DOCX (default: title).
 
     Returns
     -------
@@ -470,38 +449,5 @@ def indicator_by_group(table: pd.DataFrame, *, group: str, y: str = "estimate",
     return _interval_plot(table, category=group, y=y, ci_low=ci_low, ci_high=ci_high,
                           group=hue, kind=kind, suppressed=suppressed, title=title,
                           xlabel=xlabel, bars=False, reference=reference,
-                          reference_label=reference_label, height_cm=height_cm)
-
-
-def save_png(fig: Figure, path: str | os.PathLike, *, dpi: int = 200) -> Path:
-    """Write a figure as PNG atomically: a temporary file in the same folder, then a rename.
-
-    A crash or kill never leaves a half-written PNG under ``path``.
-
-    Returns
-    -------
-    Path
-        The written file.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> t = pd.DataFrame({"crime_type": ["Bilbrott"], "estimate": [3.0]})
-    >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> p = save_png(bar_ci(t, category="crime_type", ci_low=None, ci_high=None), d / "f.png")
-    >>> p.read_bytes()[:8] == b"\\x89PNG\\r\\n\\x1a\\n", sorted(x.name for x in d.iterdir())
-    (True, ['f.png'])
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".tmp-{secrets.token_hex(6)}-{path.name}"
-    try:
-        with open(tmp, "xb") as fh:
-            fig.savefig(fh, format="png", dpi=dpi, facecolor="white")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+                          reference_label=reference_label, height_cm=height_cm, source=source,
+                          synthetic=synthetic, alt=alt)

@@ -13,11 +13,12 @@ import numpy as np
 import pandas as pd
 
 from ..verdicts import DEFAULT_THRESHOLD
-from .text import NBSP, format_interval, format_number, format_percent, format_rate
+from .text import dash_ranges, format_interval, format_number, format_p, format_percent, format_rate
 
 __all__ = ["as_markdown", "show", "SURVEY_SUBJECTS", "SURVEY_LABELS", "survey_label", "omfattning_table", "forandring_table",
            "utveckling_table", "season_table", "rank_table", "survey_table", "change_table",
-           "small_area_table", "measures_table", "evaluation_table", "VERDICT_TEXT", "survey_subject"]
+           "small_area_table", "measures_table", "evaluation_table", "VERDICT_TEXT", "survey_subject",
+           "indicator_names"]
 
 #: Short labels of the sample catalogue's indicators (item → label in tables and text).
 SURVEY_LABELS = {
@@ -192,7 +193,7 @@ def season_table(profile: pd.DataFrame, *, alpha: float = 0.05,
                      "Högre än en genomsnittlig månad": ", ".join(high) or "–",
                      "Lägre än en genomsnittlig månad": ", ".join(low) or "–",
                      "Högsta månaden": peak,
-                     "Säsongsmönster (p)": format_number(p, decimals=3)
+                     "Säsongsmönster (p)": format_p(p, prefix=False)
                      if pd.notna(p) and g["n"].min() >= min_count else ".."})
     return pd.DataFrame(rows)
 
@@ -218,7 +219,8 @@ def survey_table(table: pd.DataFrame, *, by: str | None = None) -> pd.DataFrame:
     """Survey indicators with 95 % intervals and unweighted n; suppressed cells as ``x``."""
     out = pd.DataFrame()
     if by:
-        out[{"area": "Område", "sex": "Kön", "age_group": "Ålder"}.get(by, by)] = table[by].astype(str)
+        out[{"area": "Område", "sex": "Kön", "age_group": "Ålder"}.get(by, by)] = [
+            dash_ranges(v) for v in table[by].astype(str)]
     out["Indikator"] = [survey_label(v) for v in table["variable"]]
     sup = table["suppressed"].fillna(False).astype(bool)
     out["Andel"] = ["x" if s else format_percent(e) for e, s in zip(table["estimate"], sup)]
@@ -241,30 +243,82 @@ def change_table(change: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def small_area_table(fh: pd.DataFrame) -> pd.DataFrame:
-    """Direct estimate beside the Fay-Herriot estimate for each area, with the shrinkage."""
-    cols = {c: c for c in fh.columns}
-    area = "area" if "area" in cols else fh.columns[0]
-    direct = fh["direct"] if "direct" in fh else fh.get("direct_estimate")
+def small_area_table(values: pd.DataFrame) -> pd.DataFrame:
+    """Per area the value shown (model or direct, decided by ``small_area_values``), its
+    interval, where it comes from and how much it borrows; suppressed areas show ``x``.
+
+    Examples
+    --------
+    >>> v = pd.DataFrame({"area": ["A", "B"], "shown": ["modell", "ingen"],
+    ...                   "estimate": [0.31, np.nan], "ci_low": [0.22, np.nan],
+    ...                   "ci_high": [0.41, np.nan], "borrowed": [0.34, np.nan],
+    ...                   "direct_estimate": [0.35, np.nan], "direct_ci_low": [0.26, np.nan],
+    ...                   "direct_ci_high": [0.46, np.nan], "n": [94, 30],
+    ...                   "suppressed": [False, True]})
+    >>> small_area_table(v).iloc[:, :4].values.tolist()
+    [['A', '31\xa0% (22–41\xa0%)', 'modellskattning', '34\xa0%'], ['B', 'x', 'redovisas inte (för få svarande)', 'x']]
+    """
+    source = {"modell": "modellskattning", "direkt": "områdets egna svar",
+              "ingen": "redovisas inte (för få svarande)"}
+    hidden = values["suppressed"].fillna(False).astype(bool)
     return pd.DataFrame({
-        "Område": fh[area].astype(str),
-        "Direkt skattning": ["x" if h else format_percent(v) for v, h in
-                             zip(direct, fh.get("direct_suppressed", pd.Series(False, index=fh.index)).fillna(False))],
-        "Modellskattning (EBLUP)": [format_percent(v) for v in fh["estimate"]],
-        "95 % KI (modell)": [_ci(lo, hi, kind="percent") for lo, hi in zip(fh["ci_low"], fh["ci_high"])],
-        "Vikt på direkt skattning": [format_number(g, decimals=2) for g in fh["gamma"]] if "gamma" in fh
-        else [""] * len(fh),
+        "Område": values["area"].astype(str),
+        "Visat värde (95 % KI)": ["x" if h or pd.isna(e) else
+                                  f"{format_percent(e)} ({_bare(_ci(lo, hi, kind='percent'))})"
+                                  for e, lo, hi, h in zip(values["estimate"], values["ci_low"],
+                                                          values["ci_high"], hidden)],
+        "Värdet bygger på": [source[s] for s in values["shown"]],
+        "Andel lånad från modellen": ["x" if h or pd.isna(b) else format_percent(b)
+                                      for b, h in zip(values["borrowed"], hidden)],
+        "Områdets egna svar (95 % KI)": [
+            "x" if h or pd.isna(e) else f"{format_percent(e)} ({_bare(_ci(lo, hi, kind='percent'))})"
+            for e, lo, hi, h in zip(values["direct_estimate"], values["direct_ci_low"],
+                                    values["direct_ci_high"], hidden)],
+        "Svarande": [format_number(n) for n in values["n"]],
     })
 
 
-def measures_table(measures: pd.DataFrame) -> pd.DataFrame:
-    """The kommun's measures as problem → measure → indicator."""
+def indicator_names(text, items: pd.DataFrame | None = None) -> str:
+    """A measure's indicator field in words: survey item codes become their labels.
+
+    ``"anmälda ofredanden; otrygg_kvall"`` → ``"anmälda ofredanden; Otrygg ute sen kväll eller
+    avstår"``. Codes not in :data:`SURVEY_LABELS` take the item catalogue's ``indicator`` text
+    (or ``question``) when ``items`` is given; free text is kept as written.
+
+    Examples
+    --------
+    >>> indicator_names("anmälda skadegörelsebrott per månad; problem_skadegorelse")
+    'anmälda skadegörelsebrott per månad; Skadegörelse/klotter är ett problem'
+    """
+    if text is None or (isinstance(text, float) and np.isnan(text)):
+        return ""
+    catalogue = {}
+    if items is not None and "item" in items:
+        col = "indicator" if "indicator" in items else ("question" if "question" in items else None)
+        if col is not None:
+            catalogue = {str(i): str(t) for i, t in zip(items["item"], items[col]) if pd.notna(t)}
+    parts = []
+    for part in (p.strip() for p in str(text).split(";")):
+        if not part:
+            continue
+        item = part[:-len("_andel")] if part.endswith("_andel") else part
+        if item in SURVEY_LABELS:
+            parts.append(SURVEY_LABELS[item])
+        elif item in catalogue:
+            parts.append(catalogue[item][0].upper() + catalogue[item][1:])
+        else:
+            parts.append(part)
+    return "; ".join(parts)
+
+
+def measures_table(measures: pd.DataFrame, items: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The kommun's measures as problem → measure → indicator (item codes as labels)."""
     return pd.DataFrame({
         "Åtgärd": measures["name"],
         "Fokusområde": measures["focus_area"],
         "Start": [str(d.date()) if pd.notna(d) else "" for d in measures["start"]],
         "Brottstyper (problem)": measures["target_crime_types"].fillna("").str.replace(";", ", "),
-        "Indikator för uppföljning": measures["indicator"].fillna(""),
+        "Indikator för uppföljning": [indicator_names(t, items) for t in measures["indicator"]],
     })
 
 
@@ -283,7 +337,9 @@ def evaluation_table(evaluations: pd.DataFrame) -> pd.DataFrame:
             "Kvot mot förväntat (95 % KI)": (
                 f"{format_number(r.rate_ratio, decimals=2)} "
                 f"({_ci(r.ci_low, r.ci_high, kind='number', decimals=2)})" if has else ".."),
-            "Bedömning": VERDICT_TEXT.get(r.verdict, r.verdict)
+            "Bedömning": (f"{r.verdict} (obekräftad)" if "unconfirmed" in str(r.caveats).split(";")
+                          and r.verdict in ("ökning", "minskning")
+                          else VERDICT_TEXT.get(r.verdict, r.verdict))
             + ("" if r.reliable or r.verdict == "ej bedömbar" else " (osäkert intervall)"),
             "Förbehåll": caveat_text(r.caveats, r.note),
         })

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import re as _re
 from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
@@ -21,7 +22,7 @@ __all__ = [
     "NBSP", "NNBSP", "MINUS", "SUPPRESSED", "MISSING", "SAMPLE_DATA_LABEL",
     "format_number", "format_percent", "format_rate", "format_interval", "format_estimate",
     "format_month", "format_date", "format_period", "format_cell", "format_table",
-    "crime_subject", "significance_phrase", "sample_data_label",
+    "crime_subject", "significance_phrase", "sample_data_label", "format_p", "dash_ranges",
 ]
 
 NBSP = "\u00a0"   #: no-break space: thousands separator and the space before "%"
@@ -210,6 +211,51 @@ def format_estimate(estimate, low, high, *, kind: str = "percent", decimals: int
     ci = format_interval(low, high, kind=kind, decimals=decimals, level=level, space=space,
                          sign=sign)
     return f"{est} ({ci})"
+
+
+def format_p(p, *, prefix: bool = True, space: str = NBSP) -> str:
+    """A p-value as Swedish tables print it: ``p < 0,001``, ``p = 0,012``, ``p = 0,43``.
+
+    Never "0,000": a p-value below 0.001 is written as an upper bound.
+
+    Parameters
+    ----------
+    p : float or None
+        The p-value; missing gives ``..``.
+    prefix : bool, default True
+        Write "p = " / "p < " before the number (``False`` for a table column headed p-värde,
+        which then shows ``< 0,001`` or ``0,012``).
+
+    Examples
+    --------
+    >>> format_p(0.0000123, space=" "), format_p(0.0123, space=" "), format_p(0.4321, space=" ")
+    ('p < 0,001', 'p = 0,012', 'p = 0,43')
+    >>> format_p(0.0004, prefix=False, space=" ")
+    '< 0,001'
+    """
+    if _missing(p):
+        return MISSING
+    p = float(p)
+    if not 0 <= p <= 1:
+        raise ValueError(f"a p-value lies between 0 and 1, got {p}")
+    if p < 0.001:
+        return f"p{space}<{space}0,001" if prefix else f"<{space}0,001"
+    # three decimals below 0.1, where the second one decides a 5 % test; two above
+    text = format_number(p, decimals=3 if p < 0.1 else 2, space=space)
+    return f"p{space}={space}{text}" if prefix else text
+
+
+def dash_ranges(text: str) -> str:
+    """Ranges written with a hyphen ("16-24", "65-84 år") get the en dash of Swedish print.
+
+    Only digit–digit hyphens are changed, so names such as "Malung-Sälen" keep theirs.
+
+    Examples
+    --------
+    >>> dash_ranges("16-24"), dash_ranges("Malung-Sälen"), dash_ranges("65-84 år")
+    ('16–24', 'Malung-Sälen', '65–84 år')
+    """
+    return _re.sub(r"(?<=\d)\s*-\s*(?=\d)", "–", str(text))
 
 
 def _to_timestamp(value) -> pd.Timestamp:

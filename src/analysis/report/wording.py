@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import Sequence
 
 from .. import SAMPLE_DATA_LABEL
-from ..municipalities import name_of
+from ..municipalities import code_for_name, kommun_phrase, name_of
 from ..verdicts import DEFAULT_THRESHOLD
 
 __all__ = ["report_heading", "method_note", "omfattning_intro", "change_intro", "comparison_intro",
-           "survey_intro", "reference_name", "caveat_text", "CAVEATS", "small_area_intro", "evaluation_intro", "sources_and_limitations"]
+           "survey_intro", "reference_name", "caveat_text", "CAVEATS", "small_area_intro", "evaluation_intro", "sources_and_limitations",
+           "ORDLISTA", "ordlista"]
 
 SURVEY_MIN_N = 50
 
@@ -28,8 +29,13 @@ def report_heading(kommun: str, year: int, *, synthetic: bool) -> str:
     # Lägesbild över brottsligheten i Storfors kommun 2025
     <BLANKLINE>
     **Syntetiska exempeldata – inte verklig statistik.** ...
+    >>> report_heading("Sandviken", 2025, synthetic=False).splitlines()[0]
+    '# Lägesbild över brottsligheten i Sandvikens kommun 2025'
     """
-    lines = [f"# Lägesbild över brottsligheten i {kommun} kommun {year}", ""]
+    code = code_for_name(kommun)
+    if code is None:
+        raise ValueError(f"{kommun!r} is not a kommun name in the register")
+    lines = [f"# Lägesbild över brottsligheten i {kommun_phrase(code)} {year}", ""]
     if synthetic:
         lines.append(f"**{SAMPLE_DATA_LABEL}.** Alla siffror i detta utkast kommer från påhittade "
                      "exempeldata och beskriver inte verkligheten i kommunen.")
@@ -95,9 +101,12 @@ def survey_intro(year: int, n: int, calibrated: bool) -> str:
 
 
 def small_area_intro() -> str:
-    return ("För områden med få svarande är den direkta skattningen osäker. Modellskattningen "
-            "(Fay–Herriot) lånar styrka från kommunens övriga områden; kolumnen *vikt på direkt "
-            "skattning* visar hur mycket av områdets egna svar som ligger i modellskattningen.")
+    return ("För områden med få svarande är områdets egen andel osäker. En modellskattning "
+            "(Fay–Herriot) väger samman områdets svar med kommunens övriga områden. Tabellen "
+            "visar modellskattningen bara där den är säkrare än områdets egna svar, annars "
+            "områdets egen andel; kolumnen *andel lånad från modellen* visar hur mycket av det "
+            "visade värdet som kommer från de andra områdena. Områden med för få svarande "
+            "redovisas inte (x), inte heller med en modellskattning.")
 
 
 def evaluation_intro() -> str:
@@ -105,8 +114,10 @@ def evaluation_intro() -> str:
             "jämförs med vad trenden och säsongsmönstret före start förutsäger. En kvot under 1 "
             "betyder färre brott än förväntat. Intervallet är kalibrerat mot jämförbara kommuner "
             "utan åtgärden (placebotest); där det inte går står *tillförlitlig: nej*. En minskning "
-            "eller ökning redovisas inte när en syntetisk kontroll (en vägd jämförelse med "
-            "liknande kommuner) pekar åt andra hållet eller inte visar något ovanligt.")
+            "eller ökning redovisas inte som säkerställd när en syntetisk kontroll (en vägd "
+            "jämförelse med liknande kommuner som följde kommunen före start) pekar åt andra "
+            "hållet eller inte visar något ovanligt; följde kontrollen inte kommunen före start "
+            "kallas förändringen *obekräftad*.")
 
 
 CAVEATS = {
@@ -122,8 +133,8 @@ CAVEATS = {
     "designs_disagree": ("kommunens egen trend pekar på en förändring, men jämförelsen med "
                          "liknande kommuner (syntetisk kontroll) visar inget ovanligt, så ingen "
                          "förändring redovisas som säkerställd"),
-    "unconfirmed": ("förändringen vilar enbart på kommunens egen trend (ingen syntetisk kontroll "
-                    "kunde göras)"),
+    "unconfirmed": ("obekräftad: förändringen vilar enbart på kommunens egen trend (ingen "
+                    "syntetisk kontroll som följde kommunen före start kunde göras)"),
     "short_followup": "kort uppföljningstid",
     "preliminary": "uppföljningen bygger delvis på preliminära uppgifter",
     "measure_ended": "åtgärden har avslutats",
@@ -171,3 +182,57 @@ def sources_and_limitations(*, synthetic: bool, preliminary: bool = False) -> st
         "till av kommunen och polisen.",
     ]
     return "\n".join(parts)
+
+
+#: The technical terms that remain in the drafts, explained for a reader without statistics.
+ORDLISTA = {
+    "95 % KI (konfidensintervall)": "det intervall som med 95 % säkerhet rymmer det sanna värdet, "
+                                    "givet slumpens variation; ett smalt intervall betyder en "
+                                    "säker skattning.",
+    "statistiskt säkerställd": "skillnaden eller förändringen är större än vad slumpen rimligen "
+                               "kan ge (test på 5 % nivå, efter korrektion för många jämförelser).",
+    "p-värde": "sannolikheten att få en minst så stor skillnad av en slump om det i själva verket "
+               "inte finns någon; under 0,05 räknas som säkerställt.",
+    "FDR och q-värde": "när många brottstyper eller frågor prövas samtidigt blir några "
+                       "'säkerställda' av en slump. Korrektionen (Benjamini–Hochberg, FDR = andelen "
+                       "falska upptäckter) håller den andelen under 5 %; q-värdet är p-värdet "
+                       "efter korrektionen.",
+    "z (justerat)": "hur många standardavvikelser kommunens nivå ligger från jämförelsegruppens, "
+                    "med hänsyn till att kommuner skiljer sig mer än slumpen ger "
+                    "(överspridning); över 1,96 eller under −1,96 ligger utanför 95 %-gränserna.",
+    "trattdiagram": "diagram med alla kommuners nivå mot deras storlek; gränserna visar hur "
+                    "mycket en kommun av den storleken kan avvika av slumpskäl.",
+    "EBLUP (modellskattning)": "en skattning för ett litet område som väger samman områdets egna "
+                               "svar med en modell över kommunens alla områden (Fay–Herriot); "
+                               "vikten visar hur mycket som kommer från områdets egna svar.",
+    "kvot mot förväntat": "anmälda brott efter åtgärdens start delat med det antal som trenden "
+                          "och säsongsmönstret före start förutsäger; under 1 betyder färre än "
+                          "förväntat.",
+    "syntetisk kontroll": "en vägd blandning av kommuner utan åtgärden som före start följde "
+                          "kommunens utveckling; den visar hur det kunde ha gått utan åtgärden.",
+}
+
+
+def ordlista(terms: Sequence[str] | None = None) -> str:
+    """The *Ordlista* section: the technical terms a draft uses, in plain Swedish.
+
+    Parameters
+    ----------
+    terms : sequence of str, optional
+        Keys of :data:`ORDLISTA` to include, in that order (default: all).
+
+    Returns
+    -------
+    str
+        Markdown, one bullet per term.
+
+    Examples
+    --------
+    >>> print(ordlista(["p-värde"]))  # doctest: +NORMALIZE_WHITESPACE
+    - **p-värde**: sannolikheten att få en minst så stor skillnad av en slump om det i själva verket inte finns någon; under 0,05 räknas som säkerställt.
+    """
+    keys = list(ORDLISTA) if terms is None else list(terms)
+    unknown = [k for k in keys if k not in ORDLISTA]
+    if unknown:
+        raise KeyError(f"no explanation for {unknown}; known terms: {list(ORDLISTA)}")
+    return "\n".join(f"- **{k}**: {ORDLISTA[k]}" for k in keys).replace(" %", "\u00a0%")

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..errors import DataError
 
-__all__ = ["expand_terms", "model_matrix", "population_totals"]
+__all__ = ["expand_terms", "model_matrix", "model_matrix_blocks", "population_totals"]
 
 
 def expand_terms(terms: str | Sequence[str]) -> list[str]:
@@ -69,6 +69,13 @@ def model_matrix(data: pd.DataFrame, terms: str | Sequence[str], *, intercept: b
     >>> model_matrix(d, ["sex", "x"]).columns.tolist()
     ['(Intercept)', 'sexman', 'x']
     """
+    return model_matrix_blocks(data, terms, intercept=intercept, levels=levels)[0]
+
+
+def model_matrix_blocks(data: pd.DataFrame, terms: str | Sequence[str], *, intercept: bool = True,
+                        levels: dict | None = None, what: str = "calibration variable"
+                        ) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """:func:`model_matrix` and the columns of each term (R's ``assign``), for Wald tests."""
     terms = expand_terms(terms)
     levels = dict(levels or {})
     cols: dict[str, np.ndarray] = {}
@@ -90,10 +97,10 @@ def model_matrix(data: pd.DataFrame, terms: str | Sequence[str], *, intercept: b
             cols.update(block)
             continue
         if term not in data.columns:
-            raise DataError(f"calibration variable '{term}' is not in the data")
+            raise DataError(f"{what} '{term}' is not in the data")
         values = data[term]
         if values.isna().any():
-            raise DataError(f"calibration variable '{term}' has missing values")
+            raise DataError(f"{what} '{term}' has missing values")
         if _is_numeric(values):
             block = {term: values.to_numpy(dtype=float)}
         else:
@@ -106,7 +113,8 @@ def model_matrix(data: pd.DataFrame, terms: str | Sequence[str], *, intercept: b
             block = {f"{term}{_fmt(level)}": (values == level).to_numpy(dtype=float) for level in use}
         blocks[term] = block
         cols.update(block)
-    return pd.DataFrame(cols, index=data.index)
+    assign = {t: list(b) for t, b in blocks.items()}
+    return pd.DataFrame(cols, index=data.index), assign
 
 
 def population_totals(cells: pd.DataFrame, terms: str | Sequence[str], *,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-__all__ = ["qcrit", "r_sum", "r_cumsum", "QRULES", "qrule", "r_spline", "r_approx", "RRandom"]
+__all__ = ["qcrit", "r_sum", "r_cumsum", "QRULES", "qrule", "r_spline", "r_approx", "r_uniroot", "RRandom"]
 
 
 def qcrit(p, df):
@@ -74,6 +74,8 @@ def _q_hf3(x, w, p):
 
 def _q_hf4(x, w, p):
     qlow, qup, _, wlow, wup = _qs(x, w, p)
+    if qlow == qup:  # at ties the interpolation is exact: 3(1 - g) + 3g can round to 2.9999999999999996
+        return qlow
     gamma = wlow / (wup + wlow)
     return qlow * (1 - gamma) + qup * gamma
 
@@ -331,3 +333,63 @@ class RRandom:
     def choose(self, n: int, k: int) -> np.ndarray:
         """``sample.int(n, k) - 1`` without replacement."""
         return self._without_replacement(n, k)
+
+
+# ----------------------------------------------------------------------------- uniroot
+
+def r_uniroot(f, lower: float, upper: float, tol: float, maxiter: int = 1000) -> float:
+    """``uniroot(f, c(lower, upper), tol = tol)$root``: R's Brent zeroin (``R_zeroin2``), step
+    for step, so that a root of a step function lands on the same side of the step as in R."""
+    big = np.finfo(float).max
+
+    raw = f
+
+    def f(x):  # R's fcn2: -Inf / Inf become the largest finite doubles, NA is an error
+        v = float(raw(x))
+        if np.isnan(v):
+            raise ValueError("f() is NA")
+        return -big if v == -np.inf else big if v == np.inf else v
+
+    fa, fb = f(lower), f(upper)
+    if np.sign(fa) * np.sign(fb) > 0:
+        raise ValueError("f() values at end points not of opposite sign")
+    a, b = lower, upper
+    c, fc = a, fa
+    if fa == 0.0:
+        return a
+    if fb == 0.0:
+        return b
+    eps = np.finfo(float).eps
+    for _ in range(maxiter + 1):
+        prev_step = b - a
+        if abs(fc) < abs(fb):
+            a, b, c = b, c, b
+            fa, fb, fc = fb, fc, fb
+        tol_act = 2 * eps * abs(b) + tol / 2
+        new_step = (c - b) / 2
+        if abs(new_step) <= tol_act or fb == 0.0:
+            return b
+        if abs(prev_step) >= tol_act and abs(fa) > abs(fb):
+            cb = c - b
+            if a == c:
+                t1 = fb / fa
+                p = cb * t1
+                q = 1.0 - t1
+            else:
+                q, t1, t2 = fa / fc, fb / fc, fb / fa
+                p = t2 * (cb * q * (q - t1) - (b - a) * (t1 - 1.0))
+                q = (q - 1.0) * (t1 - 1.0) * (t2 - 1.0)
+            if p > 0:
+                q = -q
+            else:
+                p = -p
+            if p < (0.75 * cb * q - abs(tol_act * q) / 2) and p < abs(prev_step * q / 2):
+                new_step = p / q
+        if abs(new_step) < tol_act:
+            new_step = tol_act if new_step > 0 else -tol_act
+        a, fa = b, fb
+        b += new_step
+        fb = f(b)
+        if (fb > 0 and fc > 0) or (fb < 0 and fc < 0):
+            c, fc = a, fa
+    return b

@@ -1,11 +1,12 @@
-"""Design-based estimates: means, totals, proportions, ratios and quantiles by domain.
+"""Design-based estimates: means, totals, proportions and ratios by domain.
 
 Each function takes a design (:class:`~analysis.survey.design.SurveyDesign` or a replicate
 design), variable names and ``by=`` domains, and returns one tidy table with the estimate
 contract ``[by], variable, [level | quantile], estimate, se, ci_low, ci_high, ci_level, df,
 deff, n, n_eff, method, suppressed, suppressed_reason``. Domains are never formed by
 filtering rows first: the full design stays behind every variance (R ``svyby``).
-Next in the flow: :mod:`analysis.survey.compare`, reports and figures.
+Quantiles are in :mod:`analysis.survey.quantiles`. Next in the flow:
+:mod:`analysis.survey.compare`, reports and figures.
 """
 
 from __future__ import annotations
@@ -18,12 +19,10 @@ import pandas as pd
 from ..errors import DataError
 from ._model import _levels as observed_levels
 from ._ci import CI_METHODS, ProfileInputs, glm_logit, proportion_ci, wald_ci
-from ._rmath import QRULES, qcrit
-from ._rmath import qrule as _qrule
 from .design import _as_list, domain_codes
 from .disclosure import DEFAULT_RULE, DisclosureRule, finalize
 
-__all__ = ["mean", "total", "proportion", "ratio", "quantile", "CI_METHODS"]
+__all__ = ["mean", "total", "proportion", "ratio", "CI_METHODS"]
 
 _ID_COLUMNS = ("respondent_id",)
 
@@ -77,14 +76,24 @@ def _svyvar(design, dom, n_dom, x, rows):
     return out, N, n
 
 
-def _deff(design, dom, n_dom, x, rows, var, kind):
+def _deff(design, dom, n_dom, x, rows, var, kind, deff=True):
+    """Design effect against simple random sampling without replacement (R ``deff=TRUE``) or
+    with replacement (``deff="replace"``: no finite population correction)."""
     sv, N, n = _svyvar(design, dom, n_dom, x, rows)
     with np.errstate(divide="ignore", invalid="ignore"):
-        if kind == "mean":
+        if deff == "replace":
+            vsrs = sv / n[:, None] if kind == "mean" else sv * (N ** 2 / n)[:, None]
+        elif kind == "mean":
             vsrs = np.where((N < n)[:, None], np.nan, sv * ((N - n) / (N * n))[:, None])
         else:
             vsrs = sv * (N ** 2 * (N - n) / (N * n))[:, None]
         return var / vsrs
+
+
+def _check_deff(deff):
+    if deff not in (True, False, "replace"):
+        raise ValueError(f"deff must be True, False or 'replace'; got {deff!r}")
+    return deff
 
 
 def _df(design, spec, default, dom, n_dom, rows_all, rows_complete):
@@ -136,6 +145,7 @@ def _levels_of(col, rows, levels):
 def _ratio_estimate(design, names, num, den, rows, *, by, level, df, deff, disclosure, kind,
                     labels=None, extra_name=None):
     dom, n_dom, keys = domain_codes(design, by)
+    _check_deff(deff)
     K = num.shape[1]
     mom = design._ratio(dom, n_dom, num, den, rows=rows)
     est, var = mom.estimate, mom.var
@@ -147,9 +157,9 @@ def _ratio_estimate(design, names, num, den, rows, *, by, level, df, deff, discl
             d = np.maximum(dom, 0)
             with np.errstate(divide="ignore", invalid="ignore"):
                 r = (num - est[d] * (den if den.ndim == 2 else den[:, None])) / mom.denominator[d]
-            dv = _deff(design, dom, n_dom, np.where(rows[:, None], r, 0.0), rows, var, "total")
+            dv = _deff(design, dom, n_dom, np.where(rows[:, None], r, 0.0), rows, var, "total", deff)
         else:
-            dv = _deff(design, dom, n_dom, np.where(rows[:, None], num, 0.0), rows, var, kind)
+            dv = _deff(design, dom, n_dom, np.where(rows[:, None], num, 0.0), rows, var, kind, deff)
     else:
         dv = np.full_like(est, np.nan)
     n, _, n_eff = _counts(design, dom, n_dom, rows)
@@ -164,7 +174,7 @@ def _ratio_estimate(design, names, num, den, rows, *, by, level, df, deff, discl
 
 
 def mean(design, variables: str | Sequence[str], *, by: str | Sequence[str] | None = None,
-         na_rm: bool = False, level: float = 0.95, df=None, deff: bool = True,
+         na_rm: bool = False, level: float = 0.95, df=None, deff: bool | str = True,
          disclosure: DisclosureRule | None = DEFAULT_RULE) -> pd.DataFrame:
     """Weighted mean of numeric variables, overall or by domain (R ``svymean``/``svyby``).
 
@@ -182,8 +192,9 @@ def mean(design, variables: str | Sequence[str], *, by: str | Sequence[str] | No
         Confidence level of the Wald interval.
     df : None, 'z', 'design', 'domain', 'domain_complete' or number
         Degrees of freedom of the interval; ``None`` gives R's ``confint`` default ``z``.
-    deff : bool
-        Design effect against simple random sampling without replacement (R ``deff=TRUE``).
+    deff : bool or 'replace'
+        Design effect against simple random sampling without replacement (R ``deff=TRUE``),
+        or with replacement (``'replace'``, R ``deff="replace"``), or none (``False``).
     disclosure : DisclosureRule or None
         Small-number rule behind ``suppressed`` (default: n < 50 or n_eff < 30).
 
@@ -223,7 +234,7 @@ def mean(design, variables: str | Sequence[str], *, by: str | Sequence[str] | No
 
 
 def total(design, variables: str | Sequence[str], *, by=None, na_rm: bool = False,
-          level: float = 0.95, df=None, deff: bool = True,
+          level: float = 0.95, df=None, deff: bool | str = True,
           disclosure: DisclosureRule | None = DEFAULT_RULE) -> pd.DataFrame:
     """Weighted population total of numeric variables (R ``svytotal``); as :func:`mean`.
 
@@ -246,7 +257,7 @@ def total(design, variables: str | Sequence[str], *, by=None, na_rm: bool = Fals
 
 
 def ratio(design, numerator: str, denominator: str, *, by=None, na_rm: bool = False,
-          level: float = 0.95, df=None, deff: bool = True,
+          level: float = 0.95, df=None, deff: bool | str = True,
           disclosure: DisclosureRule | None = DEFAULT_RULE) -> pd.DataFrame:
     """Ratio of two population totals, ``sum(w y) / sum(w x)`` (R ``svyratio``).
 
@@ -271,7 +282,7 @@ def ratio(design, numerator: str, denominator: str, *, by=None, na_rm: bool = Fa
 
 def proportion(design, variable: str, *, by=None, method: str = "logit", level: float = 0.95,
                df=None, na_rm: bool = False, levels: Sequence | None = None,
-               kg_n: str = "r", deff: bool = True,
+               kg_n: str = "r", deff: bool | str = True,
                disclosure: DisclosureRule | None = DEFAULT_RULE) -> pd.DataFrame:
     """Proportion in every level of a categorical variable, with ``svyciprop`` intervals.
 
@@ -347,7 +358,7 @@ def proportion(design, variable: str, *, by=None, method: str = "logit", level: 
                 var_logit = var / (p * (1 - p)) ** 2
     lo, hi = proportion_ci(method, p, var, level, dfs, var_logit=var_logit, n_rows=n_rows,
                            degf=degf, n_resp=n[:, None] * np.ones((1, K)), profile=profile)
-    dv = _deff(design, dom, n_dom, Y, rows, var, "mean") if deff else np.full_like(p, np.nan)
+    dv = _deff(design, dom, n_dom, Y, rows, var, "mean", deff) if _check_deff(deff) else np.full_like(p, np.nan)
     table = _table(keys, _as_list(by), n_dom, K, {
         "variable": variable, "estimate": p.ravel(), "se": np.sqrt(var).ravel(),
         "ci_low": np.asarray(lo).ravel(), "ci_high": np.asarray(hi).ravel(), "ci_level": level,
@@ -389,90 +400,3 @@ def _profile_inputs(design, dom, n_dom, Y, rows, mom):
     return ProfileInputs(mom.numerator.ravel(), mom.denominator.ravel(), flat(n_pos), flat(mean_w),
                          flat(n_model), design._variance_label != "taylor",
                          (A1.ravel(), B1.ravel(), D0.ravel()), flat(mean_w_model))
-
-
-def quantile(design, variable: str, quantiles: float | Sequence[float] = 0.5, *, by=None,
-             interval: str = "mean", qrule: str = "math", level: float = 0.95, df=None,
-             na_rm: bool = False, disclosure: DisclosureRule | None = DEFAULT_RULE) -> pd.DataFrame:
-    """Weighted quantiles with Woodruff confidence intervals (R ``svyquantile``, survey 4.x).
-
-    Parameters
-    ----------
-    quantiles : float or sequence of float
-        Probabilities in [0, 1].
-    interval : {'mean', 'beta', 'xlogit', 'asin'}
-        How the interval for the distribution function at the quantile is formed before it is
-        inverted (R ``interval.type``; ``'mean'`` is R's default).
-    qrule : str
-        Quantile definition, R ``qrule=``: ``'math'`` (default: inverse of the weighted
-        distribution function), ``'school'``, ``'shahvaish'``, ``'hf1'`` ... ``'hf9'``.
-    df : None or as :func:`mean`
-        ``None`` gives R's default ``degf`` of each domain after leaving out missing values.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The estimate contract with a ``quantile`` column after ``variable``; ``se`` is R's
-        ``(ci_high - ci_low) / (2 * qt(1 - alpha/2, df))``; ``deff`` is not defined (NaN).
-
-    References
-    ----------
-    Woodruff RS (1952). Confidence intervals for medians and other position measures.
-    *JASA* 47:635-646. R survey 4.1-1 ``svyquantile``; validated in ``tests/reference/survey``.
-
-    Examples
-    --------
-    >>> df = pd.DataFrame({"w": [1.0] * 10, "y": np.arange(10.0)})
-    >>> from analysis.survey import SurveyDesign
-    >>> float(quantile(SurveyDesign(df, weights="w"), "y", 0.5, disclosure=None).estimate.iloc[0])
-    4.0
-    """
-    if interval not in ("mean", "beta", "xlogit", "asin"):
-        raise ValueError("interval must be 'mean', 'beta', 'xlogit' or 'asin'")
-    if qrule not in QRULES:
-        raise ValueError(f"qrule must be one of {', '.join(QRULES)}")
-    probs = [float(q) for q in np.atleast_1d(quantiles)]
-    x = _numeric(design, variable)
-    dom, n_dom, keys = domain_codes(design, by)
-    rows = _rows_ok(design, dom, np.isnan(x), variable, na_rm)
-    w = design._w
-    usable = rows & (dom >= 0) & (w != 0)
-    order = np.argsort(dom[usable], kind="stable")
-    idx = np.flatnonzero(usable)[order]
-    bounds = np.searchsorted(dom[idx], np.arange(n_dom + 1))
-    dfs = _df(design, df, "domain_complete", dom, n_dom, np.ones_like(rows), rows)
-    degf = design._df_by(dom, n_dom, rows)
-    n_rows = design._nrow_by(dom, n_dom, rows)
-    n, _, n_eff = _counts(design, dom, n_dom, rows)
-    alpha = 1 - level
-    cols = {k: [] for k in ("estimate", "se", "ci_low", "ci_high")}
-    for p in probs:
-        qhat = np.array([_domain_q(idx[bounds[d]:bounds[d + 1]], x, w, p, qrule) for d in range(n_dom)])
-        below = (x <= qhat[np.maximum(dom, 0)]) & rows
-        mom = design._ratio(dom, n_dom, below[:, None].astype(float), np.ones(design.n_rows), rows=rows)
-        pm, pv = mom.estimate[:, 0], mom.var[:, 0]
-        if interval == "mean":
-            pl, pu = wald_ci(pm, np.sqrt(pv), level, dfs)
-        else:
-            pl, pu = proportion_ci(interval, pm, pv, level, dfs, n_rows=n_rows, degf=degf, n_resp=n)
-        lo = np.array([np.nan if not (pl[d] >= 0) else _domain_q(idx[bounds[d]:bounds[d + 1]], x, w, pl[d], qrule)
-                       for d in range(n_dom)])
-        hi = np.array([np.nan if not (pu[d] <= 1) else _domain_q(idx[bounds[d]:bounds[d + 1]], x, w, pu[d], qrule)
-                       for d in range(n_dom)])
-        cols["estimate"].append(qhat)
-        cols["ci_low"].append(lo)
-        cols["ci_high"].append(hi)
-        cols["se"].append((hi - lo) / (2 * qcrit(1 - alpha / 2, dfs)))
-    K = len(probs)
-    stack = {k: np.column_stack(v).ravel() for k, v in cols.items()}
-    table = _table(keys, _as_list(by), n_dom, K, {
-        "variable": variable, "estimate": stack["estimate"], "se": stack["se"],
-        "ci_low": stack["ci_low"], "ci_high": stack["ci_high"], "ci_level": level,
-        "df": np.repeat(dfs, K), "deff": np.nan, "n": np.repeat(n, K).astype(int),
-        "n_eff": np.repeat(n_eff, K), "method": _method(design, f"woodruff-{interval}")},
-        {"quantile": np.tile(probs, n_dom)})
-    return _finish(design, table, _as_list(by), ("quantile",), disclosure)
-
-
-def _domain_q(idx, x, w, p, rule):
-    return _qrule(rule, x[idx], w[idx], p) if idx.size else np.nan

@@ -15,14 +15,16 @@ import warnings
 
 import numpy as np
 import pandas as pd
+import scipy.linalg
 import scipy.sparse as sp
+import scipy.sparse.csgraph
 
 from ..errors import DataError, LagesbildWarning
 from ._engine import RatioMoments, _weighted_totals
 from ._rmath import RRandom
 from .design import SurveyDesign, _DesignState
 
-__all__ = ["ReplicateDesign", "as_replicate", "REPLICATE_TYPES"]
+__all__ = ["ReplicateDesign", "as_replicate", "REPLICATE_TYPES", "qr_rank"]
 
 REPLICATE_TYPES = ("JK1", "JKn", "bootstrap", "BRR", "Fay", "other")
 
@@ -205,14 +207,15 @@ class ReplicateDesign(_DesignState):
         key = ("rank", hash(rows.tobytes()))
         if key in self._cache:
             return self._cache[key]
-        units = np.unique(self._unit[rows])
-        X = self._F[units] if np.all(self._base[rows] != 0) else self._analysis(rows)
-        if X.shape[0] > 4 * X.shape[1]:  # tall: the Gram matrix has the same rank
-            ev = np.linalg.eigvalsh(X.T @ X)
-            rank = int(np.sum(ev > ev.max() * 1e-10)) if ev.max() > 0 else 0
+        units, first = np.unique(self._unit[rows], return_index=True)
+        if np.all(self._base[rows] != 0):
+            # rows scaled by base have the same rank: the unit rows of F, and as reference the
+            # full-sample weight in F's scale (1 for multipliers, the weight for combined weights)
+            X = self._F[units]
+            ref = (np.asarray(self._w)[rows] / self._base[rows])[first]
         else:
-            sv = np.linalg.svd(X, compute_uv=False)
-            rank = int(np.sum(sv > sv.max() * 1e-5)) if sv.size and sv.max() > 0 else 0
+            X, ref = self._analysis(rows), np.asarray(self._w)[rows]
+        rank = qr_rank(X, reference=ref)
         self._cache[key] = rank
         return rank
 
@@ -274,6 +277,85 @@ class ReplicateDesign(_DesignState):
         var = self._rep_var(flat, est.ravel()).reshape(est.shape)
         cov = self._rep_cov(flat, est.ravel()) if covariance else None
         return RatioMoments(est, var, cov, Yt, Xt, replicates=reps, rep_var=self._rep_var)
+
+
+def qr_rank(X: np.ndarray, tol: float = 1e-5, *, reference: np.ndarray | None = None) -> int:
+    """Numerical rank as R's ``qr(X, tol)$rank``, by rank-revealing (column-pivoted) QR.
+
+    A column counts when the norm of what is left of it after the earlier pivots exceeds
+    ``tol`` times its own norm (LINPACK ``dqrdc2``'s criterion, which R uses), read off the
+    diagonal of LAPACK's pivoted QR (``dgeqp3``).
+
+    ``reference`` (the full-sample weights of the rows) lets jackknife-type replicate weights
+    be split: ``X = D + reference 1'`` where ``D`` is non-zero only where a replicate changes
+    a weight, block-diagonal by stratum. Then ``rank(X) = rank(K) - 1`` for the bordered
+    matrix ``K = [[D, reference], [1', -1]]`` (Schur complement of the corner), and ``rank(K)``
+    is the sum of the pivoted-QR ranks of the blocks plus the rank of a small coupling
+    matrix. Without that structure the whole matrix is factorised.
+
+    Examples
+    --------
+    >>> qr_rank(np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 1.0], [3.0, 6.0, 0.0]]))
+    2
+    >>> J = np.array([[0.0, 2, 1, 1], [2, 0, 1, 1], [1, 1, 0, 2], [1, 1, 2, 0]])  # JKn, 2 strata
+    >>> qr_rank(J), qr_rank(J, reference=np.ones(4))
+    (3, 3)
+    """
+    X = np.asarray(X, dtype=float)
+    if X.size == 0 or not np.any(X):
+        return 0
+    if reference is not None and X.shape[0] > 50:
+        rank = _blocked_rank(X, np.asarray(reference, dtype=float), tol)
+        if rank is not None:
+            return rank
+    return _dense_rank(X, tol)
+
+
+def _dense_rank(X, tol):
+    norms = np.linalg.norm(X, axis=0)
+    r, piv = scipy.linalg.qr(X, mode="r", pivoting=True, check_finite=False)
+    d = np.abs(np.diag(r))
+    return int(np.sum(d > tol * norms[piv[:d.size]]))
+
+
+def _blocked_rank(X, w0, tol):
+    """rank(X) from the blocks of D = X - w0 1' (None when D does not split into small blocks)."""
+    n, R = X.shape
+    D = X - w0[:, None]
+    nz = sp.csr_matrix(D != 0)
+    graph = sp.bmat([[None, nz], [nz.T, None]])
+    n_comp, label = scipy.sparse.csgraph.connected_components(graph, directed=False)
+    row_lab, col_lab = label[:n], label[n:]
+    sizes = np.bincount(row_lab, minlength=n_comp) * np.bincount(col_lab, minlength=n_comp)
+    if sizes.max() > 0.25 * n * R:
+        return None
+    total, g_big, corner, scale, r2 = 0, False, -1.0, 1.0, 0.0
+    for h in np.unique(label):
+        rows, cols = np.flatnonzero(row_lab == h), np.flatnonzero(col_lab == h)
+        if cols.size == 0:  # rows untouched by every replicate: w0 stays in the residual
+            r2 += float(np.sum(w0[rows] ** 2))
+            continue
+        if rows.size == 0:  # replicates equal to the full sample: K's column is (0, 1)
+            g_big = True
+            continue
+        B = D[np.ix_(rows, cols)]
+        q, r, piv = scipy.linalg.qr(B, mode="economic", pivoting=True, check_finite=False)
+        d = np.abs(np.diag(r))
+        a = int(np.sum(d > tol * np.linalg.norm(X[:, cols], axis=0)[piv[:d.size]]))
+        total += a
+        t = q[:, :a].T @ w0[rows]
+        r2 += max(float(w0[rows] @ w0[rows] - t @ t), 0.0)
+        if a:
+            coef = scipy.linalg.solve_triangular(r[:a, :a], np.column_stack([r[:a, a:], t]))
+            g = 1.0 - coef[:, :-1].sum(axis=0)
+            g_big |= bool(np.any(np.abs(g) > tol * (1.0 + np.abs(coef[:, :-1]).sum(axis=0))))
+            corner -= float(coef[:, -1].sum())
+            scale += float(np.abs(coef[:, -1]).sum())
+        elif cols.size > a:
+            g_big = True
+    r_big = np.sqrt(r2) > tol * np.linalg.norm(w0)
+    coupling = 1 + int(r_big) if g_big else int(r_big or abs(corner) > tol * scale)
+    return total + coupling - 1
 
 
 # ----------------------------------------------------------------------------- as.svrepdesign

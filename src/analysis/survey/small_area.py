@@ -20,10 +20,16 @@ from scipy import stats
 from ..errors import DataError
 from .disclosure import DisclosureRule, apply_rule
 
-__all__ = ["fay_herriot", "FayHerriotResult", "FH_DISCLOSURE"]
+__all__ = ["fay_herriot", "FayHerriotResult", "FH_DISCLOSURE", "small_area_values",
+           "FH_MIN_AREAS"]
 
 #: Areas below 10 respondents are flagged even after borrowing strength.
 FH_DISCLOSURE = DisclosureRule(min_n=10, min_n_eff=None)
+
+#: Fewest areas with a direct estimate for which the area-effect variance is estimated at all.
+#: With three or four areas REML puts sigma2_v at zero most of the time, every area gets the
+#: same regression value and nothing is really borrowed (Storfors' three areas all got 14 %).
+FH_MIN_AREAS = 5
 
 
 @dataclass(frozen=True)
@@ -220,3 +226,99 @@ def fay_herriot(direct: pd.DataFrame, *, area: str, estimate: str = "estimate", 
                          "p_value": 2 * stats.norm.sf(np.abs(beta / bse))})
     return FayHerriotResult(table, coef, float(s2), float(np.sqrt(1 / info)), float(loglik), it,
                             converged, {"vb": vb, "X": X})
+
+
+def small_area_values(direct: pd.DataFrame, *, area: str, estimate: str = "estimate",
+                      se: str = "se", ci_low: str = "ci_low", ci_high: str = "ci_high",
+                      n: str = "n", suppressed: str = "suppressed",
+                      min_areas: int = FH_MIN_AREAS, level: float = 0.95,
+                      **fh_kwargs) -> pd.DataFrame:
+    """Which value to show for each small area: the model's, the direct one, or none.
+
+    The Fay-Herriot model is fitted only with at least ``min_areas`` areas that have a direct
+    estimate; its EBLUP is shown only where its MSE is below the direct estimate's sampling
+    variance (otherwise borrowing would not make the area's value more precise, and the
+    direct estimate is shown). A suppressed direct estimate (too few respondents) is never
+    replaced by a model value a reader would take as measured: the area shows nothing.
+
+    Parameters
+    ----------
+    direct : pandas.DataFrame
+        One row per area: estimate-contract columns of the direct estimates (``estimate``,
+        ``se``, ``ci_low``, ``ci_high``, ``n``, ``suppressed``).
+    area : str
+        Area column.
+    min_areas : int, default :data:`FH_MIN_AREAS`
+        Fewest areas with a direct estimate for a model fit.
+    **fh_kwargs
+        Passed to :func:`fay_herriot` (e.g. ``covariates``, ``auxiliary``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per area: ``area``, ``shown`` ("modell", "direkt" or "ingen"), ``estimate``,
+        ``ci_low``, ``ci_high`` (of the value shown; NaN when none), ``ci_level``,
+        ``borrowed`` (share of the shown value that comes from the model, ``1 - gamma``; 0 for
+        a direct value), ``direct_estimate``, ``direct_ci_low``, ``direct_ci_high``,
+        ``direct_se``, ``model_estimate``, ``model_se`` (NaN without a fit), ``gamma``, ``n``,
+        ``suppressed``, ``fitted`` (whether a model was fitted at all), ``reason``.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"area": list("abc"), "estimate": [0.19, 0.16, 0.13],
+    ...                   "se": [0.07, 0.05, 0.03], "ci_low": [0.09, 0.09, 0.09],
+    ...                   "ci_high": [0.36, 0.28, 0.19], "n": [43, 58, 148],
+    ...                   "suppressed": [True, False, False]})
+    >>> small_area_values(d, area="area")[["area", "shown", "estimate", "borrowed"]]
+      area   shown  estimate  borrowed
+    0    a    ingen       NaN       NaN
+    1    b  direkt      0.16       0.0
+    2    c  direkt      0.13       0.0
+    """
+    for c in (area, estimate, se, ci_low, ci_high, suppressed):
+        if c not in direct.columns:
+            raise DataError(f"direct estimates lack column '{c}'")
+    if min_areas < 3:
+        raise ValueError(f"min_areas must be at least 3 (an intercept and a variance), got {min_areas}")
+    d = direct.reset_index(drop=True)
+    hidden = d[suppressed].fillna(False).astype(bool).to_numpy()
+    y = pd.to_numeric(d[estimate], errors="coerce").to_numpy(float)
+    v = pd.to_numeric(d[se], errors="coerce").to_numpy(float) ** 2
+    usable = np.isfinite(y) & np.isfinite(v) & (v > 0)
+    model_est = np.full(len(d), np.nan)
+    model_se = np.full(len(d), np.nan)
+    gamma = np.full(len(d), np.nan)
+    fitted = int(usable.sum()) >= min_areas
+    if fitted:
+        fh = fay_herriot(d.loc[usable], area=area, estimate=estimate, se=se, level=level,
+                         n=n if n in d.columns else None, **fh_kwargs)
+        t = fh.table.set_index(area)
+        keys = d.loc[usable, area]
+        model_est[usable] = t.loc[keys, "estimate"].to_numpy(float)
+        model_se[usable] = t.loc[keys, "se"].to_numpy(float)
+        gamma[usable] = t.loc[keys, "gamma"].to_numpy(float)
+    use_model = fitted & usable & ~hidden & (model_se ** 2 < v)
+    use_direct = ~hidden & ~use_model & np.isfinite(y)
+    q = stats.norm.ppf(1 - (1 - level) / 2)
+    shown = np.where(use_model, "modell", np.where(use_direct, "direkt", "ingen"))
+    est = np.where(use_model, model_est, np.where(use_direct, y, np.nan))
+    lo = np.where(use_model, model_est - q * model_se,
+                  np.where(use_direct, d[ci_low].to_numpy(float), np.nan))
+    hi = np.where(use_model, model_est + q * model_se,
+                  np.where(use_direct, d[ci_high].to_numpy(float), np.nan))
+    reason = np.where(hidden, "för få svarande: redovisas inte",
+                      np.where(use_model, "modellen ger ett säkrare värde än områdets egna svar",
+                               np.where(~np.asarray([fitted] * len(d)),
+                                        f"för få områden (färre än {min_areas}) för en modell",
+                                        "modellen ger inget säkrare värde")))
+    return pd.DataFrame({
+        area: d[area].to_numpy(), "shown": shown, "estimate": est, "ci_low": lo, "ci_high": hi,
+        "ci_level": level, "borrowed": np.where(use_model, 1 - gamma, np.where(use_direct, 0.0, np.nan)),
+        "direct_estimate": np.where(hidden, np.nan, y),
+        "direct_ci_low": np.where(hidden, np.nan, d[ci_low].to_numpy(float)),
+        "direct_ci_high": np.where(hidden, np.nan, d[ci_high].to_numpy(float)),
+        "direct_se": np.where(hidden, np.nan, np.sqrt(v)),
+        "model_estimate": np.where(hidden, np.nan, model_est),
+        "model_se": np.where(hidden, np.nan, model_se), "gamma": np.where(hidden, np.nan, gamma),
+        "n": d[n].to_numpy() if n in d.columns else np.nan, "suppressed": hidden,
+        "fitted": fitted, "reason": reason})

@@ -1,0 +1,222 @@
+"""The Word draft's page and styles: an A4 reference document built by code, and table
+columns fitted to their content.
+
+pandoc takes page size, margins and styles from a reference document. Its built-in one is US
+Letter in English; :func:`reference_docx` builds an A4 one with Swedish language settings from
+pandoc's own default every time it is needed (no binary file in the repository that nobody can
+regenerate). pandoc gives every column of an HTML table the same width, so a verdict column
+breaks words ("säker ställd skillna d"); :func:`fit_table_columns` sets widths from the cells'
+text after pandoc has written the file, and :func:`describe_pictures` gives every picture the
+alt text of its figure in both places Word reads it (pandoc put the whole base64 image into
+the picture's own description, doubling the file). :mod:`analysis.batch.render` calls
+:func:`reference_docx` and :func:`finish_docx`.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+__all__ = ["reference_docx", "fit_table_columns", "describe_pictures", "finish_docx",
+           "A4_TEXT_WIDTH_CM"]
+
+A4_WIDTH_CM, A4_HEIGHT_CM, MARGIN_CM = 21.0, 29.7, 2.5
+#: Width of the text column on the A4 page (what tables and figures may use).
+A4_TEXT_WIDTH_CM = A4_WIDTH_CM - 2 * MARGIN_CM
+_TWIPS_PER_CM = 1440 / 2.54
+_CHAR_TWIPS = 105      # mean width of a character of table text (10 pt)
+_CELL_PADDING = 230    # left + right cell margins
+_MAX_WANTED_CHARS = 48  # beyond this a cell wraps anyway; it should not take the whole page
+
+
+@lru_cache(maxsize=4)
+def reference_docx(pandoc: str) -> Path:
+    """An A4 reference document with Swedish styles, built from pandoc's default.
+
+    Parameters
+    ----------
+    pandoc : str
+        Path of the pandoc executable whose default reference document is the starting point.
+
+    Returns
+    -------
+    pathlib.Path
+        A ``.docx`` in a temporary folder of this process (built once per pandoc).
+
+    Notes
+    -----
+    Page A4 (21 × 29,7 cm) with 2,5 cm margins; the document defaults and every style get the
+    language sv-SE (Word's spelling and hyphenation); body text 11 pt, table text 10 pt.
+    """
+    import docx
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt
+
+    folder = Path(tempfile.mkdtemp(prefix="lagesbild-reference-"))
+    path = folder / "reference.docx"
+    raw = subprocess.run([pandoc, "--print-default-data-file", "reference.docx"],
+                         capture_output=True, check=True).stdout
+    path.write_bytes(raw)
+    doc = docx.Document(str(path))
+    for section in doc.sections:
+        section.page_width, section.page_height = Cm(A4_WIDTH_CM), Cm(A4_HEIGHT_CM)
+        section.left_margin = section.right_margin = Cm(MARGIN_CM)
+        section.top_margin = section.bottom_margin = Cm(MARGIN_CM)
+    styles = doc.styles.element
+    defaults = styles.find(qn("w:docDefaults"))
+    rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    for old in rpr.findall(qn("w:lang")):
+        rpr.remove(old)
+    lang = OxmlElement("w:lang")
+    for attr in ("w:val", "w:eastAsia", "w:bidi"):
+        lang.set(qn(attr), "sv-SE")
+    rpr.append(lang)
+    for style in doc.styles:
+        if style.type != 1 or style.element.rPr is None:  # paragraph styles with run properties
+            continue
+        for old in style.element.rPr.findall(qn("w:lang")):
+            style.element.rPr.remove(old)
+    for name, size in (("Normal", 11), ("Body Text", 11), ("First Paragraph", 11),
+                       ("Compact", 10)):
+        if name in [s.name for s in doc.styles]:
+            doc.styles[name].font.size = Pt(size)
+    doc.save(str(path))
+    return path
+
+
+def _column_widths(texts: list[list[str]], total: int) -> list[int]:
+    """Column widths (twips) summing to ``total``: no column narrower than its longest word,
+    the rest shared by how much text each column holds."""
+    ncol = max(len(r) for r in texts)
+    longest_word = [1] * ncol
+    wanted = [1] * ncol
+    for row in texts:
+        for j, cell in enumerate(row):
+            words = cell.split()
+            longest_word[j] = max(longest_word[j], max((len(w) for w in words), default=1))
+            wanted[j] = max(wanted[j], min(len(cell), _MAX_WANTED_CHARS))
+    floor = [w * _CHAR_TWIPS + _CELL_PADDING for w in longest_word]
+    want = [max(w * _CHAR_TWIPS + _CELL_PADDING, f) for w, f in zip(wanted, floor)]
+    if sum(want) <= total:  # everything fits on one line: widen in proportion
+        widths = [w * total / sum(want) for w in want]
+    elif sum(floor) <= total:  # words stay whole; the rest goes where the text is
+        spare = total - sum(floor)
+        extra = [w - f for w, f in zip(want, floor)]
+        widths = [f + spare * e / sum(extra) for f, e in zip(floor, extra)]
+    else:  # even the longest words do not fit side by side: shrink in proportion
+        widths = [f * total / sum(floor) for f in floor]
+    widths = [int(w) for w in widths]
+    widths[-1] += total - sum(widths)
+    return widths
+
+
+def fit_table_columns(path: str | Path, *, text_width_cm: float = A4_TEXT_WIDTH_CM) -> int:
+    """Give every table of a DOCX column widths that fit its content, across the text width.
+
+    Parameters
+    ----------
+    path : path
+        The ``.docx``, changed in place.
+    text_width_cm : float
+        The width tables may take (A4 with 2,5 cm margins: 16 cm).
+
+    Returns
+    -------
+    int
+        The number of tables changed.
+
+    Examples
+    --------
+    >>> import docx, tempfile, pathlib
+    >>> d = docx.Document()
+    >>> t = d.add_table(rows=2, cols=3)
+    >>> for j, text in enumerate(["Brottstyp", "Antal", "ingen statistiskt säkerställd skillnad"]):
+    ...     t.cell(1, j).text = text
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.docx"
+    >>> d.save(str(p))
+    >>> fit_table_columns(p)
+    1
+    >>> [round(c.width.cm, 1) for c in docx.Document(str(p)).tables[0].columns]
+    [3.1, 2.0, 10.9]
+    """
+    import docx
+
+    doc = docx.Document(str(path))
+    n = _fit_tables(doc, text_width_cm)
+    doc.save(str(path))
+    return n
+
+
+def _fit_tables(doc, text_width_cm: float) -> int:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Twips
+
+    total = int(text_width_cm * _TWIPS_PER_CM)
+    for table in doc.tables:
+        texts = [[c.text for c in row.cells] for row in table.rows]
+        widths = _column_widths(texts, total)
+        table.autofit = False
+        tbl_pr = table._tbl.tblPr
+        tbl_w = tbl_pr.find(qn("w:tblW"))
+        if tbl_w is None:
+            tbl_w = OxmlElement("w:tblW")
+            tbl_pr.append(tbl_w)
+        tbl_w.set(qn("w:type"), "dxa")
+        tbl_w.set(qn("w:w"), str(total))
+        for j, col in enumerate(table.columns):
+            if j < len(widths):
+                col.width = Twips(widths[j])
+        for row in table.rows:
+            for j, cell in enumerate(row.cells):
+                if j < len(widths):
+                    cell.width = Twips(widths[j])
+    return len(doc.tables)
+
+
+def describe_pictures(doc) -> int:
+    """Copy each picture's alt text (``wp:docPr/@descr``) to the picture itself.
+
+    pandoc writes the HTML ``alt`` to the drawing and the image's ``src`` (here the whole
+    base64 PNG) to the picture's description; Word and screen readers may read either.
+
+    Parameters
+    ----------
+    doc : docx.document.Document
+        An open document, changed in place.
+
+    Returns
+    -------
+    int
+        The number of pictures described.
+    """
+    from docx.oxml.ns import qn
+
+    n = 0
+    for drawing in doc.element.body.iter(qn("wp:inline"), qn("wp:anchor")):
+        doc_pr = drawing.find(qn("wp:docPr"))
+        alt = doc_pr.get("descr", "") if doc_pr is not None else ""
+        for c_nv_pr in drawing.iter(qn("pic:cNvPr")):
+            c_nv_pr.set("descr", alt)
+            c_nv_pr.set("name", f"Figur {n + 1}")
+            n += 1
+    return n
+
+
+def finish_docx(path: str | Path, *, text_width_cm: float = A4_TEXT_WIDTH_CM) -> dict:
+    """Fit table columns and describe pictures of a DOCX pandoc wrote (in place, one pass).
+
+    Returns
+    -------
+    dict
+        ``{"tables": int, "pictures": int}`` changed.
+    """
+    import docx
+
+    doc = docx.Document(str(path))
+    out = {"tables": _fit_tables(doc, text_width_cm), "pictures": describe_pictures(doc)}
+    doc.save(str(path))
+    return out

@@ -1,0 +1,234 @@
+"""The one figure class of the report drafts, its style, Swedish axes and footer.
+
+:class:`ReportFigure` is what every figure of the lägesbild (:mod:`.figures`) and of the
+evaluation draft (:mod:`.evaluation_figures`) is: it shows itself as PNG in any front end, at
+its physical width, with an alt text that says what it shows. :func:`_finish` gives every
+figure its footer (the sample-data label on synthetic data, the source line) and its one
+layout pass. Nothing is set globally: styles are applied with :func:`matplotlib.rc_context`.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import secrets
+import struct
+import textwrap
+from pathlib import Path
+
+import matplotlib.dates as mdates
+import numpy as np
+import seaborn as sns
+from matplotlib import ticker
+from matplotlib.figure import Figure
+
+from .. import SAMPLE_DATA_LABEL
+from ..swedish import MONTH_ABBREVIATIONS
+from .text import format_number, format_percent
+
+__all__ = ["ReportFigure", "report_style", "save_png", "FULL_WIDTH_CM"]
+
+FULL_WIDTH_CM = 16.0
+_CM = 1 / 2.54
+
+class ReportFigure(Figure):
+    """A Figure that displays itself as PNG in any IPython front end.
+
+    It does not depend on the inline backend having been activated (a figure that is never
+    passed through pyplot would otherwise print as ``<Figure size ...>``), it reports a
+    display width at 96 dpi so HTML and DOCX show it at its physical size, and its title
+    becomes the image's alternative text.
+    """
+
+    def _png(self) -> bytes:
+        # No bbox_inches="tight": the layout already fits the content, and a fixed size
+        # keeps every figure of a report exactly as wide as the text column.
+        buf = io.BytesIO()
+        self.savefig(buf, format="png", dpi=self.dpi, facecolor="white")
+        return buf.getvalue()
+
+    #: What the figure shows, in a sentence (HTML ``alt`` and the DOCX picture description);
+    #: set by the figure functions' ``alt`` argument, else the title is used.
+    alt_text: str | None = None
+    #: The footer lines drawn under the axes (sample-data label, source, symbol notes).
+    footer: tuple[str, ...] = ()
+
+    def _display_metadata(self, png: bytes) -> dict:
+        width_px = struct.unpack(">I", png[16:20])[0]
+        titles = [t for ax in self.axes for t in (ax.get_title("left"), ax.get_title())
+                  if t]
+        return {"width": int(round(width_px / self.dpi * 96)),
+                "alt": self.alt_text or (titles[0] if titles else "Figur")}
+
+    def _repr_png_(self):
+        png = self._png()
+        return png, self._display_metadata(png)
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        # Preferred over type-registered formatters (the inline backend registers one for
+        # every Figure), so the width and alt text survive in a kernel too.
+        png = self._png()
+        data = {"image/png": base64.b64encode(png).decode("ascii"),
+                "text/plain": f"<{type(self).__name__}: {self._display_metadata(png)['alt']}>"}
+        return data, {"image/png": self._display_metadata(png)}
+
+
+def report_style() -> dict:
+    """The rc parameters of report figures: seaborn "whitegrid"/"paper", print-sized text.
+
+    Returns
+    -------
+    dict
+        Use with ``matplotlib.rc_context(report_style())``; nothing is set globally.
+    """
+    rc = {**sns.axes_style("whitegrid"), **sns.plotting_context("paper", font_scale=1.15)}
+    rc.update({"figure.dpi": 150, "savefig.dpi": 200, "axes.unicode_minus": True,
+               "axes.titleweight": "bold", "axes.titlelocation": "left",
+               "legend.frameon": False, "font.family": "DejaVu Sans",
+               "axes.formatter.use_locale": False, "figure.facecolor": "white"})
+    return rc
+
+
+class _SwedishFormatter(ticker.Formatter):
+    """Tick labels as ``1 234,5`` or ``12 %`` with as few decimals as the ticks need."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self.decimals = 0
+
+    def set_locs(self, locs):
+        scale = 100.0 if self.kind == "percent" else 1.0
+        values = np.asarray([v for v in locs if np.isfinite(v)]) * scale
+        self.decimals = next((d for d in range(4)
+                              if np.allclose(values, np.round(values, d), atol=1e-9)), 3)
+
+    def __call__(self, x, pos=None):
+        if self.kind == "percent":
+            return format_percent(x, decimals=self.decimals)
+        if self.kind == "year":
+            return f"{int(round(x))}"
+        return format_number(x, decimals=self.decimals)
+
+
+class _SwedishDateFormatter(ticker.Formatter):
+    _ticks: tuple = ()
+
+    def set_locs(self, locs):
+        self._ticks = tuple(locs)
+
+    def __call__(self, x, pos=None):
+        d = mdates.num2date(x)
+        if d.month == 1 and all(mdates.num2date(v).month == 1 for v in self._ticks):
+            return str(d.year)
+        return f"{MONTH_ABBREVIATIONS[d.month - 1]} {d.year}"
+
+
+def _new_figure(height_cm: float, width_cm: float = FULL_WIDTH_CM) -> Figure:
+    return ReportFigure(figsize=(width_cm * _CM, height_cm * _CM))
+
+
+_LINE_CM = 0.42  # height of one footer line at the "small" font size of the report style
+_CHAR_CM = 0.2  # mean width of a character of an axis label
+
+
+def _finish(fig: Figure, *, note: str | None = None, source: str | None = None,
+            synthetic: bool = False, alt: str | None = None) -> Figure:
+    """Footer (sample-data label, source, symbol note), alt text and the one layout pass.
+
+    Every PNG carries what it needs when cut out of the report: the sample-data label when
+    the data are synthetic, and the source line.
+    """
+    # Ticks are created lazily and read rcParams when created: creating the first tick of each
+    # axis inside the style context fixes the style, because later ticks copy its properties.
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.majorTicks[0], axis.minorTicks[0]
+    lines = []
+    if synthetic:
+        lines.append((SAMPLE_DATA_LABEL, {"fontweight": "bold", "color": "#a31515"}))
+    if source:
+        lines.append((f"Källa: {source}", {"color": "0.3"}))
+    if note:
+        lines.append((note, {"color": "0.1"}))
+    height_cm = fig.get_figheight() * 2.54
+    step = _LINE_CM / height_cm
+    # a vertical axis label longer than the axes is high would be cut off: wrap it
+    room_chars = (height_cm * (1 - len(lines) * step) - 1.6) / _CHAR_CM
+    for ax in fig.axes:
+        label = ax.get_ylabel()
+        if label and "\n" not in label and len(label) > room_chars:
+            ax.set_ylabel(textwrap.fill(label, width=max(len(label) // 2 + 1, 8)))
+    for i, (text, style) in enumerate(reversed(lines)):
+        fig.text(0.01, 0.012 + i * step, text, fontsize="small", ha="left", va="bottom",
+                 **style)
+    fig.footer = tuple(t for t, _ in lines)
+    if alt:
+        fig.alt_text = " ".join(str(alt).split())
+    # Laid out once, here: a layout engine would redo it at every draw (about half the cost
+    # of rendering a report figure). Legends outside the axes are part of the layout.
+    fig.tight_layout(pad=0.5, rect=(0, min(0.4, 0.012 + len(lines) * step + 0.01), 1, 1))
+    return fig
+
+
+def _nice_ticks(low: float, high: float, *, log: bool) -> list[float]:
+    """Round tick values (1, 2, 5 × 10^k; finer when the range is narrow) inside the limits.
+
+    A log axis over less than a decade would otherwise get no labelled tick at all.
+    """
+    if not (np.isfinite(low) and np.isfinite(high)) or high <= low:
+        return []
+    if not log:
+        return list(ticker.MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]).tick_values(low, high))
+    for subs in ((1.0,), (1.0, 2.0, 5.0), (1.0, 1.5, 2.0, 3.0, 5.0, 7.0),
+                 tuple(np.arange(1.0, 10.0))):
+        ticks = [m * 10.0 ** k for k in range(int(np.floor(np.log10(low))),
+                                              int(np.ceil(np.log10(high))) + 1)
+                 for m in subs if low <= m * 10.0 ** k <= high]
+        if len(ticks) >= 3:
+            return ticks
+    return list(np.geomspace(low, high, 3).round(-int(np.floor(np.log10(low)))))
+
+
+def _label_axis(axis, kind: str) -> None:
+    if kind == "date":
+        axis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=8))
+        axis.set_major_formatter(_SwedishDateFormatter())
+    else:
+        axis.set_major_formatter(_SwedishFormatter(kind))
+        if kind == "year":
+            axis.set_major_locator(ticker.MaxNLocator(integer=True))
+
+
+def save_png(fig: Figure, path: str | os.PathLike, *, dpi: int = 200) -> Path:
+    """Write a figure as PNG atomically: a temporary file in the same folder, then a rename.
+
+    A crash or kill never leaves a half-written PNG under ``path``.
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> fig = _finish(_new_figure(4.0), source="Brå", synthetic=True)
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> p = save_png(fig, d / "f.png")
+    >>> p.read_bytes()[:8] == b"\\x89PNG\\r\\n\\x1a\\n", sorted(x.name for x in d.iterdir())
+    (True, ['f.png'])
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".tmp-{secrets.token_hex(6)}-{path.name}"
+    try:
+        with open(tmp, "xb") as fh:
+            fig.savefig(fh, format="png", dpi=dpi, facecolor="white")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
