@@ -13,24 +13,27 @@ kommunkod = "2181"  # kommunens kod, fyra tecken
 year = 0  # rapportår (0 betyder senaste hela året i data)
 data_dir = "data/sample"  # datamapp enligt docs/data-model.md
 comparison = "liknande"  # jämförelsegrupp i trattdiagrammet: "liknande", "lan" eller "riket"
+evaluate_measures = True  # utvärdera kommunens åtgärder (tar längst tid)
+liknande = ""  # egna liknande kommuner, kommunkoder med komma emellan (tom sträng ger SKR:s kommungrupp)
 language = "sv"  # rapportspråk (endast svenska)
 shared_cache_dir = ""  # sätts av batchkörningen: delade beräkningar för alla kommuner
 
 # %%
 from IPython.display import Markdown, display
 
-from analysis.report import content as rc, figures, tables as rt, wording as tx
+from analysis.report import captions as cap, content as rc, figures, tables as rt, wording as tx
 
 if language != "sv":
     raise ValueError(f"language {language!r} is not supported; only 'sv'")
 if comparison not in ("liknande", "lan", "riket"):
     raise ValueError(f"comparison must be 'liknande', 'lan' or 'riket', got {comparison!r}")
-ctx = rc.make_context(data_dir, kommunkod, year=year or None, cache_dir=shared_cache_dir or None)
+ctx = rc.make_context(data_dir, kommunkod, year=year or None, cache_dir=shared_cache_dir or None,
+                      similar=[c.strip() for c in liknande.split(",") if c.strip()] or None)
 levels = rc.omfattning(ctx)
 changes = rc.forandring(ctx)
 trends = rc.utveckling(ctx)
 survey = rc.trygghet(ctx)
-measures, evaluations = rc.atgarder(ctx)
+measures, evaluations = rc.atgarder(ctx, evaluate=evaluate_measures)
 display(Markdown(tx.report_heading(ctx.kommun, ctx.year, synthetic=ctx.dataset.synthetic)))
 
 # %% [markdown]
@@ -38,6 +41,7 @@ display(Markdown(tx.report_heading(ctx.kommun, ctx.year, synthetic=ctx.dataset.s
 
 # %%
 display(Markdown(rc.sammanfattning(ctx, changes, trends, levels, survey).summary()))
+display(Markdown(tx.preliminary_note(rc.preliminary_years(ctx))))
 display(Markdown(tx.method_note()))
 
 # %% [markdown]
@@ -46,7 +50,10 @@ display(Markdown(tx.method_note()))
 
 # %%
 display(Markdown(tx.omfattning_intro(ctx.kommun, ctx.lan, ctx.year)))
-rt.show(rt.omfattning_table(levels))
+display(Markdown(f"#### Anmälda brott {ctx.year} jämfört med länet och riket"))
+display(Markdown(cap.omfattning_sentence(levels, year=ctx.year)))
+rt.show(rt.omfattning_table(levels), claims=rt.claims("levels", levels))
+display(Markdown(tx.preliminary_note(rc.preliminary_years(ctx))))
 
 # %%
 figures.bar_ci(levels.assign(suppressed=False), category="crime_type", y="rate", kind="rate",
@@ -58,10 +65,16 @@ figures.bar_ci(levels.assign(suppressed=False), category="crime_type", y="rate",
 
 # %%
 display(Markdown(tx.change_intro(ctx.year - 1, ctx.year)))
-rt.show(rt.forandring_table(changes))
+display(Markdown(f"#### Förändring från {ctx.year - 1} till {ctx.year}"))
+display(Markdown(cap.forandring_sentence(changes)))
+rt.show(rt.forandring_table(changes), claims=rt.claims("changes", changes))
 
 # %%
-rt.show(rt.utveckling_table(trends))
+display(Markdown(f"#### Utveckling {trends['year1'].iloc[0]}–{ctx.year}"))
+display(Markdown(cap.utveckling_sentence(trends)))
+rt.show(rt.utveckling_table(trends), claims=rt.claims("trends", trends))
+segments = rc.utveckling_segments(ctx, trends.loc[trends["verdict"].isin(["ökning", "minskning"]), "crime_type"])
+display(Markdown(cap.segments_text(segments)))
 
 # %%
 notable = rc.notable_crime_types(levels, changes)
@@ -76,12 +89,17 @@ for row in notable.itertuples():
 # ### Fördelning över året
 
 # %%
+display(Markdown("#### Månader över och under det normala"))
+display(Markdown("Tabellen visar, per brottstyp, vilka månader som ligger statistiskt säkerställt "
+                 "över eller under en genomsnittlig månad under hela perioden."))
 rt.show(rt.season_table(rc.fordelning_over_aret(ctx)))
 
 # %% [markdown]
 # ### Fokusområden
 
 # %%
+display(Markdown("Tabellen visar, per fokusområde, antalet anmälda brott de två senaste åren med "
+                 "bedömningen ovan och andelarna i trygghetsundersökningen."))
 rt.show(rc.fokusomraden(ctx, changes, survey).rename(
     columns={"focus_area": "Fokusområde", "crime_types": "Anmälda brott (antal, bedömning)",
              "survey": "Trygghetsundersökningen"}))
@@ -90,11 +108,14 @@ rt.show(rc.fokusomraden(ctx, changes, survey).rename(
 # ### Jämförelse med andra kommuner
 
 # %%
-display(Markdown(tx.comparison_intro(comparison, ctx.similar)))
+display(Markdown(tx.comparison_intro(comparison, ctx.similar,
+                                     rc.comparison_group_name(ctx.kommunkod, ctx.similar))))
 for row in notable.itertuples():
     funnel = rc.jamforelse(ctx, row.crime_type, peers=comparison)
-    display(Markdown(f"**{row.crime_type}**"))
-    rt.show(rt.rank_table(funnel.table, ctx.kommunkod, reference=tx.reference_name(comparison)))
+    display(Markdown(f"#### {row.crime_type}: jämförelse med {tx.reference_name(comparison)}"))
+    display(Markdown(cap.rank_sentence(funnel.table, ctx.kommunkod, reference=tx.reference_name(comparison))))
+    rt.show(rt.rank_table(funnel.table, ctx.kommunkod, reference=tx.reference_name(comparison)),
+            claims=rt.claims("rank", funnel.table[funnel.table["area_code"] == ctx.kommunkod]))
     display(figures.funnel_plot(funnel.table, limits=funnel.limits, x="person_years",
                                 y="estimate", label="area_name", highlight=ctx.kommun,
                                 target=funnel.target, target_label=figures.comparison_label(comparison),
@@ -112,10 +133,22 @@ if survey is None:
     display(Markdown("Det finns ingen trygghetsundersökning för kommunen i datamappen."))
 else:
     display(Markdown(tx.survey_intro(survey["year"], survey["n"], survey["calibrated"])))
+    display(Markdown(f"#### Indikatorer för hela kommunen {survey['year']}"))
+    display(Markdown(cap.survey_sentence(survey["kommun"], year=survey["year"])))
     rt.show(rt.survey_table(survey["kommun"]))
-    rt.show(rt.survey_table(survey["area"], by="area"))
-    rt.show(rt.survey_table(survey["sex"], by="sex"))
+    if "sex_gap" in survey:
+        display(Markdown("#### Kvinnor och män"))
+        display(Markdown(cap.sex_gap_sentence(survey["sex_gap"], survey["sex"])))
+        rt.show(rt.sex_gap_table(survey["sex_gap"], survey["sex"]),
+                claims=rt.claims("sex_gap", survey["sex_gap"]))
+    display(Markdown("#### Per åldersgrupp"))
+    display(Markdown("Tabellen visar andelarna per åldersgrupp med 95 % konfidensintervall inom "
+                     "parentes; skillnaderna mellan åldersgrupper är inte prövade här."))
     rt.show(rt.survey_table(survey["age_group"], by="age_group"))
+    display(Markdown("#### Per område"))
+    display(Markdown("Tabellen visar andelarna per område med 95 % konfidensintervall inom "
+                     "parentes; områden med färre än 50 svarande redovisas inte (x)."))
+    rt.show(rt.survey_table(survey["area"], by="area"))
 
 # %%
 if survey is not None:
@@ -123,9 +156,12 @@ if survey is not None:
                                        group="area", title="Otrygga ute sen kväll, per område (95\u00a0% KI)",
                                        source=figures.SURVEY_SOURCE, synthetic=ctx.dataset.synthetic))
     if "change" in survey:
-        display(Markdown(f"Förändring sedan {survey['previous_year']}:"))
-        rt.show(rt.change_table(survey["change"]))
+        display(Markdown(f"#### Förändring sedan {survey['previous_year']}"))
+        display(Markdown(cap.survey_change_summary(survey["change"],
+                                                   previous_year=survey["previous_year"])))
+        rt.show(rt.change_table(survey["change"]), claims=rt.claims("survey_change", survey["change"]))
     if "small_area" in survey:
+        display(Markdown("#### Modellskattning per område"))
         display(Markdown(tx.small_area_intro()))
         rt.show(rt.small_area_table(survey["small_area"]))
 
@@ -136,17 +172,23 @@ if survey is not None:
 if measures.empty:
     display(Markdown("Inga åtgärder finns registrerade för kommunen."))
 else:
+    display(Markdown("#### Kommunens åtgärder"))
+    display(Markdown("Tabellen visar kommunens registrerade åtgärder, vilket problem de riktar sig "
+                     "mot och hur de följs upp."))
     rt.show(rt.measures_table(measures, ctx.dataset.items))
-    display(Markdown(tx.evaluation_intro()))
-    rt.show(rt.evaluation_table(evaluations))
+    display(Markdown("#### Utvärdering av åtgärderna"))
+    if evaluate_measures:
+        display(Markdown(tx.evaluation_intro()))
+        rt.show(rt.evaluation_table(evaluations))
+    else:
+        display(Markdown("Åtgärderna har inte utvärderats i den här körningen."))
 
 # %% [markdown]
 # ## Källor och begränsningar
 
 # %%
 display(Markdown(tx.sources_and_limitations(synthetic=ctx.dataset.synthetic,
-                                            preliminary=bool(levels.get("preliminary", False).any())
-                                            if "preliminary" in levels else False)))
+                                            preliminary=bool(rc.preliminary_years(ctx)))))
 
 # %% [markdown]
 # ## Ordlista

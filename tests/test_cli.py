@@ -30,7 +30,7 @@ def test_sample_writes_labelled_data(small_sample):
 
 def test_sample_refuses_to_clobber(small_sample):
     res = runner.invoke(app, ["sample", "--out", str(small_sample), "--kommun", "1760"])
-    assert res.exit_code == 1
+    assert res.exit_code == 4
     assert "--overwrite" in res.output
 
 
@@ -53,7 +53,7 @@ def test_check_reports_every_problem_and_fails(tmp_path):
 
 def test_check_missing_file(tmp_path):
     res = runner.invoke(app, ["check", str(tmp_path / "nope.csv"), "--kind", "crimes"])
-    assert res.exit_code == 2
+    assert res.exit_code == 3 and "no such file" in res.output
 
 
 def test_summary_writes_counts_and_rates(small_sample, tmp_path):
@@ -101,6 +101,116 @@ def test_evaluate_renders_one_measure(full_sample, tmp_path):
     assert (tmp_path / "index.html").exists()
 
 
+def _one_line_error(res, code: int, *words: str) -> None:
+    assert res.exit_code == code, (res.exit_code, res.output)
+    assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("lagesbild: "), res.output
+    assert "Traceback" not in res.output
+    for word in words:
+        assert word in lines[0], (word, lines[0])
+
+
+@pytest.mark.parametrize("args, code, words", [
+    (["reports", "--kommun", "1760", "--format", "pdf"], 2, ["'pdf'", "html"]),
+    (["reports", "--kommun", "1760", "--year", "2031"], 2, ["--year 2031", "complete years"]),
+    (["reports", "--kommun", "1760", "--comparison", "LAN"], 2, ["'LAN'", "riket"]),
+    (["reports", "--kommun", "1760", "--jobs", "0"], 2, ["--jobs"]),
+    (["evaluate", "--measure", "M1760-01", "--format", "pdf"], 2, ["'pdf'"]),
+    (["summary", "--kommun", "9999"], 2, ["'9999'", "e.g. 1760"]),
+    (["summary", "--kommun", "Storfors"], 2, ["'Storfors'"]),
+    (["summary", "--kommun", "0114"], 2, ["0114 (Upplands Väsby) has no rows"]),
+    (["reports", "--kommun", "0114"], 2, ["0114 (Upplands Väsby) has no rows"]),
+])
+def test_ordinary_mistakes_are_one_line_errors_before_any_work(args, code, words, small_sample,
+                                                               tmp_path):
+    out = tmp_path / "out"
+    res = runner.invoke(app, [*args, "--data", str(small_sample), "--out", str(out)])
+    _one_line_error(res, code, *words)
+    assert not out.exists()  # nothing was started
+
+
+def test_unwritable_or_file_output_folder(small_sample, tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    res = runner.invoke(app, ["reports", "--data", str(small_sample), "--kommun", "1760",
+                              "--out", str(blocker)])
+    _one_line_error(res, 4, "not a folder")
+    res = runner.invoke(app, ["reports", "--data", str(small_sample), "--kommun", "1760",
+                              "--out", str(blocker / "sub")])
+    _one_line_error(res, 4, "cannot write there")
+
+
+def test_unknown_kommun_in_sample_and_missing_data(tmp_path):
+    res = runner.invoke(app, ["sample", "--out", str(tmp_path / "s"), "--kommun", "9999"])
+    _one_line_error(res, 2, "'9999'")
+    res = runner.invoke(app, ["summary", "--data", str(tmp_path / "none"), "--kommun", "1760"])
+    _one_line_error(res, 3, "no crimes.csv")
+
+
+def test_a_second_batch_into_the_same_folder_is_a_one_line_error(small_sample, tmp_path):
+    from analysis.store import directory_lock
+
+    with directory_lock(tmp_path / ".lagesbild" / "batch.lock"):
+        res = runner.invoke(app, ["reports", "--data", str(small_sample), "--kommun", "1760",
+                                  "--out", str(tmp_path)])
+    _one_line_error(res, 5, "another batch is writing")
+
+
+def test_debug_shows_the_traceback(small_sample, tmp_path):
+    from analysis.store import directory_lock
+
+    with directory_lock(tmp_path / ".lagesbild" / "batch.lock"):
+        res = runner.invoke(app, ["--debug", "reports", "--data", str(small_sample),
+                                  "--kommun", "1760", "--out", str(tmp_path)])
+    assert type(res.exception).__name__ == "BatchLockedError"
+
+
+def test_help_documents_the_exit_codes():
+    res = runner.invoke(app, ["--help"])
+    assert res.exit_code == 0
+    text = " ".join(res.output.split())
+    for code in ("2 an option", "3 input data", "4 the output folder", "5 another batch"):
+        assert code in text
+
+
+def test_check_measures_names_planned_old_and_colliding_measures(small_sample, tmp_path):
+    registry = tmp_path / "measures.csv"
+    header = (small_sample / "measures.csv").read_text(encoding="utf-8").splitlines()[0]
+    rows = ["P-1,1760,Planerad,Trygghet,2099-09-01,,Misshandel (inkl. grov),,x,",
+            "OLD-1,1760,Gammal,Trygghet,2001-03-01,2002-01-01,Misshandel (inkl. grov),,x,",
+            "OK-1,1760,Pågår,Trygghet,2021-03-01,,Misshandel (inkl. grov),,x,"]
+    registry.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    res = runner.invoke(app, ["check", str(registry), "--kind", "measures",
+                              "--crimes", str(small_sample / "crimes.csv")])
+    assert res.exit_code == 0, res.output
+    notes = [line for line in res.output.splitlines() if line.startswith("  !")]
+    assert len(notes) == 2
+    assert "P-1 cannot be evaluated yet" in notes[0] and "after the last month" in notes[0]
+    assert "OLD-1 cannot be evaluated" in notes[1] and "row 3" in notes[1]
+    registry.write_text("\n".join([header, rows[2], rows[2].replace("OK-1", "OK/1"),
+                                   rows[2].replace("OK-1", "ok-1")]) + "\n", encoding="utf-8")
+    res = runner.invoke(app, ["check", str(registry), "--kind", "measures"])
+    assert res.exit_code == 1
+    assert "'OK/1'" in res.output and "cannot name a file" in res.output
+    assert "'OK-1' (row 2) and 'ok-1' (row 4)" in res.output
+
+
+def test_evaluate_refuses_a_measure_that_cannot_be_evaluated_before_any_work(small_sample,
+                                                                            tmp_path):
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(small_sample, data)
+    with open(data / "measures.csv", "a", encoding="utf-8") as fh:
+        fh.write("M1760-P1,1760,Planerad,Trygghet,2099-09-01,,Misshandel (inkl. grov),,x,\n")
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["evaluate", "--data", str(data), "--measure", "M1760-P1",
+                              "--out", str(out)])
+    _one_line_error(res, 2, "M1760-P1 cannot be evaluated yet", "after the last month")
+    assert not out.exists()
+
+
 def test_import_and_check_from_the_command_line(tmp_path):
     real = Path(__file__).resolve().parent / "fixtures" / "io" / "real_layouts"
     res = runner.invoke(app, ["check", str(real / "scb_pxweb_json_norrbotten_2025.json"), "--kind", "population"])
@@ -117,4 +227,4 @@ def test_import_and_check_from_the_command_line(tmp_path):
     res = runner.invoke(app, ["import", str(src), "--out", str(tmp_path / "data")])
     assert res.exit_code == 1 and "--overwrite" in res.output
     res = runner.invoke(app, ["import", str(tmp_path / "nope")])
-    assert res.exit_code == 2
+    assert res.exit_code == 3 and "no such file or folder" in res.output

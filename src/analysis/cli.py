@@ -1,11 +1,15 @@
 """The `lagesbild` command: sample data, file checks, summaries, report drafts, evaluations.
 
 Each subcommand is a thin wrapper around an importable function, so everything the command
-does can also be done from a notebook.
+does can also be done from a notebook. Every expected problem (a bad option, missing data, an
+output folder that cannot be written, another batch at work) ends the command with one line
+saying what is wrong and what to do, and an exit code of its own; ``--debug`` shows the
+traceback instead.
 """
 
 from __future__ import annotations
 
+import functools
 import sys
 from enum import Enum
 from pathlib import Path
@@ -13,13 +17,39 @@ from typing import Annotated, Optional
 
 import typer
 
+#: Exit codes, one per kind of outcome (listed in ``lagesbild --help``).
+EXIT_CODES = {
+    0: "everything done",
+    1: "done, but some reports failed or the checked file has problems",
+    2: "an option or argument is not valid (nothing was done)",
+    3: "input data missing or not valid",
+    4: "the output folder cannot be written",
+    5: "another batch is writing to the same output folder",
+    6: "a tool is missing (pandoc, the report template)",
+    70: "internal error (a bug: run again with --debug and report the traceback)",
+    130: "interrupted (Ctrl-C)",
+}
+EXIT_FAILED, EXIT_USAGE, EXIT_DATA, EXIT_OUTPUT, EXIT_BUSY, EXIT_TOOL, EXIT_INTERNAL = (
+    1, 2, 3, 4, 5, 6, 70)
+
+_HELP = ("Lägesbild för brottsförebyggande arbete: data, statistik och rapportutkast.\n\n"
+         "Exit codes: " + "; ".join(f"{k} {v}" for k, v in EXIT_CODES.items()) + ".")
+
 app = typer.Typer(
     name="lagesbild",
-    help="Lägesbild för brottsförebyggande arbete: data, statistik och rapportutkast.",
+    help=_HELP,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+_state = {"debug": False}
+
+
+@app.callback()
+def _options(
+    debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback of an error instead of one line.")] = False,
+) -> None:
+    _state["debug"] = debug
 
 
 class Kind(str, Enum):
@@ -34,11 +64,85 @@ class Kind(str, Enum):
 
 
 def _fail(message: str, code: int = 1) -> None:
-    typer.echo(message, err=True)
+    typer.echo(f"lagesbild: {message}", err=True)
     raise typer.Exit(code)
 
 
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 400 else text[:400] + " …"
+
+
+def _handled(command):
+    """Turn the errors a user can meet into one line with a remedy and an exit code."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        from .errors import DataError
+
+        try:
+            return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - classified below, re-raised with --debug
+            if _state["debug"]:
+                raise
+            from .batch.render import RenderError
+            from .batch.runner import BatchLockedError
+
+            if isinstance(exc, BatchLockedError):
+                _fail(f"{exc}.", EXIT_BUSY)
+            if isinstance(exc, DataError):
+                n = len(exc.problems)
+                first = str(exc.problems[0]) if n else _one_line(exc)
+                more = f" (and {n - 1} more problems)" if n > 1 else ""
+                _fail(f"the data are not valid: {first}{more}; run `lagesbild check FILE "
+                      "--kind KIND` for every problem", EXIT_DATA)
+            if isinstance(exc, RenderError):
+                _fail(f"{_one_line(exc)}", EXIT_TOOL)
+            if isinstance(exc, PermissionError):
+                _fail(f"permission denied: {exc.filename}; choose a folder you can write to "
+                      "(--out) or fix its permissions", EXIT_OUTPUT)
+            if isinstance(exc, FileNotFoundError):
+                _fail(f"{exc.filename or _one_line(exc)}: no such file or folder; check the "
+                      "path (--data)", EXIT_DATA)
+            if isinstance(exc, OSError):
+                _fail(f"{_one_line(exc)}; check the paths given", EXIT_OUTPUT)
+            _fail(f"internal error: {type(exc).__name__}: {_one_line(exc)}; run again with "
+                  "--debug for the traceback and report it", EXIT_INTERNAL)
+    return wrapper
+
+
+def _kommun_codes(kommun: Optional[list[str]]) -> list[str]:
+    """Kommun codes from ``--kommun`` options, or a one-line error (exit 2)."""
+    from .municipalities import normalize_code
+
+    codes = []
+    for k in kommun or []:
+        try:
+            codes.append(normalize_code(k))
+        except ValueError as exc:
+            _fail(f"--kommun {k!r}: {exc}; the codes are listed in docs/data-model.md "
+                  "(e.g. 1760 for Storfors)", EXIT_USAGE)
+    return codes
+
+
+def _writable_folder(out: Path, option: str = "--out") -> None:
+    """Fail with exit 4 unless ``out`` is (or can become) a folder this user can write to."""
+    import tempfile
+
+    if out.exists() and not out.is_dir():
+        _fail(f"{option} {out} is a file, not a folder; choose a folder", EXIT_OUTPUT)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        _fail(f"{option} {out}: cannot write there ({exc.strerror or exc}); choose a folder "
+              "you can write to", EXIT_OUTPUT)
+
+
 @app.command()
+@_handled
 def sample(
     out: Annotated[Path, typer.Option(help="Folder to write the sample data set to.")] = Path("data/sample"),
     seed: Annotated[int, typer.Option(help="Seed; the same seed gives the same files byte for byte.")] = 20260101,
@@ -48,31 +152,39 @@ def sample(
     """Write the synthetic sample data (Syntetiska exempeldata – inte verklig statistik)."""
     from .sample import DEFAULT_SEED, write_sample  # noqa: F401  (import cost only when used)
 
+    kommun = _kommun_codes(kommun) or None
+    if not (out.exists() and not overwrite):
+        _writable_folder(out.parent if not out.exists() else out)
     try:
         files = write_sample(out, seed=seed, kommuner=kommun, overwrite=overwrite)
     except FileExistsError as exc:
-        _fail(f"{exc}. Use --overwrite to replace it.")
+        _fail(f"{_one_line(exc)}; use --overwrite to replace it", EXIT_OUTPUT)
     typer.echo(f"Wrote {len(files)} files to {out} (seed {seed}). "
                "Syntetiska exempeldata – inte verklig statistik.")
 
 
 @app.command()
+@_handled
 def check(
     file: Annotated[Path, typer.Argument(help="The file to validate.", show_default=False)],
     kind: Annotated[Kind, typer.Option("--kind", "-k", help="What the file holds.")],
     items: Annotated[Optional[Path], typer.Option(help="Survey: item catalogue; answers outside an item's scale are errors.")] = None,
     margins: Annotated[Optional[Path], typer.Option(help="Survey: margins file; respondents in areas it does not list are errors.")] = None,
     kommun: Annotated[Optional[str], typer.Option(help="Survey: the kommun code every respondent must belong to.")] = None,
+    crimes: Annotated[Optional[Path], typer.Option(help="Measures: crime data to check each start against (default crimes.csv next to the file).")] = None,
     allow_gaps: Annotated[bool, typer.Option(help="Crimes: months missing inside a series are listed, not an error.")] = False,
 ) -> None:
     """Validate a file (any supported format, recognised by content); print OK and a short
     profile, or the problems grouped by kind (exit 1)."""
     from .io import check_file
 
-    for path in (file, items, margins):
-        if path is not None and not path.exists():
-            _fail(f"{path}: no such file", 2)
-    extra = {k: v for k, v in {"items": items, "margins": margins, "kommunkod": kommun}.items() if v is not None}
+    for path in (file, items, margins, crimes):
+        if path is not None and not path.is_file():
+            _fail(f"{path}: no such file; check the path", EXIT_DATA)
+    if crimes is not None and kind is not Kind.measures:
+        _fail("--crimes is for --kind measures only", EXIT_USAGE)
+    extra = {k: v for k, v in {"items": items, "margins": margins, "kommunkod": kommun,
+                               "crimes": crimes}.items() if v is not None}
     result = check_file(file, kind.value, allow_gaps=allow_gaps, **extra)
     typer.echo(result.render())
     if not result.ok:
@@ -80,6 +192,7 @@ def check(
 
 
 @app.command("import")
+@_handled
 def import_(
     sources: Annotated[list[Path], typer.Argument(help="A folder of downloaded exports, or files.", show_default=False)],
     out: Annotated[Path, typer.Option(help="Data folder to write (for reports, evaluate).")] = Path("data/import"),
@@ -94,7 +207,7 @@ def import_(
 
     for path in sources:
         if not path.exists():
-            _fail(f"{path}: no such file or folder", 2)
+            _fail(f"{path}: no such file or folder; check the path", EXIT_DATA)
     result = import_exports(sources, out, contents=contents, overwrite=overwrite, strict=strict,
                             label=label)
     typer.echo(result.render())
@@ -103,6 +216,7 @@ def import_(
 
 
 @app.command()
+@_handled
 def summary(
     data: Annotated[Path, typer.Option(help="Data folder (see docs/data-model.md).")] = Path("data/sample"),
     kommun: Annotated[Optional[list[str]], typer.Option(help="Kommun codes (repeatable); default all.")] = None,
@@ -111,7 +225,11 @@ def summary(
     """Counts and rates per crime type and year, one CSV per kommun."""
     from .report.summary import write_summaries
 
-    paths = write_summaries(data, out, kommuner=kommun)
+    codes = _kommun_codes(kommun)
+    _data_folder(data)
+    _in_data(codes, _crime_index(data)[0], data)
+    _writable_folder(out)
+    paths = write_summaries(data, out, kommuner=codes or None)
     for p in paths:
         typer.echo(str(p))
 
@@ -121,8 +239,53 @@ def _notebook(name: str, override: Optional[Path]) -> Path:
     path = override or Path(__file__).resolve().parents[2] / "notebooks" / f"{name}.py"
     if not path.is_file():
         _fail(f"report notebook {path} not found; run from a clone of the project or pass "
-              f"--notebook PATH", 2)
+              f"--notebook PATH", EXIT_TOOL)
     return path
+
+
+def _data_folder(data: Path) -> None:
+    if not (data / "crimes.csv").is_file():
+        _fail(f"{data}: no crimes.csv here; write the sample with `lagesbild sample --out "
+              f"{data}` or pass --data FOLDER", EXIT_DATA)
+
+
+def _formats(format: Optional[list[str]]) -> list[str]:
+    from .batch.runner import FORMATS
+
+    chosen = [f.strip().lower().lstrip(".") for f in format or FORMATS]
+    bad = [f for f in chosen if f not in FORMATS]
+    if bad:
+        _fail(f"--format {bad[0]!r} is not available; choose from {', '.join(FORMATS)} "
+              "(for PDF, print the HTML draft from a browser)", EXIT_USAGE)
+    return chosen
+
+
+def _crime_index(data: Path) -> tuple[set[str], list[int]]:
+    """Kommun codes and complete calendar years in ``crimes.csv`` (two columns, read cheaply);
+    empty when the file cannot be read this way (the reports then say what is wrong)."""
+    import pandas as pd
+
+    try:
+        frame = pd.read_csv(data / "crimes.csv", usecols=["kommunkod", "period"], dtype=str)
+    except (ValueError, OSError, UnicodeError):
+        return set(), []
+    months = pd.Series(frame["period"].dropna().unique())
+    parsed = pd.to_datetime(months, format="%Y-%m", errors="coerce").dropna()
+    per_year = parsed.groupby(parsed.dt.year).apply(lambda m: m.dt.month.nunique())
+    codes = {c.zfill(4) for c in frame["kommunkod"].dropna().unique()}
+    return codes, [int(y) for y, n in per_year.items() if n == 12]
+
+
+def _in_data(codes: list[str], present: set[str], data: Path) -> None:
+    from .municipalities import name_of
+
+    missing = [c for c in codes if present and c not in present]
+    if missing:
+        _fail(f"kommun {missing[0]} ({name_of(missing[0])}) has no rows in "
+              f"{data / 'crimes.csv'}"
+              + (f" (nor {len(missing) - 1} more of those chosen)" if len(missing) > 1 else "")
+              + f"; the data hold {len(present)} kommuner: choose among them or use other data",
+              EXIT_USAGE)
 
 
 def _dataset_note(data: Path) -> Optional[str]:
@@ -138,25 +301,21 @@ def _dataset_note(data: Path) -> Optional[str]:
 
 def _select_kommuner(data: Path, kommun: Optional[list[str]], lan: Optional[list[str]],
                      all_: bool) -> list[str]:
-    from .municipalities import municipalities, normalize_code
+    from .municipalities import municipalities
 
     reg = municipalities()
     if all_:
         return list(reg["kommunkod"])
-    codes: list[str] = []
-    try:
-        codes += [normalize_code(k) for k in kommun or []]
-    except ValueError as exc:
-        _fail(str(exc), 2)
+    codes: list[str] = _kommun_codes(kommun)
     for lk in lan or []:
         lk = lk.zfill(2) if lk.isdigit() else lk
         hit = reg[(reg["lanskod"] == lk) | (reg["lan"].str.casefold() == lk.casefold())]
         if hit.empty:
             _fail(f"unknown län {lk!r}; give a 2-digit län code such as '17' or a name such as "
-                  "'Värmlands län'", 2)
+                  "'Värmlands län'", EXIT_USAGE)
         codes += list(hit["kommunkod"])
     if not codes:
-        _fail("choose kommuner with --kommun CODE, --lan CODE or --all", 2)
+        _fail("choose kommuner with --kommun CODE, --lan CODE or --all", EXIT_USAGE)
     return list(dict.fromkeys(codes))
 
 
@@ -170,7 +329,7 @@ def _run(notebook: Path, params: list[dict], *, out: Path, data: Path, jobs: Opt
                            scheduler=scheduler, formats=formats, data_files=[data],
                            name_key=name_key, title=title, note=_dataset_note(data))
     except BatchParameterError as exc:
-        _fail(f"{exc}", 2)
+        _fail(f"{exc}", EXIT_USAGE)
     typer.echo(result.summary())
     raise typer.Exit(result.exit_code)
 
@@ -179,6 +338,7 @@ _FORMATS_HELP = "Output formats (repeatable): ipynb, html, docx, png."
 
 
 @app.command()
+@_handled
 def reports(
     kommun: Annotated[Optional[list[str]], typer.Option(help="Kommun code (repeatable), e.g. 1760.")] = None,
     lan: Annotated[Optional[list[str]], typer.Option(help="Every kommun of a län: code ('17') or name.")] = None,
@@ -194,17 +354,33 @@ def reports(
     notebook: Annotated[Optional[Path], typer.Option(help="Report template (default notebooks/lagesbild.py).")] = None,
 ) -> None:
     """Lägesbild drafts (ipynb, HTML, DOCX, PNG) for one, some or all kommuner, plus index.html."""
-    if not (data / "crimes.csv").is_file():
-        _fail(f"{data}: no crimes.csv here; write the sample with `lagesbild sample --out {data}`", 2)
+    # every option is checked before any work starts
+    formats = _formats(format)
+    if comparison not in ("liknande", "lan", "riket"):
+        _fail(f"--comparison {comparison!r} is not a comparison group; choose liknande "
+              "(similar kommuner), lan or riket", EXIT_USAGE)
+    if jobs is not None and jobs < 1:
+        _fail(f"--jobs {jobs}: give at least 1", EXIT_USAGE)
+    _data_folder(data)
     codes = _select_kommuner(data, kommun, lan, all_)
+    present, years = _crime_index(data)
+    _in_data(codes, present, data)
+    if year:
+        if years and year not in years:
+            _fail(f"--year {year} is not a complete year in {data / 'crimes.csv'} (complete "
+                  f"years: {years[0]}–{years[-1]}); choose one of them or 0 for the latest",
+                  EXIT_USAGE)
+    template = _notebook("lagesbild", notebook)
+    _writable_folder(out)
     params = [{"kommunkod": c, "data_dir": str(data.resolve()), "year": year,
                "comparison": comparison} for c in codes]
-    _run(_notebook("lagesbild", notebook), params, out=out, data=data, jobs=jobs, resume=resume,
-         scheduler=scheduler, formats=format or ["ipynb", "html", "docx", "png"],
-         name_key="kommunkod", title="Lägesbilder – utkast")
+    _run(template, params, out=out, data=data, jobs=jobs, resume=resume,
+         scheduler=scheduler, formats=formats, name_key="kommunkod",
+         title="Lägesbilder – utkast")
 
 
 @app.command()
+@_handled
 def evaluate(
     measure: Annotated[Optional[list[str]], typer.Option(help="Measure id from the registry (repeatable).")] = None,
     all_measures: Annotated[bool, typer.Option("--all-measures", help="Every measure in the registry.")] = False,
@@ -219,32 +395,72 @@ def evaluate(
     """Evaluation drafts for measures of the registry, through the same batch runner."""
     from .io import read_measures
 
+    formats = _formats(format)
+    if jobs is not None and jobs < 1:
+        _fail(f"--jobs {jobs}: give at least 1", EXIT_USAGE)
     registry = next((p for p in (data / "measures.csv", data / "measures.yaml", data / "measures.yml")
                      if p.is_file()), None)
     if registry is None:
-        _fail(f"{data}: no measures.csv or measures.yaml", 2)
-    known = list(read_measures(registry)["measure_id"])
+        _fail(f"{data}: no measures.csv or measures.yaml; pass --data FOLDER", EXIT_DATA)
+    frame = read_measures(registry)
+    known = list(frame["measure_id"])
     ids = known if all_measures else list(measure or [])
     if not ids:
-        _fail("choose measures with --measure ID or --all-measures", 2)
+        _fail("choose measures with --measure ID or --all-measures", EXIT_USAGE)
     unknown = [m for m in ids if m not in known]
     if unknown:
-        _fail(f"unknown measure id(s) {', '.join(unknown)}; {registry} has {', '.join(known)}", 2)
+        _fail(f"unknown measure id(s) {', '.join(map(repr, unknown))}; {registry} has "
+              f"{', '.join(known[:20])}{' …' if len(known) > 20 else ''}", EXIT_USAGE)
+    skip = _unevaluable(frame[frame["measure_id"].isin(ids)], data)
+    if skip and not all_measures:
+        first = next(iter(skip.items()))
+        _fail(f"measure {first[0]} {first[1]}; see `lagesbild check {registry} --kind "
+              "measures`", EXIT_USAGE)
+    for mid, why in skip.items():
+        typer.echo(f"skipped {mid}: {why}", err=True)
+    ids = [m for m in ids if m not in skip]
+    if not ids:
+        _fail("no measure can be evaluated with these data", EXIT_USAGE)
+    template = _notebook("utvardering", notebook)
+    _writable_folder(out)
     params = [{"measure_id": m, "data_dir": str(data.resolve())} for m in ids]
-    _run(_notebook("utvardering", notebook), params, out=out, data=data, jobs=jobs, resume=resume,
-         scheduler=scheduler, formats=format or ["ipynb", "html", "docx", "png"],
-         name_key="measure_id", title="Utvärderingar av åtgärder – utkast")
+    _run(template, params, out=out, data=data, jobs=jobs, resume=resume,
+         scheduler=scheduler, formats=formats, name_key="measure_id",
+         title="Utvärderingar av åtgärder – utkast")
+
+
+def _unevaluable(measures, data: Path) -> dict[str, str]:
+    """Measures with crime types that cannot be evaluated against ``crimes.csv`` (planned,
+    starting before the data, no data for the kommun): id → reason."""
+    import pandas as pd
+
+    from .io.check import measure_timing
+
+    with_crimes = measures[measures["target_crime_types"].notna()
+                           & (measures["target_crime_types"].astype(str).str.strip() != "")]
+    if with_crimes.empty:
+        return {}
+    try:
+        crimes = pd.read_csv(data / "crimes.csv", usecols=["kommunkod", "period"], dtype=str)
+        crimes = crimes.assign(kommunkod=crimes["kommunkod"].str.zfill(4),
+                               period=pd.PeriodIndex(crimes["period"], freq="M"))
+    except (ValueError, OSError, UnicodeError):
+        return {}  # the evaluation reports will say what is wrong with the file
+    timing = measure_timing(with_crimes, crimes)
+    bad = timing[timing["status"].isin(["planned", "too_early", "no_data"])]
+    return dict(zip(bad["measure_id"], bad["reason"]))
 
 
 def main() -> None:
     """Entry point of the `lagesbild` console script."""
-    from .errors import DataError
-
     try:
         app()
-    except DataError as exc:
-        typer.echo(str(exc), err=True)
-        sys.exit(1)
+    except KeyboardInterrupt:
+        if "--debug" in sys.argv[1:]:
+            raise
+        typer.echo("lagesbild: interrupted; finished drafts are complete, run again with "
+                   "--resume to build the rest", err=True)
+        sys.exit(130)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,10 @@
 
 A lägesbild tests 12 crime types × periods × areas; at 5 % each, several "changes" appear by
 chance. Benjamini-Hochberg q-values say which ones still stand. Called on the tidy frames of
-:mod:`analysis.crime` and :mod:`analysis.crime`; :mod:`analysis.verdicts` words them.
+:mod:`analysis.crime` and :mod:`analysis.survey`; :mod:`analysis.verdicts` words them.
+
+The lägesbild corrects once per section, one family each (:data:`FAMILIES`); every table and
+sentence shows the corrected verdict (:mod:`analysis.report.content`).
 """
 
 from __future__ import annotations
@@ -12,7 +15,18 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["bh_qvalues", "add_qvalues"]
+__all__ = ["bh_qvalues", "add_qvalues", "FAMILIES"]
+
+#: The lägesbild's FDR families: section → the tests corrected together (5 % FDR each).
+FAMILIES = {
+    "levels": "the kommun's level against riket, one test per crime type with at least 10 cases",
+    "changes": "report year against the year before, one test per crime type with a base of "
+               "at least 10 cases",
+    "trends": "annual percent change since 2015, one test per crime type",
+    "trend segments": "the joinpoint segments of the crime types whose course is worded",
+    "survey changes": "each indicator's change since the previous survey wave",
+    "survey gaps": "each indicator's difference between women and men",
+}
 
 
 def bh_qvalues(p_values) -> np.ndarray:

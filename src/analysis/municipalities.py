@@ -28,6 +28,7 @@ __all__ = [
     "lan_of",
     "genitive",
     "kommun_phrase",
+    "kommungrupper",
     "RIKET_CODE",
 ]
 
@@ -53,6 +54,34 @@ def _register() -> pd.DataFrame:
         "population_note": df["anmarkning"],
     })
     return out.sort_values("kommunkod", ignore_index=True)
+
+
+@lru_cache(maxsize=1)
+def _groups() -> pd.DataFrame:
+    df = _read_package_csv("kommungrupper.csv")
+    if len(df) != 290 or set(df["kommunkod"]) != set(_register()["kommunkod"]):
+        raise DataError("package data kommungrupper.csv does not list the 290 kommuner")
+    return df.sort_values("kommunkod", ignore_index=True)
+
+
+def kommungrupper() -> pd.DataFrame:
+    """SKR's kommungruppsindelning 2023 for all 290 kommuner.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``kommunkod``, ``kommun``, ``kommungrupp_kod`` (A1–C9), ``kommungrupp`` (SKR's name),
+        ``huvudgrupp``. Källa: SKR, Kommungruppsindelning 2023 (see ``data/SOURCES.md``).
+
+    Examples
+    --------
+    >>> g = kommungrupper().set_index("kommunkod")
+    >>> g.loc[["2181", "2026", "1760", "1080"], "kommungrupp_kod"].tolist()
+    ['B5', 'B4', 'C7', 'C6']
+    >>> g["kommungrupp_kod"].value_counts().sort_index().tolist()
+    [3, 43, 23, 63, 24, 27, 51, 35, 21]
+    """
+    return _groups().copy()
 
 
 def municipalities() -> pd.DataFrame:

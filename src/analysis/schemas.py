@@ -25,14 +25,19 @@ from .municipalities import _valid_codes
 from .spellings import (_normalise_categories, _pad_codes, _report, _strip_thousands,
                         normalise_age_group)
 
-__all__ = ["Column", "Schema", "SCHEMAS", "validate", "check_values", "parse_codes", "ESTIMATE_COLUMNS", "SEXES", "AGE_GROUPS",
-           "STATUSES", "SURVEY_DESIGN_COLUMNS"]
+__all__ = ["Column", "Schema", "SCHEMAS", "validate", "parse_codes", "ESTIMATE_COLUMNS", "SEXES",
+           "AGE_GROUPS", "STATUSES", "SURVEY_DESIGN_COLUMNS", "MEASURE_ID_PATTERN"]
 
 SEXES = ("kvinna", "man")
 AGE_GROUPS = ("16-24", "25-44", "45-64", "65-84")
 STATUSES = ("preliminär", "slutlig")
 SURVEY_DESIGN_COLUMNS = ("respondent_id", "kommunkod", "year", "area", "sex", "age_group",
                          "stratum", "psu", "design_weight")
+
+#: A measure id names its evaluation's files: 1-64 letters A-Z/a-z, digits, '-', '_' or '.',
+#: starting with a letter or digit, without '..' (no path separators, spaces or control
+#: characters). Ids that differ only in case are refused too (one file on Windows and macOS).
+MEASURE_ID_PATTERN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]|\.(?!\.)){0,63}")
 
 #: The fixed column contract of simple estimates (crime and survey statistics alike).
 ESTIMATE_COLUMNS = ("variable", "estimate", "se", "ci_low", "ci_high", "ci_level", "df", "deff",
@@ -277,7 +282,34 @@ def _check_survey(df: pd.DataFrame, pc: ProblemCollector, rows: np.ndarray) -> N
                    "stratum with a neighbour), or no psu column if the sample was not clustered")
 
 
+def _check_measure_ids(df: pd.DataFrame, pc: ProblemCollector, rows: np.ndarray) -> None:
+    seen: dict[str, tuple[str, int]] = {}
+    ids = [str(v) for v in df["measure_id"].to_numpy(dtype=object)]
+    stems: dict[str, list[tuple[str, int]]] = {}
+    for i, text in enumerate(ids):  # what a file name would have made of it
+        stems.setdefault(re.sub(r"[^\w.-]+", "_", text).casefold(), []).append((text, int(rows[i])))
+    for i, text in enumerate(ids):
+        if not MEASURE_ID_PATTERN.fullmatch(text):
+            twins = [f"'{t}' (row {r})" for t, r in stems[re.sub(r"[^\w.-]+", "_", text).casefold()]
+                     if t != text]
+            clash = f"; it would share its files with {', '.join(twins)}" if twins else ""
+            pc.add(f"measure id cannot name a file{clash}", row=int(rows[i]),
+                   column="measure_id", value=text, expected="1-64 letters A-Z, digits, '-', "
+                   "'_' or '.', starting with a letter or digit, no '..', e.g. 'M2181-01'")
+            continue
+        other = seen.get(text.casefold())
+        if other is not None and other[0] != text:
+            pc.add(f"measure ids '{other[0]}' (row {other[1]}) and '{text}' (row {rows[i]}) "
+                   "differ only in upper/lower case; their files would overwrite each other",
+                   row=int(rows[i]), column="measure_id", value=text,
+                   expected=f"an id that differs from '{other[0]}' in more than case")
+        else:
+            seen.setdefault(text.casefold(), (text, int(rows[i])))
+
+
 def _check_measures(df: pd.DataFrame, pc: ProblemCollector, rows: np.ndarray) -> None:
+    if "measure_id" in df:
+        _check_measure_ids(df, pc, rows)
     if "start" in df and "end" in df:
         bad = (df["end"].notna() & df["start"].notna() & (df["end"] < df["start"])).to_numpy()
         for i in np.flatnonzero(bad):
@@ -392,7 +424,8 @@ SCHEMAS: dict[str, Schema] = {
         unique=("kommunkod", "year", "area", "sex", "age_group")),
     "measures": Schema(
         "measures", "Registry of the kommun's crime-prevention measures.",
-        (Column("measure_id", "str", "Unique id, e.g. 'M2181-01'."),
+        (Column("measure_id", "str", "Unique id, e.g. 'M2181-01': letters A-Z, digits, '-', "
+                "'_', '.' (MEASURE_ID_PATTERN); it names the evaluation's files."),
          _K,
          Column("name", "str", "Short name of the measure."),
          Column("focus_area", "str", "Focus area (analysis.crime_types.FOCUS_AREAS or free text)."),
@@ -523,78 +556,3 @@ def validate(df: pd.DataFrame, kind: str, *, file: str | None = None,
         typed.attrs["gaps"] = [p.value for p in gaps]
     return typed.reset_index(drop=True)
 
-
-def check_values(df: pd.DataFrame, kind: str, *, file: str | None = None) -> None:
-    """Check the values of an already typed frame against its contract (vectorised, cheap).
-
-    The statistics functions accept frames that are typed already (months as
-    ``pandas.Period``, integer counts) without the full :func:`validate` pass. Dtypes say
-    nothing about values, so this checks what a dtype cannot: missing values, kommun codes,
-    the allowed vocabularies (crime types, statuses, sexes) and minimums, for every contract
-    column present. Each check is one vectorised pass over its column.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        The frame, typed as :func:`validate` returns it.
-    kind : str
-        One of the keys of :data:`SCHEMAS`.
-    file : str, optional
-        Name shown in problems (default: ``df.attrs['source']`` if set).
-
-    Raises
-    ------
-    DataError
-        Listing every problem found (rows counted as :func:`validate` counts them).
-
-    Examples
-    --------
-    >>> bad = pd.DataFrame({"kommunkod": ["0114", "9999"],
-    ...                     "period": pd.period_range("2025-01", periods=2, freq="M"),
-    ...                     "crime_type": ["Cykelstöld", "Trolldom"], "count": [3, 1]})
-    >>> from analysis.errors import DataError
-    >>> try:
-    ...     check_values(bad, "crimes")
-    ... except DataError as e:
-    ...     print([(p.row, p.column, p.value) for p in e.problems])
-    [(3, 'kommunkod', '9999'), (3, 'crime_type', 'Trolldom')]
-    """
-    if kind not in SCHEMAS:
-        raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(SCHEMAS)}")
-    pc = ProblemCollector(file=file or df.attrs.get("source"))
-    rows = _user_rows(df, None)
-    for col in SCHEMAS[kind].columns:
-        if col.name not in df:
-            if col.required:
-                pc.add("required column missing", column=col.name,
-                       expected="columns " + ", ".join(c.name for c in SCHEMAS[kind].columns
-                                                       if c.required))
-            continue
-        s = df[col.name]
-        missing = s.isna().to_numpy()
-        if not col.nullable:
-            for i in np.flatnonzero(missing):
-                pc.add("missing value", row=int(rows[i]), column=col.name, expected=_expected(col))
-        if col.kind == "kommunkod":
-            bad = ~missing & ~s.astype("str").isin(list(_valid_codes())).to_numpy()
-            for i in np.flatnonzero(bad):
-                pc.add("unknown or malformed kommun code", row=int(rows[i]), column=col.name,
-                       value=str(s.iloc[i]),
-                       expected="a 4-character code of one of the 290 kommuner, e.g. '0114'")
-        if col.kind in ("int", "year") and not pd.api.types.is_integer_dtype(s.dtype):
-            num = pd.to_numeric(s, errors="coerce")
-            frac = (num.notna() & (num != np.floor(num.fillna(0)))) | (num.isna() & ~s.isna())
-            for i in np.flatnonzero(frac.to_numpy()):
-                pc.add("not a whole number", row=int(rows[i]), column=col.name,
-                       value=s.iloc[i], expected=_expected(col))
-        if col.minimum is not None and pd.api.types.is_numeric_dtype(s.dtype):
-            low = (s <= col.minimum) if col.exclusive_minimum else (s < col.minimum)
-            for i in np.flatnonzero(low.fillna(False).to_numpy(dtype=bool)):
-                pc.add("value out of range", row=int(rows[i]), column=col.name,
-                       value=s.iloc[i], expected=_expected(col))
-        if col.allowed is not None:
-            bad = ~missing & ~s.isin(col.allowed).to_numpy()
-            for i in np.flatnonzero(bad):
-                pc.add("value not allowed", row=int(rows[i]), column=col.name,
-                       value=s.iloc[i], expected=_expected(col))
-    pc.raise_if_any()

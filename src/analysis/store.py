@@ -1,4 +1,4 @@
-"""Files the project writes: atomically, with content hashes, manifests, locks and a shared cache.
+"""Files the project writes: atomically, with content hashes, manifests and locks.
 
 Every output goes to a temporary file in the target folder and is renamed into place
 (``os.replace``), so a crash or kill never leaves a half-written file under a final name. A
@@ -11,16 +11,14 @@ import contextlib
 import hashlib
 import json
 import os
-import pickle
-import re
 import secrets
 import tempfile
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 __all__ = ["atomic_path", "atomic_write", "file_sha256", "hash_inputs", "clean_temp_files",
            "canonical_json", "read_manifest", "write_manifest", "is_up_to_date",
-           "shared_artifact", "directory_lock"]
+           "directory_lock"]
 
 _TMP_PREFIX = ".tmp-"
 MANIFEST_VERSION = 1
@@ -89,18 +87,27 @@ def hash_inputs(paths: Iterable[str | os.PathLike]) -> dict[str, str]:
     Returns
     -------
     dict
-        Absolute path → SHA-256, sorted by path.
+        Name → SHA-256, sorted by name: ``folder/path inside it`` for files of a folder, the
+        file name for a file. No machine path, so manifests in a shared reports folder do
+        not reveal where the data live; two inputs with the same name are numbered.
     """
     out: dict[str, str] = {}
+
+    def put(name: str, digest: str) -> None:
+        key, n = name, 2
+        while key in out:
+            key, n = f"{name} ({n})", n + 1
+        out[key] = digest
+
     for p in paths:
         p = Path(p).resolve()
         if p.is_dir():
             for f in sorted(p.rglob("*")):
                 rel = f.relative_to(p).parts
                 if f.is_file() and not any(part.startswith(".") for part in rel):
-                    out[str(f)] = file_sha256(f)
+                    put("/".join((p.name, *rel)), file_sha256(f))
         elif p.is_file():
-            out[str(p)] = file_sha256(p)
+            put(p.name, file_sha256(p))
         else:
             raise FileNotFoundError(f"data file {p} does not exist")
     return dict(sorted(out.items()))
@@ -169,98 +176,3 @@ def directory_lock(path: str | os.PathLike, *, blocking: bool = True) -> Iterato
             yield True
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def _cached_hashes(cache_dir: Path, paths: Iterable[str | os.PathLike]) -> dict[str, str]:
-    # Hashing a data folder for each of 290 reports would cost more than the artifact; file
-    # hashes are remembered by (size, mtime) in the cache folder.
-    index_path = cache_dir / "file-hashes.json"
-    try:
-        known = json.loads(index_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        known = {}
-    files: list[Path] = []
-    for p in paths:
-        p = Path(p).resolve()
-        if p.is_dir():
-            files += [f for f in sorted(p.rglob("*")) if f.is_file()
-                      and not any(s.startswith(".") for s in f.relative_to(p).parts)]
-        elif p.is_file():
-            files.append(p)
-        else:
-            raise FileNotFoundError(f"data file {p} does not exist")
-    out, changed = {}, False
-    for f in files:
-        st = f.stat()
-        entry = known.get(str(f))
-        if not entry or entry[:2] != [st.st_size, st.st_mtime_ns]:
-            entry = [st.st_size, st.st_mtime_ns, file_sha256(f)]
-            known[str(f)] = entry
-            changed = True
-        out[str(f)] = entry[2]
-    if changed:
-        atomic_write(index_path, json.dumps(known))
-    return out
-
-
-def shared_artifact(name: str, compute: Callable[[], Any], *,
-                    cache_dir: str | os.PathLike | None, data_files: Iterable = (),
-                    key: Any = None) -> Any:
-    """Compute an expensive shared result once per batch and load it in every other report.
-
-    The artifact is stored as a pickle in ``cache_dir``, keyed by ``name``, the content hashes
-    of ``data_files`` and ``key`` (e.g. the period and comparison set). While one report
-    computes it the others wait on a file lock and then load it, so 290 reports compute the
-    funnel data for all kommuner once. With ``cache_dir=None`` (a notebook run on its own) it
-    is simply computed.
-
-    Parameters
-    ----------
-    name : str
-        Artifact name, e.g. "funnel_all_kommuner".
-    compute : callable
-        Called without arguments when the artifact is missing.
-    cache_dir : path or None
-        The ``shared_cache_dir`` parameter the runner passes to notebooks.
-    data_files : iterable of paths
-        Inputs the artifact depends on (files or folders).
-    key : JSON-serialisable, optional
-        Anything else the artifact depends on.
-
-    Returns
-    -------
-    object
-        The computed or loaded artifact.
-
-    Notes
-    -----
-    Only load caches you wrote yourself: pickle executes code from the file.
-
-    Examples
-    --------
-    >>> d = tempfile.mkdtemp()
-    >>> calls = []
-    >>> f = lambda: calls.append(1) or {"riket": 1234.5}
-    >>> shared_artifact("national", f, cache_dir=d, key={"year": 2024})
-    {'riket': 1234.5}
-    >>> shared_artifact("national", f, cache_dir=d, key={"year": 2024}), len(calls)
-    ({'riket': 1234.5}, 1)
-    """
-    if cache_dir is None:
-        return compute()
-    cache = Path(cache_dir)
-    cache.mkdir(parents=True, exist_ok=True)
-    from . import __version__
-    digest = hashlib.sha256(canonical_json({
-        "name": name, "data": _cached_hashes(cache, data_files), "key": key,
-        "analysis": __version__}).encode("utf-8")).hexdigest()[:20]
-    safe = re.sub(r"[^\w.-]+", "_", name)
-    target = cache / f"{safe}-{digest}.pkl"
-    if target.is_file():
-        return pickle.loads(target.read_bytes())
-    with directory_lock(cache / f".{safe}-{digest}.lock"):
-        if target.is_file():  # computed by another report while we waited
-            return pickle.loads(target.read_bytes())
-        value = compute()
-        atomic_write(target, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-        return value

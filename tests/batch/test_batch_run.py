@@ -5,7 +5,9 @@ by a misconfigured backend, state leaking from one report into the next, pandoc 
 tables, and half-written files after a kill.
 """
 
+import base64
 import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -32,17 +34,22 @@ OK, FAILED = ("2181", "0114"), ("1760", "1080", "0180")
 
 
 @pytest.fixture(scope="module")
-def batch(tmp_path_factory):
+def cwd(tmp_path_factory):
+    return tmp_path_factory.mktemp("cwd")
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory, cwd):
     """One batch with typical and failing reports, MPLBACKEND=Agg inherited."""
     out = tmp_path_factory.mktemp("reports")
-    cwd = tmp_path_factory.mktemp("cwd")
     (cwd / "crimes.csv").write_text("kommunkod,count\n0114,3\n")
+    log = str(cwd / "computed.log")
     params = [
-        {"kommunkod": "2181"},
-        {"kommunkod": "0114"},
-        {"kommunkod": "1760", "fail_in": "1760"},
-        {"kommunkod": "1080", "text_figure": True},
-        {"kommunkod": "0180", "leak_ids": True},
+        {"kommunkod": "2181", "computed_log": log},
+        {"kommunkod": "0114", "computed_log": log},
+        {"kommunkod": "1760", "fail_in": "1760", "computed_log": log},
+        {"kommunkod": "1080", "text_figure": True, "computed_log": log},
+        {"kommunkod": "0180", "leak_ids": True, "computed_log": log},
     ]
     mp = pytest.MonkeyPatch()
     mp.setenv("MPLBACKEND", "Agg")  # what pytest/CI parents often have: figures must stay PNG
@@ -65,12 +72,16 @@ def test_each_failure_is_isolated_and_reported_with_cell_and_error(batch):
     assert batch.exit_code == 1 and not batch.ok
     planned = _item(batch, "1760")
     assert planned.error == "ValueError: planned failure for 1760"
-    assert planned.error_cell is not None and "raise ValueError" in planned.error_source
+    assert planned.error_cell is not None and planned.error_line == 3
+    # the excerpt shows the line that raised, not the first lines of the cell
+    assert '-> 3 |     raise ValueError(f"planned failure' in planned.error_source
+    assert "time.sleep" not in planned.error_source
     text_fig = _item(batch, "1080")
     assert "rendered as text" in text_fig.error and text_fig.error_cell is not None
     assert "respondent" in _item(batch, "0180").error
     summary = batch.summary()
-    assert f"FAILED 1760 in cell [{planned.error_cell}]: ValueError: planned failure" in summary
+    assert (f"FAILED 1760 in cell [{planned.error_cell}], line 3: ValueError: planned failure"
+            in summary)
     assert "5 reports" in summary and "2 built" in summary and "3 failed" in summary
     table = batch.table
     assert list(table["name"]) == ["2181", "0114", "1760", "1080", "0180"]
@@ -120,9 +131,15 @@ def test_figures_are_real_pngs_although_the_parent_had_MPLBACKEND_Agg(batch):
                    and "image/png" not in o.get("data", {}) for o in outputs)
 
 
-def test_shared_computation_runs_once_per_batch(batch):
-    log = batch.out_dir / ".lagesbild" / "cache" / "computed.log"
+def test_shared_computation_runs_once_per_batch_and_its_cache_is_gone_after(batch, cwd):
+    log = cwd / "computed.log"
     assert len(log.read_text().split()) == 1
+    nb = nbformat.read(batch.out_dir / "tiny_report_2181.ipynb", as_version=4)
+    injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
+    cache = Path(re.search(r'shared_cache_dir = "([^"]+)"', injected.source).group(1))
+    assert batch.out_dir not in cache.parents  # never inside the folder users share
+    assert not cache.exists()  # removed when the batch ended
+    assert not (batch.out_dir / ".lagesbild" / "cache").exists()
 
 
 def test_index_lists_every_report_with_status(batch):
@@ -155,17 +172,42 @@ def test_html_draft_opens_in_headless_chromium_with_every_figure_loaded(batch, t
         pytest.skip(f"{CHROMIUM} is not installed (Debian package 'chromium')")
     page = (batch.out_dir / "tiny_report_0114.html").read_text()
     assert "<script" not in page
-    probe = ("<script>window.addEventListener('load', () => { const imgs = [...document.images];"
-             " const ok = imgs.filter(i => i.complete && i.naturalWidth > 0).length;"
-             " document.body.setAttribute('data-images', imgs.length + '/' + ok); });</script>")
+    js = ("window.addEventListener('load', () => { const imgs = [...document.images];"
+          " const ok = imgs.filter(i => i.complete && i.naturalWidth > 0).length;"
+          " document.body.setAttribute('data-images', imgs.length + '/' + ok); });")
     copy = tmp_path / "draft.html"
-    copy.write_text(page.replace("</body>", probe + "</body>"))
+    # the draft's policy lets no script run: this probe alone is allowed, by its hash
+    copy.write_text(allow_script(page, js).replace("</body>", f"<script>{js}</script></body>"))
     proc = subprocess.run([CHROMIUM, *CHROMIUM_FLAGS, "--virtual-time-budget=5000",
                            "--dump-dom", copy.as_uri()], capture_output=True, text=True,
                           timeout=120)
     m = re.search(r'data-images="(\d+)/(\d+)"', proc.stdout)
     assert m, f"chromium did not run the check: {proc.stderr[-500:]}"
     assert m.group(1) == "2" and m.group(2) == "2", f"images loaded: {m.group(2)} of {m.group(1)}"
+
+
+def allow_script(page: str, js: str) -> str:
+    """``page`` with its Content-Security-Policy allowing exactly the inline script ``js``."""
+    digest = base64.b64encode(hashlib.sha256(js.encode("utf-8")).digest()).decode("ascii")
+    assert "script-src 'none'" in page
+    return page.replace("script-src 'none'", f"script-src 'sha256-{digest}'")
+
+
+@pytest.mark.browser
+def test_the_drafts_policy_stops_an_injected_script(batch, tmp_path):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed (Debian package 'chromium')")
+    page = (batch.out_dir / "tiny_report_0114.html").read_text()
+    js = "document.body.setAttribute('data-ran', 'yes');"
+    for name, html, ran in (("blocked.html", page, False),
+                            ("control.html", allow_script(page, js), True)):
+        copy = tmp_path / name
+        copy.write_text(html.replace("</body>", f"<script>{js}</script></body>"))
+        proc = subprocess.run([CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / name}.p",
+                               "--virtual-time-budget=3000", "--dump-dom", copy.as_uri()],
+                              capture_output=True, text=True, timeout=120)
+        assert "</body>" in proc.stdout, proc.stderr[-500:]
+        assert ('data-ran="yes"' in proc.stdout) is ran, name
 
 
 def _probe_batch(tmp_path, isolation, checks=("2026", "0136")):
@@ -255,6 +297,9 @@ def test_parameter_errors_stop_the_batch_before_anything_runs(tmp_path):
         run_batch(FIXTURE, [{"kommunkod": "0114", "kommunkd": "0115"}], out_dir=tmp_path)
     with pytest.raises(BatchParameterError, match="share a name"):
         run_batch(FIXTURE, [{"kommunkod": "0114"}, {"kommunkod": "0114"}], out_dir=tmp_path)
+    with pytest.raises(BatchParameterError, match=r"reports 'M1/2' and 'M1 2' would write the "
+                       r"same files tiny_report_M1_2\.\*"):
+        run_batch(FIXTURE, [{"kommunkod": "M1/2"}, {"kommunkod": "M1 2"}], out_dir=tmp_path)
     with pytest.raises(BatchParameterError, match="lack 'kommunkod'"):
         run_batch(FIXTURE, [{"scale": 2.0}], out_dir=tmp_path)
     with pytest.raises(ValueError, match="unknown formats"):

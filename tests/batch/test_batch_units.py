@@ -15,7 +15,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from analysis.batch import notebook as nbmod
-from analysis import store
+from analysis import cache, store
 from analysis.batch import render
 from analysis.batch.notebook import BatchParameterError
 
@@ -112,7 +112,7 @@ def _compute_slowly(cache_dir, data, log):
             fh.write("computed\n")
         time.sleep(0.5)
         return {"funnel": [1, 2, 3]}
-    return store.shared_artifact("funnel", compute, cache_dir=cache_dir, data_files=[data])
+    return cache.shared_artifact("funnel", compute, cache_dir=cache_dir, data_files=[data])
 
 
 def test_shared_artifact_is_computed_once_by_concurrent_reports(tmp_path):
@@ -129,7 +129,7 @@ def test_shared_artifact_is_computed_once_by_concurrent_reports(tmp_path):
     _compute_slowly(tmp_path / "cache", data, log)
     assert log.read_text().count("computed") == 2
     # without a cache folder (a notebook run by hand) it is just computed
-    assert store.shared_artifact("x", lambda: 5, cache_dir=None) == 5
+    assert cache.shared_artifact("x", lambda: 5, cache_dir=None) == 5
 
 
 # ---------------------------------------------------------------------------- notebook checks
@@ -269,3 +269,39 @@ def test_pandoc_2_is_refused_because_it_drops_tables(tmp_path, monkeypatch):
         render.pandoc_path.cache_clear()
     monkeypatch.undo()
     assert render.pandoc_path()  # the wheel's pandoc 3 is used
+
+
+def test_old_pickled_caches_are_removed_and_the_new_cache_is_private_and_elsewhere(tmp_path):
+    import stat as st
+
+    from analysis.cache import batch_cache_folder
+
+    work = tmp_path / "reports" / ".lagesbild"
+    (work / "cache").mkdir(parents=True)
+    (work / "cache" / "dataset-1e73f154a9295227aa3a.pkl").write_bytes(b"microdata")
+    folder, owned = batch_cache_folder(None, work)
+    try:
+        assert not (work / "cache").exists()  # survey microdata of older versions: gone
+        assert owned and tmp_path / "reports" not in folder.parents
+        assert st.S_IMODE(folder.stat().st_mode) == 0o700
+    finally:
+        folder.rmdir()
+    given, owned = batch_cache_folder(tmp_path / "mine", work)
+    assert not owned and st.S_IMODE(given.stat().st_mode) == 0o700
+
+
+def test_caches_of_killed_batches_are_swept_but_never_a_live_or_new_one(tmp_path):
+    from analysis.cache import sweep_stale_caches
+    from analysis.store import directory_lock
+
+    old = time.time() - 7200
+    killed, live, new = (tmp_path / f"lagesbild-cache-{n}" for n in ("killed", "live", "new"))
+    for folder in (killed, live, new):
+        folder.mkdir(mode=0o700)
+        (folder / "national-1.json").write_text("{}")
+    for folder in (killed, live):
+        os.utime(folder, (old, old))
+    with directory_lock(live / ".in-use.lock"):
+        os.utime(live, (old, old))
+        assert sweep_stale_caches(tmp_path) == 1
+    assert not killed.exists() and live.exists() and new.exists()

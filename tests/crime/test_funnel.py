@@ -8,6 +8,7 @@ from scipy import stats
 from analysis.crime import monthly_panel
 from analysis.errors import DataError
 from analysis.crime import funnel_data, overdispersion, poisson_limits
+from analysis.crime.funnel import count_limits, ratio_to_expected
 from analysis.municipalities import municipalities
 
 REG = municipalities()
@@ -34,34 +35,75 @@ def test_table_limits_and_positions_are_consistent():
     np.testing.assert_allclose(t.expected.sum(), t["count"].sum())
     z = (t.estimate / 1e5 - f.target / 1e5) / np.sqrt(f.target / 1e5 / t.person_years)
     np.testing.assert_allclose(t.z, z)
-    assert f.dispersion["phi"] > 1.5  # the planted between-kommun spread
-    np.testing.assert_allclose(t.z_adjusted, t.z / np.sqrt(f.dispersion["phi"]))
-    half = stats.norm.ppf(0.975) * np.sqrt(f.dispersion["phi"] * f.target * 1e5 / t.person_years)
-    np.testing.assert_allclose(t.inner_high, f.target + half)
-    above = t.estimate > t.inner_high
-    assert (t.position_inner[above] == "över").all() and (t.verdict[above] == "högre").all()
+    assert f.dispersion["tau2"] > 0  # the planted between-kommun spread
+    # additive default: dispersion 1 + tau2 P / t, z adjusted by it
+    d = 1 + f.dispersion["tau2"] * t.person_years / (f.target / 1e5)
+    np.testing.assert_allclose(t.dispersion, d)
+    np.testing.assert_allclose(t.z_adjusted, t.z / np.sqrt(d))
+    # verdict, position, p-value, ratio interval and drawn limits are one computation
+    r = ratio_to_expected(t["count"], t.expected, dispersion=d)
+    np.testing.assert_allclose(t.ratio_low, r.ratio_low)
+    np.testing.assert_allclose(t.p_value, r.p_value)
+    big = t["count"] >= 10
+    assert ((t.verdict == "högre") == (big & (t.ratio_low > 1))).all()
+    assert ((t.verdict == "lägre") == (big & (t.ratio_high < 1))).all()
+    assert ((t.ratio_low > 1) == (t.p_value < 0.05) & (t.ratio > 1)).all()
+    assert (t.verdict[~big] == "ej bedömbar").all()
+    above = t.estimate > t.inner_high * (1 + 1e-9)
+    assert (t.position_inner[above] == "över").all()
+    assert (t.position_inner[t.estimate < t.inner_high * (1 - 1e-9)] != "över").all()
     assert ((t.position_outer != "inom") <= (t.position_inner != "inom")).all()
     assert (t.inner_high < t.outer_high).all()
     assert set(f.limits.ci_level) == {0.95, 0.998}
     assert "Storfors" in f.summary()
 
 
-def test_additive_and_none_options():
+def test_additive_multiplicative_and_none_options():
     crimes, pop = _frames(lanskod=None)
-    add = funnel_data(crimes, pop, crime_type="Bilbrott", period=2024,
-                      overdispersion_model="additive").table
-    tau2 = overdispersion(add.z[add.is_peer], add.person_years / (add.target_rate / 1e5),
-                          winsor=0.1)["tau2"]
-    t0 = add.target_rate.iloc[0] / 1e5
-    half = stats.norm.ppf(0.975) * np.sqrt(t0 / add.person_years + tau2) * 1e5
-    np.testing.assert_allclose(add.inner_high - add.target_rate, half)
+    mult = funnel_data(crimes, pop, crime_type="Bilbrott", period=2024,
+                       overdispersion_model="multiplicative")
+    phi = mult.dispersion["phi"]
+    np.testing.assert_allclose(mult.table.z_adjusted, mult.table.z / np.sqrt(phi))
+    # for large expected counts the exact scaled tails approach the normal funnel
+    t = mult.table
+    half = stats.norm.ppf(0.975) * np.sqrt(phi * mult.target * 1e5 / t.person_years)
+    big = t.expected > 2000
+    np.testing.assert_allclose(t.inner_high[big], (mult.target + half)[big], rtol=0.01)
     none = funnel_data(crimes, pop, crime_type="Bilbrott", period=2024,
                        overdispersion_model="none").table
-    np.testing.assert_allclose(none.inner_high / 1e5 * none.person_years,
-                               poisson_limits(none.expected, 0.975))
+    assert (none.dispersion == 1).all()
+    lo, hi = count_limits(none.expected)
+    np.testing.assert_allclose(none.inner_high / 1e5 * none.person_years, hi)
+    add = funnel_data(crimes, pop, crime_type="Bilbrott", period=2024).table
     # overdispersion widens the limits for large kommuner most
     big = add.person_years.idxmax()
     assert add.inner_high[big] - add.target_rate[big] > 2 * (none.inner_high[big] - none.target_rate[big])
+
+
+def test_small_expected_counts_use_exact_tails_not_a_normal_approximation():
+    """Gagnef-type case: 4 cases where 1.5 are expected. The normal approximation gives z = 2.04
+    (p = 0.04, 'higher'); the exact Poisson tail P(X >= 4) = 0.066 does not."""
+    r = ratio_to_expected(4, 1.5)
+    assert r.p_upper[0] == pytest.approx(stats.poisson.sf(3, 1.5))
+    assert r.ratio_low[0] < 1 and r.p_value[0] > 0.05
+    # in a funnel: a tiny kommun with 4 cases at an expected 1.5 is not 'högre'
+    reg = REG.set_index("kommunkod").rename_axis(None)
+    per = pd.period_range("2024-01", periods=12, freq="M")
+    rate = 1.5 / reg.at["2026", "population"]
+    rng = np.random.default_rng(3)
+    counts = {k: rng.poisson(p * rate) for k, p in reg["population"].items()}
+    counts["2026"] = 4
+    crimes = pd.concat([pd.DataFrame({"kommunkod": k, "period": per, "crime_type": "Rån",
+                                      "count": [c] + [0] * 11}) for k, c in counts.items()],
+                       ignore_index=True)
+    pop = pd.DataFrame({"kommunkod": reg.index, "year": 2024,
+                        "population": reg["population"].to_numpy()})
+    t = funnel_data(crimes, pop, crime_type="Rån", period=2024, threshold=0).table
+    me = t[t.area_code == "2026"].iloc[0]
+    assert me.verdict != "högre" and me.ratio_low < 1
+    # and the small-number rule decides the verdict, not only a star
+    t10 = funnel_data(crimes, pop, crime_type="Rån", period=2024).table
+    assert t10.loc[t10.area_code == "2026", "verdict"].iloc[0] == "ej bedömbar"
 
 
 def test_rank_intervals():
@@ -69,9 +111,10 @@ def test_rank_intervals():
     t = funnel_data(crimes, pop, crime_type="Bilbrott", period=2024, seed=1).table
     assert (t.rank_low <= t.rank_median).all() and (t.rank_median <= t.rank_high).all()
     assert (t.rank_low >= 1).all() and (t.rank_high <= 290).all()
-    assert sorted(t["rank"]) == list(range(1, 291))
-    inside = (t.rank_low <= t["rank"]) & (t["rank"] <= t.rank_high)
-    assert inside.mean() > 0.9
+    assert sorted(t["rank_observed"]) == list(range(1, 291))
+    # the rank shown is always inside its own interval (Karlskrona: "277 (176–274)" before)
+    assert ((t.rank_low <= t["rank"]) & (t["rank"] <= t.rank_high)).all()
+    assert (t["rank"] == t.rank_median).all()
     width = t.rank_high - t.rank_low
     # small kommuner have wider rank intervals than large ones
     assert width[t.person_years < 10_000].median() > 2 * width[t.person_years > 100_000].median()

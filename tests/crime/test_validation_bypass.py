@@ -6,7 +6,7 @@ import pytest
 
 from analysis.crime import compare_periods, monthly_panel, trend
 from analysis.errors import DataError
-from analysis.schemas import check_values
+from analysis.schema_values import check_values
 
 MONTHS = pd.period_range("2016-01", periods=96, freq="M")
 

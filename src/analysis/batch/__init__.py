@@ -6,7 +6,8 @@ HTML and DOCX drafts, PNG figures) and an ``index.html``. The ``lagesbild report
 a thin layer over :func:`run_batch`.
 
 Names are imported on first use, so importing the package does not pay for papermill, nbconvert
-and nbformat. Atomic files, manifests and the shared cache are in :mod:`analysis.store`.
+and nbformat. Atomic files and manifests are in :mod:`analysis.store`, the shared cache in
+:mod:`analysis.cache` and the respondent-id guard in :mod:`.guard`.
 
 A batch, as the ``lagesbild reports`` command runs it (executed by the tests, not here)::
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import re
 import shutil
 import time
 import traceback
@@ -42,18 +43,56 @@ def _remove_outputs(paths: dict[str, Path], keep=("ipynb",)) -> None:
             p.unlink(missing_ok=True)
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_CELL_FRAME = re.compile(r"(?:Cell In\s*\[\d*\]|Input In \[\d*\]|<cell line: \d+>)"
+                         r"[^\n]*?line (\d+)")
+
+
+def failing_line(source: str, traceback_lines) -> tuple[int | None, str]:
+    r"""The line of a cell that raised, and an excerpt around it (the line marked ``->``).
+
+    ``traceback_lines`` is the IPython traceback of the error output (with or without
+    colour codes); its first frame in the cell names the line. Without one, the excerpt is
+    the first lines of the cell.
+
+    Examples
+    --------
+    >>> src = "a = 1\nb = 2\nc = f(b)\nd = 4"
+    >>> tb = ["Cell In[3], line 3\n      2 b = 2\n----> 3 c = f(b)\n"]
+    >>> line, text = failing_line(src, tb)
+    >>> line
+    3
+    >>> print(text)
+       2 | b = 2
+    -> 3 | c = f(b)
+       4 | d = 4
+    """
+    lines = (source or "").splitlines()
+    number = None
+    for entry in traceback_lines or ():
+        m = _CELL_FRAME.search(_ANSI.sub("", str(entry)))
+        if m:
+            number = int(m.group(1))
+            break
+    if number is None or not 1 <= number <= len(lines):
+        return None, "\n".join([ln for ln in lines if ln.strip()][:6])
+    lo, hi = max(1, number - 1), min(len(lines), number + 1)
+    width = len(str(hi))
+    return number, "\n".join(f"{'->' if i == number else '  '} {i:>{width}} | {lines[i - 1]}"
+                             for i in range(lo, hi + 1))
+
+
 def _error_info(exc) -> dict:
     from papermill.exceptions import PapermillExecutionError
 
     if isinstance(exc, PapermillExecutionError):
-        lines = [l for l in (exc.source or "").splitlines() if l.strip()]
+        line, excerpt = failing_line(exc.source, exc.traceback)
         return {"error": f"{exc.ename}: {exc.evalue}".strip(),
-                "error_cell": exc.exec_count,
-                "error_source": "\n".join(lines[:6])}
+                "error_cell": exc.exec_count, "error_line": line, "error_source": excerpt}
     if isinstance(exc, RenderError):
         return {"error": f"{type(exc).__name__}: {exc}", "error_cell": exc.cell,
-                "error_source": None}
-    return {"error": f"{type(exc).__name__}: {exc}", "error_cell": None,
+                "error_line": None, "error_source": None}
+    return {"error": f"{type(exc).__name__}: {exc}", "error_cell": None, "error_line": None,
             "error_source": "".join(traceback.format_exception(exc)[-6:])}
 
 
@@ -69,6 +108,35 @@ def _forbidden_hits(nb, forbidden) -> list[str]:
             text.extend(str(v) for k, v in out.get("data", {}).items() if k.startswith("text/"))
     blob = "\n".join(text).lower()
     return [word for word in forbidden if word.lower() in blob]
+
+
+def _guard(task: dict):
+    if not task.get("guard_path"):
+        return None
+    from .guard import RespondentIds
+    return RespondentIds.load(task["guard_path"])
+
+
+def _check_ids(result: dict, paths: dict[str, Path], ids) -> None:
+    """Fail the report and remove every file of it when one holds a respondent id (by value);
+    error texts shown in the manifest and the index have the ids blanked."""
+    from .guard import scan_file
+
+    for key in ("error", "error_source"):
+        if result.get(key):
+            result[key] = ids.redact(result[key])
+    files = [p for fmt, p in paths.items() if fmt not in ("manifest", "png") and p.is_file()]
+    files += sorted(paths["png"].glob("*.png")) if paths["png"].is_dir() else []
+    leaked = [p.name for p in files if scan_file(p, ids)]
+    if not leaked:
+        return
+    paths["ipynb"].unlink(missing_ok=True)
+    _remove_outputs(paths, keep=())
+    result.update(status="failed", error_cell=None, error_line=None, error_source=None,
+                  error=(f"{', '.join(leaked)} contained respondent ids of the survey: "
+                         "respondent-level data must not appear in a report; no files were kept"
+                         + (f" (the notebook also failed: {result['error']})"
+                            if result["error"] else "")))
 
 
 def _cpu_seconds() -> float | None:
@@ -102,7 +170,7 @@ def execute_item(task: dict) -> dict:
     # An old manifest must not vouch for files that are about to be replaced one by one.
     paths["manifest"].unlink(missing_ok=True)
     result = {"name": task["name"], "stem": task["stem"], "status": "failed", "error": None,
-              "error_cell": None, "error_source": None, "files": {},
+              "error_cell": None, "error_line": None, "error_source": None, "files": {},
               "execute_s": 0.0, "cells_s": 0.0, "render_s": 0.0, "render": {}}
     nb = nbformat.read(task["notebook_ipynb"], as_version=4)
     kernel = task["isolation"] == "kernel"
@@ -154,6 +222,9 @@ def execute_item(task: dict) -> dict:
         except (RenderError, OSError) as exc:
             result.update(_error_info(exc))
         result["render_s"] = time.perf_counter() - t
+    ids = _guard(task)
+    if ids:
+        _check_ids(result, paths, ids)
     # Stale drafts from an earlier run (of a failed report, or of a format not asked for
     # this time) would look current.
     _remove_outputs(paths, keep=("ipynb", *task["formats"]) if result["status"] == "ok"
@@ -166,6 +237,7 @@ def execute_item(task: dict) -> dict:
         "name": task["name"], "status": result["status"], "fingerprint": task["fingerprint"],
         "files": result["files"] if result["status"] == "ok" else {},
         "error": result["error"], "error_cell": result["error_cell"],
+        "error_line": result["error_line"],
         "error_source": result["error_source"], "started": started,
         "finished": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds"),
         "timings": {k: result[k] for k in ("execute_s", "cells_s", "render_s", "total_s",

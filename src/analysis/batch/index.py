@@ -57,7 +57,8 @@ def write_index(items, out_dir: str | os.PathLike, *, title: str = "Lägesbilder
             "status": it.status, "status_text": _STATUS.get(it.status, it.status),
             "links": links, "figures": n_fig, "figures_href": figdir.name + "/",
             "seconds": format_number(it.total_s, decimals=1) if it.total_s else "",
-            "error": it.error, "error_cell": it.error_cell, "error_source": it.error_source})
+            "error": it.error, "error_cell": it.error_cell,
+            "error_line": getattr(it, "error_line", None), "error_source": it.error_source})
     counts = {s: sum(r["status"] == s for r in rows) for s in ("ok", "skipped", "failed")}
     counts["total"] = len(rows)
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)

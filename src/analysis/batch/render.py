@@ -1,9 +1,12 @@
 """Render an executed notebook into the drafts an analyst edits: HTML, DOCX and PNG figures.
 
-HTML: nbconvert's JupyterLab template without code cells, figures embedded, no script or font
-fetched from the internet. DOCX: pandoc 3 reading that HTML (Debian's pandoc 2.17 silently
-dropped every table, so older versions are refused). PNG: every figure output, checked to be
-a real image (a misconfigured matplotlib backend prints figures as ``<Figure size ...>`` text).
+HTML: nbconvert's JupyterLab template without code cells, figures embedded, outputs sanitized,
+a Content-Security-Policy that lets no script run and nothing be fetched. DOCX: pandoc 3
+reading that HTML in its sandbox (it reads no local file and fetches no URL), with a filter
+that keeps only the embedded PNG figures and links to http(s)/mailto (Debian's pandoc 2.17
+silently dropped every table, so older versions are refused). PNG: every figure output,
+checked to be a real image (a misconfigured matplotlib backend prints figures as
+``<Figure size ...>`` text).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ __all__ = ["RenderError", "render_outputs", "pandoc_path", "extract_figures", "h
 
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _TEXT_FIGURE = re.compile(r"^<(Figure|matplotlib\.figure\.Figure)[ \w]* size \d+x\d+")
-MIN_PANDOC = (3, 0)
+MIN_PANDOC = (3, 0)  # --sandbox needs 2.15; tables in DOCX need 3
 
 
 class RenderError(RuntimeError):
@@ -86,9 +89,92 @@ def _title(nb, fallback: str) -> str:
     return fallback
 
 
+_IMG_TAG = re.compile(r"<img\b[^>]*>", re.I)
+_SRC = re.compile(r"""\ssrc\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""", re.I)
+
+
+def _embedded_images_only(page: str) -> str:
+    """Drop the source of every ``<img>`` that is not an embedded PNG (a local path or URL).
+
+    Examples
+    --------
+    >>> _embedded_images_only('<img src="/etc/hostname" alt="x"><img src="data:image/png;base64,AA">')
+    '<img alt="x"><img src="data:image/png;base64,AA">'
+    """
+    def fix(tag: re.Match) -> str:
+        def src(m: re.Match) -> str:
+            value = m.group(1).strip("\"'")
+            return m.group(0) if value.startswith("data:image/png;base64,") else ""
+        return _SRC.sub(src, tag.group(0))
+    return _IMG_TAG.sub(fix, page)
+
+
+#: What a cell output may contain once it is HTML: text structure, tables, links.
+_TAGS = frozenset({"a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup",
+                   "dd", "del", "div", "dl", "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6",
+                   "hr", "i", "li", "ol", "p", "pre", "s", "span", "strong", "sub", "sup",
+                   "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul"})
+_ATTRIBUTES = {"*": ["class", "title"], "a": ["href", "title"],
+               "td": ["style", "colspan", "rowspan", "align"],
+               "th": ["style", "colspan", "rowspan", "align"]}
+
+
+@lru_cache(maxsize=1)
+def _cleaner():
+    import bleach
+    from bleach.css_sanitizer import CSSSanitizer
+
+    return bleach.Cleaner(tags=_TAGS, attributes=_ATTRIBUTES,
+                          protocols=["http", "https", "mailto"], strip=False,
+                          css_sanitizer=CSSSanitizer(allowed_css_properties=["text-align"]))
+
+
+def safe_outputs(nb) -> nbformat.NotebookNode:
+    """A copy of ``nb`` whose Markdown and HTML outputs are HTML from an allowlist.
+
+    The report layer escapes data before it reaches a cell output; this is the second line:
+    raw HTML that still arrives (a script, an event handler, an ``<img>`` or ``<iframe>``) is
+    shown as text, and links keep only http, https and mailto targets. Markdown cells (the
+    template's own text) and figures are not touched.
+
+    Examples
+    --------
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x", outputs=[
+    ...     nbformat.v4.new_output("display_data", data={
+    ...         "text/markdown": "| a |\\n|---|\\n| <script>alert(1)</script> |"})])])
+    >>> html = safe_outputs(nb).cells[0].outputs[0].data["text/html"]
+    >>> "<script>" in html, "&lt;script&gt;" in html, "<table>" in html
+    (False, True, True)
+    """
+    from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
+
+    nb = nbformat.from_dict(nb)  # a copy: the executed notebook keeps its outputs
+    markdown = MarkdownWithMath(renderer=IPythonRenderer(
+        escape=True, allow_harmful_protocols=False, embed_images=False,
+        exclude_anchor_links=True)).render
+    clean = _cleaner().clean
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data")
+            if not data:
+                continue
+            if "text/markdown" in data:
+                md = data["text/markdown"]
+                html = markdown("".join(md) if isinstance(md, list) else md)
+            elif "text/html" in data:
+                html = data["text/html"]
+                html = "".join(html) if isinstance(html, list) else html
+            else:
+                continue
+            keep = {k: v for k, v in data.items() if k.startswith("image/") or k == "text/plain"}
+            out["data"] = {**keep, "text/html": clean(html)}
+    return nb
+
+
 def _html(nb, title: str) -> str:
-    body, _ = html_exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
-    return body
+    body, _ = html_exporter().from_notebook_node(safe_outputs(nb),
+                                                 resources={"metadata": {"name": title}})
+    return _embedded_images_only(body)
 
 
 def extract_figures(nb) -> list[bytes]:
@@ -122,10 +208,13 @@ def extract_figures(nb) -> list[bytes]:
 
 
 def _write_docx(html: str, path: Path, *, reference_docx: str | None) -> None:
-    args = [pandoc_path(), "--from=html", "--to=docx", "--metadata=title:",
-            "--metadata=lang:sv-SE"]
-    # A4 and Swedish styles unless the caller brings a reference document of their own
-    args.append(f"--reference-doc={reference_docx or docx_style.reference_docx(pandoc_path())}")
+    # --sandbox: pandoc reads only the files named here and fetches nothing, whatever
+    # an image or link in the HTML names; the filter drops every image that is not an
+    # embedded PNG and every link whose scheme is not http, https or mailto. A4 and Swedish
+    # styles come from a reference document built by code, unless the caller brings one.
+    args = [pandoc_path(), "--sandbox", "--from=html", "--to=docx", "--metadata=title:",
+            "--metadata=lang:sv-SE", f"--lua-filter={_templates_dir()}/safe_links.lua",
+            f"--reference-doc={reference_docx or docx_style.reference_docx(pandoc_path())}"]
     # The inlined JupyterLab CSS is a quarter megabyte that pandoc parses and then ignores.
     html = re.sub(r"<style[^>]*>.*?</style>", "", html, flags=re.S | re.I)
     with atomic_path(path) as tmp:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import sys
 import threading
 import time
@@ -20,14 +21,19 @@ from .execute import item_paths
 from .index import _label, write_index
 from .notebook import (BatchParameterError, check_parameters, declared_parameters,
                        imported_modules, load_notebook)
+from ..cache import IN_USE, batch_cache_folder
 from ..store import (atomic_write, clean_temp_files, directory_lock, file_sha256,
                     hash_inputs, is_up_to_date, read_manifest)
 from .worker import WorkerDied, WorkerProcess
 
-__all__ = ["run_batch", "BatchResult", "ItemResult", "FORMATS"]
+__all__ = ["run_batch", "BatchResult", "ItemResult", "FORMATS", "BatchLockedError"]
 
 FORMATS = ("ipynb", "html", "docx", "png")
 _WORK = ".lagesbild"
+
+
+class BatchLockedError(RuntimeError):
+    """Another batch is writing to the same output folder."""
 
 
 @dataclass(frozen=True)
@@ -46,9 +52,9 @@ class ItemResult:
         "skipped": up to date from an earlier run (``resume``).
     outputs : dict
         Format → absolute path (``png``: the figure folder) of the files that exist.
-    error, error_cell, error_source : str, int, str or None
-        For failures: "ErrorType: message", the execution count of the failing cell and the
-        first lines of its source.
+    error, error_cell, error_line, error_source : str, int, int, str or None
+        For failures: "ErrorType: message", the execution count of the failing cell, the
+        line of the cell that raised and an excerpt around it (that line marked ``->``).
     execute_s, cells_s, render_s, total_s : float
         Seconds: papermill execution, sum of cell durations, rendering, everything.
     """
@@ -60,6 +66,7 @@ class ItemResult:
     outputs: dict = field(default_factory=dict)
     error: str | None = None
     error_cell: int | None = None
+    error_line: int | None = None
     error_source: str | None = None
     execute_s: float = 0.0
     cells_s: float = 0.0
@@ -82,6 +89,9 @@ class BatchResult:
     jobs : int
     isolation : str
     scheduler : str or None
+    leaks : tuple of str
+        Files (relative to ``out_dir``) that the final check found holding respondent ids and
+        removed; any makes the batch fail.
     """
 
     items: tuple[ItemResult, ...]
@@ -91,6 +101,7 @@ class BatchResult:
     jobs: int
     isolation: str
     scheduler: str | None = None
+    leaks: tuple[str, ...] = ()
 
     @property
     def failures(self) -> tuple[ItemResult, ...]:
@@ -99,7 +110,7 @@ class BatchResult:
 
     @property
     def ok(self) -> bool:
-        return not self.failures
+        return not self.failures and not self.leaks
 
     @property
     def exit_code(self) -> int:
@@ -127,9 +138,12 @@ class BatchResult:
                  f"{n['ok']} built, {n['skipped']} up to date, {n['failed']} failed"]
         for f in self.failures:
             where = f" in cell [{f.error_cell}]" if f.error_cell is not None else ""
+            where += f", line {f.error_line}" if f.error_line is not None else ""
             lines.append(f"  FAILED {f.name}{where}: {f.error}")
             if f.error_source:
-                lines += [f"      | {line}" for line in f.error_source.splitlines()[:6]]
+                lines += [f"      {line}" for line in f.error_source.splitlines()[:6]]
+        for path in self.leaks:
+            lines.append(f"  REMOVED {path}: it contained respondent ids of the survey")
         if self.index_path:
             lines.append(f"index: {self.index_path}")
         return "\n".join(lines)
@@ -160,7 +174,7 @@ def _result_from(task: dict, res: dict, out_dir: Path) -> ItemResult:
     return ItemResult(
         name=task["name"], stem=task["stem"], params=task["params"], status=res["status"],
         outputs=outputs, error=res.get("error"), error_cell=res.get("error_cell"),
-        error_source=res.get("error_source"),
+        error_line=res.get("error_line"), error_source=res.get("error_source"),
         **{k: float(res.get(k) or 0.0) for k in ("execute_s", "cells_s", "render_s", "total_s")})
 
 
@@ -265,6 +279,7 @@ def run_batch(notebook: str | os.PathLike, param_sets: Iterable[dict], *,
               shared_cache_dir: str | os.PathLike | None = None, title: str | None = None,
               note: str | None = None, reference_docx: str | os.PathLike | None = None,
               forbidden_output_text: Iterable[str] = ("respondent_id",),
+              respondent_ids: Iterable[str] | None = None,
               warm_imports: Iterable[str] | None = None,
               progress: bool | None = None) -> BatchResult:
     """Run a parameterised notebook once per parameter set and render the drafts.
@@ -308,14 +323,21 @@ def run_batch(notebook: str | os.PathLike, param_sets: Iterable[dict], *,
         Working directory of the notebooks; default the current one.
     shared_cache_dir : path, optional
         Passed as parameter ``shared_cache_dir`` to notebooks that declare it, for
-        :func:`~analysis.store.shared_artifact`; default ``out_dir/.lagesbild/cache``.
+        :func:`~analysis.cache.shared_artifact`; made readable by its owner only and
+        kept. Default: a private temporary folder outside ``out_dir`` (with ``scheduler``:
+        ``out_dir/.lagesbild/cache``, which the workers share), removed when the batch ends.
     title, note : str, optional
         Heading of ``index.html`` and a highlighted line in it (e.g. the sample-data label).
     reference_docx : path, optional
         Word file whose styles the DOCX drafts use.
     forbidden_output_text : iterable of str
-        Text that fails a report when found in its outputs (respondent ids by default); its
-        files are removed.
+        Text that fails a report when found in its cell outputs (the column name
+        ``respondent_id`` by default); its files are removed.
+    respondent_ids : iterable of str, optional
+        Id values that no output file may contain (checked as whole words in the HTML, DOCX,
+        notebook, PNG metadata, manifest, index and logs); a report with one fails and its
+        files are removed. Default: the ``respondent_id`` column of every survey file (CSV)
+        in ``data_files``.
     warm_imports : iterable of str, optional
         Modules workers import before forking; default those the notebook imports (none for
         ``isolation="kernel"``, where each kernel imports for itself).
@@ -350,8 +372,8 @@ def run_batch(notebook: str | os.PathLike, param_sets: Iterable[dict], *,
     work = out / _WORK
     with directory_lock(work / "batch.lock", blocking=False) as locked:
         if not locked:
-            raise RuntimeError(f"another batch is writing to {out}; wait for it or choose "
-                               "another out_dir")
+            raise BatchLockedError(f"another batch is writing to {out}; wait for it to finish "
+                                   "or choose another output folder")
         return _run_locked(nb, notebook, param_sets, out=out, work=work, jobs=jobs,
                            resume=resume, formats=formats, scheduler=scheduler,
                            data_files=data_files, name_key=name_key, isolation=isolation,
@@ -359,14 +381,14 @@ def run_batch(notebook: str | os.PathLike, param_sets: Iterable[dict], *,
                            shared_cache_dir=shared_cache_dir, title=title, note=note,
                            reference_docx=reference_docx,
                            forbidden_output_text=tuple(forbidden_output_text),
-                           warm_imports=warm_imports, progress=progress, t_start=t_start)
+                           respondent_ids=respondent_ids, warm_imports=warm_imports, progress=progress, t_start=t_start)
 
 
 def _run_locked(nb, notebook: Path, param_sets: list, *, out: Path, work: Path, jobs: int,
                 resume: bool, formats: tuple, scheduler, data_files, name_key, isolation: str,
                 kernel_name: str, timeout, cwd, shared_cache_dir, title, note, reference_docx,
-                forbidden_output_text: tuple, warm_imports, progress, t_start: float
-                ) -> BatchResult:
+                forbidden_output_text: tuple, respondent_ids, warm_imports, progress,
+                t_start: float) -> BatchResult:
     import nbformat
 
     prepared = work / f"{notebook.stem}.ipynb"
@@ -384,20 +406,69 @@ def _run_locked(nb, notebook: Path, param_sets: list, *, out: Path, work: Path, 
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise BatchParameterError(f"reports would share a name: {dupes}")
+    stems = [output_stem(notebook.stem, n) for n in names]
+    clashes: dict[str, list[str]] = {}
+    for name, stem in zip(names, stems):
+        clashes.setdefault(stem, []).append(name)
+    clashes = {k: v for k, v in clashes.items() if len(v) > 1}
+    if clashes:
+        stem, which = next(iter(clashes.items()))
+        raise BatchParameterError(
+            f"reports {' and '.join(map(repr, which))} would write the same files {stem}.*; "
+            "give them names that differ in letters, digits, '-' or '.'")
 
-    cache_dir = Path(shared_cache_dir or work / "cache").resolve()
+    cache_dir, owned = batch_cache_folder(shared_cache_dir, work, shared=scheduler is not None)
+    try:
+        with directory_lock(cache_dir / IN_USE):  # tells a later sweep the folder is live
+            return _run_with_cache(nb, notebook, param_sets, names=names, stems=stems,
+                                   declared=declared, prepared=prepared, cache_dir=cache_dir,
+                                   out=out, work=work, jobs=jobs, resume=resume, formats=formats,
+                                   scheduler=scheduler, data_files=data_files, name_key=name_key,
+                                   isolation=isolation, kernel_name=kernel_name, timeout=timeout,
+                                   cwd=cwd, title=title, note=note, reference_docx=reference_docx,
+                                   forbidden_output_text=forbidden_output_text,
+                                   respondent_ids=respondent_ids, warm_imports=warm_imports,
+                                   progress=progress, t_start=t_start)
+    finally:
+        if owned:
+            shutil.rmtree(cache_dir, ignore_errors=True)
+
+
+def output_stem(notebook_stem: str, name: str) -> str:
+    """File stem of a report's outputs: ``{notebook}_{name}`` with other characters as ``_``.
+
+    Examples
+    --------
+    >>> output_stem("utvardering", "M1/2"), output_stem("utvardering", "M1 2")
+    ('utvardering_M1_2', 'utvardering_M1_2')
+    """
+    return re.sub(r"[^\w.-]+", "_", f"{notebook_stem}_{name}")
+
+
+def _run_with_cache(nb, notebook: Path, param_sets: list, *, names, stems, declared, prepared,
+                    cache_dir: Path, out: Path, work: Path, jobs: int, resume: bool,
+                    formats: tuple, scheduler, data_files, name_key, isolation: str,
+                    kernel_name: str, timeout, cwd, title, note, reference_docx,
+                    forbidden_output_text: tuple, respondent_ids, warm_imports, progress,
+                    t_start: float) -> BatchResult:
+    from .guard import RespondentIds, scan_folder
+
+    data_files = list(data_files)
+    ids = (RespondentIds.from_values(respondent_ids) if respondent_ids is not None
+           else RespondentIds.from_data(data_files))
+    guard_path = ids.save(cache_dir / "respondent-ids.json") if ids else None
     heading = next((line[2:].strip() for c in nb.cells if c.cell_type == "markdown"
                     for line in c.source.splitlines() if line.startswith("# ")), notebook.stem)
     base_fp = {"notebook": file_sha256(notebook), "data": hash_inputs(data_files),
                "formats": sorted(formats), "reference_docx": (file_sha256(reference_docx)
                                                                if reference_docx else None),
-               "forbidden": sorted(forbidden_output_text), "analysis": _version()}
+               "forbidden": sorted(forbidden_output_text), "analysis": _version(),
+               "guard": ("respondent ids", len(ids.hashes))}
     tasks, results = [], {}
-    for name, params in zip(names, param_sets):
+    for name, stem, params in zip(names, stems, param_sets):
         params = dict(params)
         if "shared_cache_dir" in declared and "shared_cache_dir" not in params:
             params["shared_cache_dir"] = str(cache_dir)
-        stem = re.sub(r"[^\w.-]+", "_", f"{notebook.stem}_{name}")
         label = _label(name, params, name_key)
         tasks.append({"name": name, "stem": stem, "params": params, "out_dir": str(out),
                       "notebook_ipynb": str(prepared), "formats": list(formats),
@@ -406,7 +477,9 @@ def _run_locked(nb, notebook: Path, param_sets: list, *, out: Path, work: Path, 
                       "title": f"{heading} – {label}" if label != heading else heading,
                       "reference_docx": str(reference_docx) if reference_docx else None,
                       "forbidden_output_text": list(forbidden_output_text),
-                      "fingerprint": {**base_fp, "params": params}})
+                      "guard_path": str(guard_path) if guard_path else None,
+                      "fingerprint": {**base_fp, "params": _fingerprint_params(
+                          params, cache_dir)}})
 
     clean_temp_files(out)
     pending = []
@@ -425,11 +498,22 @@ def _run_locked(nb, notebook: Path, param_sets: list, *, out: Path, work: Path, 
     items = tuple(results[n] for n in names)
     index = write_index(items, out, title=title or f"{heading} – utkast",
                         notebook=notebook.name, note=note, name_key=name_key)
+    leaks = []
+    if ids:  # whatever slipped past the per-report check (manifests, logs, index)
+        for path in scan_folder(out, ids):
+            path.unlink(missing_ok=True)
+            leaks.append(str(path.relative_to(out)))
     if scheduler is not None and not isinstance(scheduler, str):
         scheduler = getattr(getattr(scheduler, "scheduler", None), "address", repr(scheduler))
     return BatchResult(items=items, out_dir=out, index_path=index,
                        duration_s=time.perf_counter() - t_start, jobs=jobs, isolation=isolation,
-                       scheduler=scheduler)
+                       scheduler=scheduler, leaks=tuple(leaks))
+
+
+def _fingerprint_params(params: dict, cache_dir: Path) -> dict:
+    # the cache folder changes from batch to batch; it decides nothing a report shows
+    return {k: ("<cache>" if k == "shared_cache_dir" and v == str(cache_dir) else v)
+            for k, v in params.items()}
 
 
 def _version() -> str:

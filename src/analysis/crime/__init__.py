@@ -10,7 +10,8 @@ only words it. Methods and the simulations that chose the defaults: ``docs/crime
 """
 
 from .compare import METHODS, compare_areas, compare_periods, poisson_exact
-from .funnel import FunnelResult, funnel_data, overdispersion, poisson_limits
+from .funnel import (FunnelResult, count_limits, funnel_data, overdispersion, poisson_limits,
+                     ratio_to_expected)
 from .joinpoints import JoinpointResult, joinpoints
 from .panel import LEVELS, MonthlyPanel, as_panel, monthly_panel
 from .rates import PERIODS, crime_rates, garwood_ci
@@ -21,4 +22,4 @@ __all__ = ["MonthlyPanel", "monthly_panel", "as_panel", "LEVELS", "crime_rates",
            "PERIODS", "compare_periods", "compare_areas", "poisson_exact", "METHODS", "trend",
            "TrendResult", "SE_METHODS", "joinpoints", "JoinpointResult", "seasonal_terms",
            "seasonality_profile", "MONTH_NAMES", "funnel_data", "FunnelResult", "overdispersion",
-           "poisson_limits"]
+           "poisson_limits", "ratio_to_expected", "count_limits"]

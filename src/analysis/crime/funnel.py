@@ -12,15 +12,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 from ..errors import DataError
 from ..municipalities import municipalities
-from ..verdicts import DEFAULT_THRESHOLD, small_number_rule
+from ..verdicts import (DEFAULT_THRESHOLD, HIGHER, LOWER, NO_DIFFERENCE, NOT_ASSESSABLE,
+                        small_number_rule)
 from .panel import MonthlyPanel, as_panel, period_mask
 from .rates import garwood_ci
 
-__all__ = ["FunnelResult", "funnel_data", "overdispersion", "poisson_limits"]
+__all__ = ["FunnelResult", "funnel_data", "overdispersion", "poisson_limits", "ratio_to_expected",
+           "count_limits"]
 
 
 def poisson_limits(expected, p) -> np.ndarray:
@@ -42,6 +44,109 @@ def poisson_limits(expected, p) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         a = np.where(F > Fm, (F - p) / (F - Fm), 0.0)
     return np.maximum(r - a, 0.0)
+
+
+def ratio_to_expected(count, expected, *, dispersion=1.0, level: float = 0.95) -> pd.DataFrame:
+    """Observed/expected ratio with exact (scaled) Poisson tails: interval and two-sided p.
+
+    The count is treated as ``dispersion`` times a Poisson variable, ``O / d ~ Poisson(E / d)``
+    (a quasi-Poisson with dispersion ``d``), and its tails are taken exactly from the gamma
+    distribution, so that small expected counts get exact tails and large ones the
+    overdispersed spread. With ``dispersion = 1`` and an integer count the interval is the
+    Garwood interval of R ``poisson.test(O, E)$conf.int`` and the tails are ``ppois``.
+
+    Parameters
+    ----------
+    count : array_like
+        Observed counts ``O`` (>= 0).
+    expected : array_like
+        Expected counts ``E`` (> 0) at the comparison level.
+    dispersion : float or array_like
+        Variance of the count over its mean (>= 1 adds overdispersion; per unit allowed).
+    level : float
+        Confidence level of the interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``ratio`` (O/E), ``ratio_low``, ``ratio_high`` (central interval: ``ratio_low > 1``
+        exactly when the upper tail is below ``(1 - level) / 2``), ``p_upper``
+        (P(X >= O)), ``p_lower`` (P(X <= O)), ``p_value`` (``min(1, 2 min(p_upper, p_lower))``,
+        the test the interval inverts).
+
+    References
+    ----------
+    Garwood, F. (1936). Fiducial limits for the Poisson distribution. Biometrika 28, 437-442.
+    McCullagh, P. and Nelder, J. A. (1989). Generalized Linear Models, 2nd ed., ch. 6
+    (quasi-Poisson dispersion). Validated against R 4.2 ``poisson.test``, ``ppois``,
+    ``pgamma`` and ``qgamma``; see tests/reference/crime/funnel_exact.R.
+
+    Examples
+    --------
+    >>> r = ratio_to_expected([4, 30], [1.5, 20.0])
+    >>> r[["ratio", "ratio_low", "ratio_high"]].round(3).values.tolist()
+    [[2.667, 0.727, 6.828], [1.5, 1.012, 2.141]]
+    >>> r["p_value"].round(4).tolist()
+    [0.1313, 0.0436]
+    """
+    O = np.asarray(count, dtype=float)
+    E = np.asarray(expected, dtype=float)
+    d = np.asarray(dispersion, dtype=float)
+    O, E, d = (np.ravel(v) for v in np.broadcast_arrays(O, E, d))
+    if np.any(~np.isfinite(O) | (O < 0)):
+        raise ValueError("counts must be finite and >= 0")
+    if np.any(~np.isfinite(E) | (E <= 0)):
+        raise ValueError("expected counts must be finite and > 0")
+    if np.any(~np.isfinite(d) | (d <= 0)):
+        raise ValueError("dispersion must be finite and > 0")
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie in (0, 1), got {level}")
+    a = (1 - level) / 2
+    s, lam = O / d, E / d
+    pos = s > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        low = np.where(pos, special.gammaincinv(np.where(pos, s, 1.0), a), 0.0) / lam
+        high = special.gammaincinv(s + 1, 1 - a) / lam
+        p_up = np.where(pos, special.gammainc(np.where(pos, s, 1.0), lam), 1.0)
+    p_lo = special.gammaincc(s + 1, lam)
+    return pd.DataFrame({"ratio": O / E, "ratio_low": low, "ratio_high": high,
+                         "p_upper": p_up, "p_lower": p_lo,
+                         "p_value": np.minimum(1.0, 2 * np.minimum(p_up, p_lo))})
+
+
+def count_limits(expected, *, dispersion=1.0, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Control limits on the count for units with these expected counts (the funnel's edges).
+
+    The counts at which :func:`ratio_to_expected` turns significant: a count above ``upper``
+    has ``ratio_low > 1``, a count below ``lower`` has ``ratio_high < 1`` (continuous in the
+    count, found by bisection on the exact scaled-Poisson tails). ``lower`` is 0 where no
+    count can be significantly low.
+
+    Examples
+    --------
+    >>> lo, hi = count_limits([1.5, 20.0, 1000.0])
+    >>> lo.round(2).tolist(), hi.round(2).tolist()
+    ([0.0, 11.25, 938.0], [4.78, 29.71, 1062.95])
+    """
+    E = np.asarray(expected, dtype=float)
+    E, d = np.broadcast_arrays(E, np.asarray(dispersion, dtype=float))
+    a = (1 - level) / 2
+    lam = E / d
+
+    def solve(f, target):
+        # f decreasing in s on [0, top]; the s with f(s) = target
+        lo_s = np.zeros_like(lam)
+        hi_s = lam + 40 * np.sqrt(lam) + 40
+        for _ in range(80):
+            mid = (lo_s + hi_s) / 2
+            above = f(mid) > target
+            lo_s, hi_s = np.where(above, mid, lo_s), np.where(above, hi_s, mid)
+        return (lo_s + hi_s) / 2
+
+    upper = solve(lambda s: special.gammainc(np.maximum(s, 1e-300), lam), a)
+    lower = solve(lambda s: special.gammainc(s + 1, lam), 1 - a)
+    lower = np.where(special.gammainc(1.0, lam) < 1 - a, 0.0, lower)
+    return lower * d, upper * d
 
 
 def overdispersion(z, weights, *, winsor: float = 0.1, target_estimated: bool = True) -> dict:
@@ -141,8 +246,8 @@ class FunnelResult:
 def _rank_intervals(count, py, phi, *, n_sim, seed, descending, ci):
     """Plausible ranks by simulating each unit's rate from its Gamma (Jeffreys) posterior.
 
-    ``rate_i ~ Gamma(shape = (O_i + 1/2) / phi, scale = phi / P_i)``: mean (O + 1/2)/P and a
-    variance inflated by the multiplicative dispersion; ranks of each draw give the interval.
+    ``rate_i ~ Gamma(shape = (O_i + 1/2) / d_i, scale = d_i / P_i)``: mean (O + 1/2)/P and a
+    variance inflated by the unit's dispersion ``d_i``; ranks of each draw give the interval.
     """
     rng = np.random.default_rng(seed)
     shape = (count + 0.5) / phi
@@ -159,7 +264,7 @@ def _rank_intervals(count, py, phi, *, n_sim, seed, descending, ci):
 
 
 def funnel_data(crimes, population=None, *, crime_type: str, period,
-                peers="riket", focus=None, overdispersion_model: str = "multiplicative",
+                peers="riket", focus=None, overdispersion_model: str = "additive",
                 winsor: float = 0.1, levels=(0.95, 0.998), target: float | None = None,
                 per: float = 100_000, n_sim: int = 1000, seed: int = 2005,
                 descending: bool = True, threshold: int = DEFAULT_THRESHOLD) -> FunnelResult:
@@ -183,9 +288,10 @@ def funnel_data(crimes, population=None, *, crime_type: str, period,
     focus : str, optional
         The kommun the report is about (``is_focus``); added as a unit if not among the peers
         (then it does not influence the target).
-    overdispersion_model : {"multiplicative", "additive", "none"}
-        Spiegelhalter (2005): inflate the variance by ``phi`` (when ``phi > 1``), add a
-        between-kommun variance ``tau2``, or use exact Poisson limits.
+    overdispersion_model : {"additive", "multiplicative", "none"}
+        Spiegelhalter (2005): add a between-kommun variance ``tau2`` (default: exact Poisson
+        tails where the expected count is small, the between-kommun spread where it is
+        large), inflate the variance by ``phi`` (when ``phi > 1``), or plain Poisson.
     winsor : float
         Winsorisation of the z-scores when estimating the overdispersion.
     levels : (float, float)
@@ -210,19 +316,28 @@ def funnel_data(crimes, population=None, *, crime_type: str, period,
         (phi used), ``n`` (count), ``n_eff``, ``method``, ``suppressed``, ``suppressed_reason``;
         then ``small_numbers``, ``count``, ``person_years``, ``expected`` (target × person-years),
         ``target_rate``, ``z`` (Poisson z), ``z_adjusted`` (after overdispersion),
-        ``p_value`` (two-sided, from ``z_adjusted``), ``inner_level``, ``inner_low``,
-        ``inner_high``, ``outer_level``, ``outer_low``, ``outer_high`` (control limits for the
-        kommun's size, rates), ``position_inner``/``position_outer`` (``över``/``inom``/
-        ``under``), ``verdict`` (``högre``/``lägre``/``ingen säkerställd skillnad`` at the inner
-        level), ``rank`` (by rate, 1 = highest), ``rank_low``, ``rank_median``, ``rank_high``
-        (95 % interval of plausible ranks), ``n_ranked``, ``is_peer``, ``is_focus``.
+        ``ratio`` (count / expected), ``ratio_low``, ``ratio_high``, ``ratio_level`` (the
+        interval the verdict uses, :func:`ratio_to_expected` with the unit's dispersion),
+        ``dispersion`` (variance over mean of the count), ``p_value`` (two-sided, the test
+        that interval inverts), ``inner_level``, ``inner_low``, ``inner_high``,
+        ``outer_level``, ``outer_low``, ``outer_high`` (control limits for the kommun's size,
+        rates, :func:`count_limits`), ``position_inner``/``position_outer`` (``över``/``inom``/
+        ``under``: the ratio interval at that level above, around or below 1), ``verdict``
+        (``högre``/``lägre``/``ingen säkerställd skillnad`` at the inner level, ``ej bedömbar``
+        when the count is below ``threshold``), ``rank`` (the median rank of the simulation,
+        1 = highest; always inside its interval), ``rank_observed`` (rank of the observed
+        rate), ``rank_low``, ``rank_median``, ``rank_high`` (95 % interval of plausible
+        ranks), ``n_ranked``, ``is_peer``, ``is_focus``.
 
     Notes
     -----
-    ``z_i = (y_i - t) / sqrt(t / P_i)`` for rate ``y_i = O_i / P_i`` and target ``t``. With
-    ``"multiplicative"``, limits are ``t ± z_p sqrt(phi t / P)``; with ``"additive"``,
-    ``t ± z_p sqrt(t / P + tau2)``; with ``"none"``, interpolated exact Poisson limits
-    (:func:`poisson_limits`). Rank intervals treat each kommun's true rate as uncertain and
+    ``z_i = (y_i - t) / sqrt(t / P_i)`` for rate ``y_i = O_i / P_i`` and target ``t``. Each
+    count gets a dispersion ``d_i``: ``1 + tau2 P_i / t`` (additive: variance ``t / P +
+    tau2`` on the rate scale), ``phi`` (multiplicative) or 1 (none), and the comparison uses
+    exact tails of ``O_i / d_i ~ Poisson(E_i / d_i)``: exact Poisson for small kommuner, close
+    to the normal funnel ``t ± z_p sqrt(d_i t / P_i)`` for large ones. Verdict, p-value,
+    positions and the drawn limits all come from these tails, so they never disagree; a
+    count below ``threshold`` gives no verdict (the small-number rule). Rank intervals treat each kommun's true rate as uncertain and
     ignore between-kommun shrinkage, so they are, if anything, wide.
 
     References
@@ -295,15 +410,14 @@ def funnel_data(crimes, population=None, *, crime_type: str, period,
                         target_estimated=target is None)
     phi = max(od["phi"], 1.0) if overdispersion_model == "multiplicative" else 1.0
     tau2 = od["tau2"] if overdispersion_model == "additive" else 0.0
-    z_adj = (y - t0) / np.sqrt(phi * s ** 2 + tau2)
 
-    def limits(PP, level):
-        if overdispersion_model == "none":
-            e = t0 * PP
-            return (poisson_limits(e, (1 - level) / 2) / PP,
-                    poisson_limits(e, (1 + level) / 2) / PP)
-        half = stats.norm.ppf((1 + level) / 2) * np.sqrt(phi * t0 / PP + tau2)
-        return np.maximum(t0 - half, 0.0), t0 + half
+    def dispersion(PP):
+        # variance of the count over its mean: phi, or 1 + tau2 P / t (additive: Poisson
+        # noise dominates small kommuner, the between-kommun spread large ones)
+        return phi + tau2 * PP / t0
+
+    d = dispersion(P)
+    z_adj = (y - t0) / np.sqrt(d * s ** 2)
 
     out = panel.keys[["area_code", "area_name", "crime_type"]].copy()
     out["period"] = (f"{period[0]}–{period[1]}" if isinstance(period, (tuple, list))
@@ -315,9 +429,9 @@ def funnel_data(crimes, population=None, *, crime_type: str, period,
     out["se"] = np.sqrt(O) / P * per
     out["ci_low"], out["ci_high"], out["ci_level"] = lo / P * per, hi / P * per, 0.95
     out["df"] = np.nan
-    out["deff"] = phi
+    out["deff"] = d
     out["n"] = O.astype(np.int64)
-    out["n_eff"] = O / phi
+    out["n_eff"] = O / d
     out["method"] = f"funnel, Spiegelhalter 2005 ({overdispersion_model})"
     out["suppressed"] = False
     out["suppressed_reason"] = rule["suppressed_reason"].to_numpy()
@@ -328,22 +442,32 @@ def funnel_data(crimes, population=None, *, crime_type: str, period,
     out["target_rate"] = t0 * per
     out["z"] = z
     out["z_adjusted"] = z_adj
-    out["p_value"] = 2 * stats.norm.sf(np.abs(z_adj))
+    inner = ratio_to_expected(O, t0 * P, dispersion=d, level=levels[0])
+    out["ratio"] = inner["ratio"].to_numpy()
+    out["ratio_low"], out["ratio_high"] = inner["ratio_low"].to_numpy(), inner["ratio_high"].to_numpy()
+    out["ratio_level"] = levels[0]
+    out["dispersion"] = d
+    out["p_value"] = inner["p_value"].to_numpy()
     for name, level in (("inner", levels[0]), ("outer", levels[1])):
-        lo_l, hi_l = limits(P, level)
+        r = inner if name == "inner" else ratio_to_expected(O, t0 * P, dispersion=d, level=level)
+        lo_c, hi_c = count_limits(t0 * P, dispersion=d, level=level)
         out[f"{name}_level"] = level
-        out[f"{name}_low"], out[f"{name}_high"] = lo_l * per, hi_l * per
-        pos = np.where(y > hi_l, "över", np.where(y < lo_l, "under", "inom"))
+        out[f"{name}_low"], out[f"{name}_high"] = lo_c / P * per, hi_c / P * per
+        pos = np.where(r["ratio_low"] > 1, "över", np.where(r["ratio_high"] < 1, "under", "inom"))
         out[f"position_{name}"] = pd.array(pos, dtype="str")
-    out["verdict"] = pd.array(np.select([out["position_inner"] == "över",
+    small = rule["small_numbers"].to_numpy()
+    out["verdict"] = pd.array(np.select([small, out["position_inner"] == "över",
                                          out["position_inner"] == "under"],
-                                        ["högre", "lägre"], "ingen säkerställd skillnad"),
-                              dtype="str")
+                                        [NOT_ASSESSABLE, HIGHER, LOWER], NO_DIFFERENCE), dtype="str")
     order = (-y if descending else y).argsort(kind="stable")
     rank = np.empty(y.size, dtype=int)
     rank[order] = np.arange(1, y.size + 1)
-    out["rank"] = rank
-    rl, rm, rh = _rank_intervals(O, P, phi, n_sim=n_sim, seed=seed, descending=descending, ci=0.95)
+    # ranks are about each kommun's own true rate: the between-kommun spread (tau2) is not
+    # uncertainty about it, an extra-Poisson phi is
+    rl, rm, rh = _rank_intervals(O, P, np.full(O.shape, phi), n_sim=n_sim, seed=seed, descending=descending, ci=0.95)
+    # the rank shown is the median of the same simulation that gives its interval, so it
+    # always lies inside it; the rank of the observed rates is kept beside it
+    out["rank"], out["rank_observed"] = rm, rank
     out["rank_low"], out["rank_median"], out["rank_high"] = rl, rm, rh
     out["n_ranked"] = y.size
     out["is_peer"] = is_peer
@@ -351,11 +475,12 @@ def funnel_data(crimes, population=None, *, crime_type: str, period,
     grid = np.geomspace(P.min() * 0.8, P.max() * 1.25, 200)
     lim = []
     for level in levels:
-        lo_g, hi_g = limits(grid, level)
+        lo_g, hi_g = count_limits(t0 * grid, dispersion=dispersion(grid), level=level)
+        lo_g, hi_g = lo_g / grid, hi_g / grid
         lim.append(pd.DataFrame({"person_years": grid, "expected": t0 * grid, "ci_level": level,
                                  "lower": lo_g * per, "upper": hi_g * per}))
     settings = {"crime_type": crime_type, "period": period, "peers": peers, "focus": focus,
-                "overdispersion": overdispersion_model, "winsor": winsor, "levels": tuple(levels),
+                "overdispersion": overdispersion_model, "phi": phi, "tau2": tau2, "winsor": winsor, "levels": tuple(levels),
                 "per": per, "n_sim": n_sim, "seed": seed}
     return FunnelResult(out.reset_index(drop=True), pd.concat(lim, ignore_index=True),
                         t0 * per, od, settings)

@@ -17,7 +17,8 @@ import pandas as pd
 
 from ..errors import DataError, Problem
 from ..municipalities import RIKET_CODE, counties, municipalities
-from ..schemas import check_values, validate
+from ..schema_values import check_values
+from ..schemas import validate
 
 __all__ = ["MonthlyPanel", "monthly_panel", "as_panel", "LEVELS", "time_years", "model_arrays", "period_mask",
            "person_years"]
@@ -116,7 +117,7 @@ def _typed_crimes(crimes: pd.DataFrame) -> pd.DataFrame:
     """Validated crimes frame: the full validator, or (dtypes already right) the value checks.
 
     A typed frame skips the coercion, never the checks of codes, crime types, statuses and
-    counts (:func:`analysis.schemas.check_values`, vectorised).
+    counts (:func:`analysis.schema_values.check_values`, vectorised).
     """
     need = ("kommunkod", "period", "crime_type", "count")
     missing = [c for c in need if c not in crimes]

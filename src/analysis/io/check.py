@@ -20,7 +20,11 @@ from ..schemas import SCHEMAS
 from ..problems import format_count
 from .readers import read_export
 
-__all__ = ["CheckResult", "check_file", "CHECK_KINDS"]
+__all__ = ["CheckResult", "check_file", "CHECK_KINDS", "measure_timing", "MIN_PRE_MONTHS"]
+
+#: Months of data before a measure's start that an interrupted time series needs to tell
+#: trend and season from the change (``fit_its`` marks shorter ones not reliable).
+MIN_PRE_MONTHS = 24
 
 CHECK_KINDS = ("crimes", "crimes_annual", "population", "survey", "margins", "measures",
                "municipalities", "items")
@@ -50,11 +54,14 @@ class CheckResult:
     table: pd.DataFrame | None = field(default=None, repr=False, compare=False)
     lines: tuple[str, ...] = ()
     total: int = 0
+    notes: tuple[Problem, ...] = ()
 
     def summary(self) -> str:
         """One line: OK or the number of problems."""
         if self.ok:
-            return f"OK: {self.file} is a valid {self.kind} file"
+            extra = f" ({len(self.notes)} note{'s' if len(self.notes) != 1 else ''})" \
+                if self.notes else ""
+            return f"OK: {self.file} is a valid {self.kind} file{extra}"
         n = self.total or len(self.problems)
         return f"NOT OK: {format_count(n)} problem{'s' if n != 1 else ''} in {self.file} (kind {self.kind})"
 
@@ -63,6 +70,7 @@ class CheckResult:
         lines = [self.summary()]
         if self.ok:
             lines += ["  " + ln for ln in self.profile.splitlines()]
+            lines += [f"  ! {p}" for p in self.notes[:max_problems]]
         elif self.lines:
             lines += [f"  - {ln}" for ln in self.lines]
         else:
@@ -74,7 +82,7 @@ class CheckResult:
 
 def check_file(path: str | Path, kind: str, *, items: str | Path | None = None,
                margins: str | Path | None = None, kommunkod: str | None = None,
-               allow_gaps: bool = False) -> CheckResult:
+               allow_gaps: bool = False, crimes: str | Path | None = None) -> CheckResult:
     """Validate one file against the contract of ``kind`` and profile it.
 
     Parameters
@@ -86,6 +94,11 @@ def check_file(path: str | Path, kind: str, *, items: str | Path | None = None,
         the margins, and that every respondent belongs to ``kommunkod``.
     allow_gaps : bool
         ``crimes``: months missing inside a series are listed, not an error.
+    crimes : path, optional
+        For ``measures``: the crime data to check each measure's start against (default:
+        ``crimes.csv`` next to the registry, if there is one). Measures that start after the
+        last month of data, not after the first, or with fewer than 24 months before them
+        are listed as notes with their id (see :func:`measure_timing`).
 
     Notes
     -----
@@ -125,7 +138,105 @@ def check_file(path: str | Path, kind: str, *, items: str | Path | None = None,
     label = _synthetic_label(path.parent)
     if label:  # a sample file must never pass for real statistics
         text = label + "\n" + text
-    return CheckResult(True, (), text, name, kind, df)
+    notes: tuple[Problem, ...] = ()
+    if kind == "measures":
+        crimes = Path(crimes) if crimes is not None else path.parent / "crimes.csv"
+        if crimes.is_file():
+            rc = read_export(crimes, kind="crimes", allow_gaps=True)
+            if not rc.ok:
+                problems = (Problem(f"the crime data to check the measures against is not "
+                                    f"valid (run `lagesbild check {crimes} --kind crimes`)",
+                                    file=str(crimes)),)
+                return CheckResult(False, problems, "", name, kind)
+            timing = measure_timing(df, rc.frame[["kommunkod", "period"]])
+            lines = df.attrs.get("lines")
+            notes = tuple(Problem(
+                f"measure {r.measure_id} {r.reason}", file=name,
+                row=_line(lines, r.Index), column="start", value=str(r.start),
+                expected=r.expected) for r in timing[timing["status"] != "ok"].itertuples())
+            text += f"\nchecked against: {crimes.name} (months per kommun)"
+    return CheckResult(True, (), text, name, kind, df, notes=notes)
+
+
+def _line(lines, i: int) -> int | None:
+    try:
+        return int(lines[i]) if lines is not None else i + 2
+    except (IndexError, TypeError, ValueError):
+        return i + 2
+
+
+def measure_timing(measures: pd.DataFrame, crimes: pd.DataFrame, *,
+                   min_pre_months: int = MIN_PRE_MONTHS) -> pd.DataFrame:
+    """Whether each measure's start leaves data before and after it for an evaluation.
+
+    Parameters
+    ----------
+    measures : pandas.DataFrame
+        The registry (``measure_id, kommunkod, start``).
+    crimes : pandas.DataFrame
+        Crime data with ``kommunkod`` and ``period`` (months).
+    min_pre_months : int
+        Months before the start an interrupted time series needs.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per measure, in registry order: ``measure_id, kommunkod, start, first,
+        last, pre_months, status, reason, reason_sv, expected``; ``status`` is ``ok``,
+        ``planned`` (starts after the last month of data), ``too_early`` (starts in or
+        before the first month), ``short_pre`` (fewer than ``min_pre_months`` before) or
+        ``no_data`` (no crime data for the kommun). ``reason_sv`` is the Swedish wording
+        for the lägesbild.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"measure_id": ["A", "B", "C", "D"], "kommunkod": ["1760"] * 4,
+    ...                   "start": pd.to_datetime(["2026-09-01", "2016-06-01", "2015-01-01",
+    ...                                            "2021-03-01"])})
+    >>> c = pd.DataFrame({"kommunkod": "1760",
+    ...                   "period": pd.period_range("2015-01", "2025-12", freq="M")})
+    >>> measure_timing(m, c)[["measure_id", "status", "pre_months"]].to_dict("records")
+    [{'measure_id': 'A', 'status': 'planned', 'pre_months': 140}, {'measure_id': 'B', 'status': 'short_pre', 'pre_months': 17}, {'measure_id': 'C', 'status': 'too_early', 'pre_months': 0}, {'measure_id': 'D', 'status': 'ok', 'pre_months': 74}]
+    """
+    span = crimes.groupby("kommunkod")["period"].agg(["min", "max"])
+    rows = []
+    for m in measures.itertuples(index=False):
+        start = pd.Period(m.start, freq="M")
+        base = {"measure_id": m.measure_id, "kommunkod": m.kommunkod, "start": str(start)}
+        if m.kommunkod not in span.index:
+            rows.append({**base, "first": None, "last": None, "pre_months": 0,
+                         "status": "no_data", "reason": f"cannot be evaluated: there is no crime "
+                         f"data for kommun {m.kommunkod}",
+                         "reason_sv": "det finns inga brottsdata för kommunen",
+                         "expected": "crime data for the measure's kommun"})
+            continue
+        first, last = span.loc[m.kommunkod, "min"], span.loc[m.kommunkod, "max"]
+        pre = max(0, start.ordinal - first.ordinal)
+        row = {**base, "first": str(first), "last": str(last), "pre_months": int(pre),
+               "status": "ok", "reason": "", "reason_sv": "", "expected": None}
+        if start > last:
+            row.update(status="planned", reason=f"cannot be evaluated yet: it starts after the "
+                       f"last month of crime data ({last}); evaluate it once there are data "
+                       "after its start",
+                       reason_sv=f"startar efter sista månaden i data ({last})",
+                       expected=f"a start in {first + 1}–{last} for an evaluation now")
+        elif start <= first:
+            row.update(status="too_early", reason=f"cannot be evaluated: it starts in or before "
+                       f"the first month of crime data ({first}), so there is no period "
+                       "before it to compare with",
+                       reason_sv=f"startar före första månaden i data ({first}): ingen förperiod",
+                       expected=f"a start after {first}")
+        elif pre < min_pre_months:
+            row.update(status="short_pre", reason=f"will have an unreliable evaluation: only "
+                       f"{pre} months of crime data before its start (at least "
+                       f"{min_pre_months} are needed to tell trend and season from the change)",
+                       reason_sv=f"för kort förperiod ({pre} månader före start, minst "
+                       f"{min_pre_months} behövs)",
+                       expected=f"a start in {first + min_pre_months} or later")
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["measure_id", "kommunkod", "start", "first", "last",
+                                       "pre_months", "status", "reason", "reason_sv",
+                                       "expected"])
 
 
 def _how(rf) -> list[str]:

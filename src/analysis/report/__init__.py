@@ -4,7 +4,8 @@ No statistics are computed here: verdicts come from the statistics layer (:mod:`
 :mod:`analysis.survey`, :mod:`analysis.evaluation`) and are only worded. :mod:`.content` builds
 each section's tables from a data folder; :mod:`.tables` formats them for display;
 :mod:`.text` formats Swedish numbers, intervals and dates; :mod:`.findings` turns verdict rows
-into sentences and the summary; :mod:`.wording` holds fixed paragraphs and caveats;
+into sentences and the summary; :mod:`.captions` gives each table its one sentence;
+:mod:`.wording` holds fixed paragraphs and caveats;
 :mod:`.figures` draws every figure (one figure class, :class:`~.figures.ReportFigure`, for the
 lägesbild and the evaluation draft; :mod:`.evaluation_figures` the evaluation's own plots with
 it);

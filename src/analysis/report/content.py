@@ -4,7 +4,8 @@ The notebook ``notebooks/lagesbild.py`` calls one function per section and only 
 gets back; significance is decided by the statistics modules (their ``verdict`` columns) and
 worded by :mod:`analysis.report.text`. Shared computations for all kommuner (rates for län and
 riket, funnel data against all 290 kommuner) are made once per batch through
-:func:`analysis.store.shared_artifact`. Survey results leave this module as aggregates only.
+:func:`analysis.cache.shared_artifact`, which stores aggregates only; each report reads the data
+folder itself. Survey results leave this module as aggregates only.
 """
 
 from __future__ import annotations
@@ -19,20 +20,25 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..store import shared_artifact
+from ..cache import shared_artifact
 from ..crime import compare_periods
 from ..crime import crime_rates
 from ..crime import seasonality_profile, trend
 from ..crime_types import CRIME_TYPE_NAMES, FOCUS_AREAS
 from ..crime import funnel_data
+from ..crime.funnel import FunnelResult
 from ..io import Dataset, load_dataset
-from ..municipalities import lan_of, municipalities, name_of, normalize_code
+from ..municipalities import kommungrupper, lan_of, municipalities, name_of, normalize_code
 from ..multiplicity import add_qvalues
-from .tables import survey_label, survey_subject
+from ..errors import DataError
+from ..verdicts import (DEFAULT_THRESHOLD, DECREASE, DIFFERENCE, HIGHER, INCREASE, LOWER, NO_CHANGE, NO_DIFFERENCE,
+                        NOT_ASSESSABLE)
+from .tables import VERDICT_TEXT, survey_label
 from .text import format_percent
-from .findings import key_findings as word_findings
+from .findings import lagesbild_summary
 
-__all__ = ["ReportContext", "make_context", "similar_kommuner", "omfattning", "forandring",
+__all__ = ["ReportContext", "make_context", "similar_kommuner", "comparison_group_name",
+           "utveckling_segments", "preliminary_years", "omfattning", "forandring",
            "utveckling", "fordelning_over_aret", "fokusomraden", "jamforelse", "trygghet",
            "atgarder", "sammanfattning", "provenance", "national_tables",
            "notable_crime_types", "rate_history"]
@@ -52,7 +58,8 @@ class ReportContext:
     year : int
         The report year: the last complete calendar year in the data (or the one asked for).
     similar : tuple of str
-        Kommuner of similar size used as the "liknande kommuner" comparison set.
+        The "liknande kommuner" comparison set: the kommun's SKR kommungrupp by default
+        (:func:`similar_kommuner`), or the user's own list.
     cache_dir : str or None
         Shared cache of the batch (None when a notebook runs on its own).
     """
@@ -79,33 +86,76 @@ class ReportContext:
         return self.dataset.population
 
 
-def similar_kommuner(kommunkod: str, *, n: int = 10) -> list[str]:
-    """The ``n`` kommuner closest in (log) population, excluding the kommun itself.
+def similar_kommuner(kommunkod: str, *, n: int | None = None, min_size: int = 5) -> list[str]:
+    """"Liknande kommuner": the kommun's SKR kommungrupp (2023), optionally narrowed by size.
 
-    A transparent default for "liknande kommuner"; pass your own list (e.g. a Kolada
-    kommungruppering) where one exists.
+    Parameters
+    ----------
+    kommunkod : str
+        The kommun.
+    n : int, optional
+        Keep only the ``n`` members closest in (log) population. Default: the whole group.
+    min_size : int
+        A group with fewer other members than this (A1, the three big cities) is widened to
+        its huvudgrupp, so that the comparison has enough kommuner to estimate a spread.
+
+    Returns
+    -------
+    list of str
+        Kommunkoder (the kommun itself excluded), nearest in population first. Pass your own
+        list to :func:`make_context` (``similar=``) to use another comparison group.
 
     Examples
     --------
     >>> similar_kommuner("1760", n=3)
-    ['2417', '1762', '0512']
+    ['0512', '1904', '1864']
+    >>> len(similar_kommuner("2181")), len(similar_kommuner("0180"))
+    (23, 45)
     """
-    reg = municipalities()
     code = normalize_code(kommunkod)
-    logpop = np.log(reg.set_index("kommunkod")["population"].astype(float))
-    dist = (logpop - logpop[code]).abs().drop(code)
-    return list(dist.sort_values(kind="stable").index[:n])
+    groups = kommungrupper().set_index("kommunkod")
+    pop = municipalities().set_index("kommunkod")["population"].astype(float)
+    mine = groups.loc[code]
+    members = groups.index[groups["kommungrupp_kod"] == mine["kommungrupp_kod"]].drop(code)
+    if len(members) < min_size:
+        members = groups.index[groups["huvudgrupp"] == mine["huvudgrupp"]].drop(code)
+    dist = (np.log(pop[members]) - np.log(pop[code])).abs().sort_values(kind="stable")
+    return list(dist.index[:n] if n is not None else dist.index)
+
+
+def comparison_group_name(kommunkod: str, similar: Sequence[str]) -> str:
+    """What the "liknande kommuner" of a kommun are, in words (SKR group or the user's list).
+
+    Examples
+    --------
+    >>> comparison_group_name("2181", similar_kommuner("2181"))
+    'kommungruppen Lågpendlingskommun nära större stad enligt SKR:s kommungruppsindelning 2023'
+    """
+    groups = kommungrupper().set_index("kommunkod")
+    code = normalize_code(kommunkod)
+    g = groups.loc[code]
+    same = groups.index[groups["kommungrupp_kod"] == g["kommungrupp_kod"]].drop(code)
+    main = groups.index[groups["huvudgrupp"] == g["huvudgrupp"]].drop(code)
+    chosen = set(similar)
+    if chosen == set(same):
+        return f"kommungruppen {g['kommungrupp']} enligt SKR:s kommungruppsindelning 2023"
+    if chosen == set(main):
+        return f"huvudgruppen {g['huvudgrupp']} enligt SKR:s kommungruppsindelning 2023"
+    if chosen < set(same):
+        return (f"de {len(chosen)} kommuner i kommungruppen {g['kommungrupp']} (SKR 2023) som "
+                "ligger närmast i folkmängd")
+    return "en egen jämförelsegrupp"
 
 
 def _load(data_dir: str | Path, cache_dir: str | None) -> Dataset:
-    return shared_artifact("dataset", lambda: load_dataset(data_dir), cache_dir=cache_dir,
-                           data_files=[data_dir])
+    # Never through the batch cache: the data set holds survey microdata.
+    return load_dataset(data_dir)
 
 
 def make_context(data_dir: str | Path, kommunkod: str, *, year: int | None = None,
-                 similar: Sequence[str] | None = None, n_similar: int = 10,
+                 similar: Sequence[str] | None = None, n_similar: int | None = None,
                  cache_dir: str | None = None) -> ReportContext:
-    """Load (or take from the batch cache) the data and fix what the report is about.
+    """Load the data (read by each report; never cached) and fix what the report is about.
 
     Raises
     ------
@@ -127,7 +177,12 @@ def make_context(data_dir: str | Path, kommunkod: str, *, year: int | None = Non
         raise ValueError(f"year {year} is not a complete year in the data for {code} "
                          f"(complete years: {', '.join(map(str, full_years))})")
     lanskod, lan = lan_of(code)
-    peers = tuple(normalize_code(s) for s in similar) if similar else tuple(similar_kommuner(code, n=n_similar))
+    if similar:
+        peers = tuple(dict.fromkeys(normalize_code(s) for s in similar if normalize_code(s) != code))
+        if len(peers) < 3:
+            raise ValueError(f"a comparison group needs at least 3 other kommuner, got {len(peers)}")
+    else:
+        peers = tuple(similar_kommuner(code, n=n_similar))
     return ReportContext(ds, code, name_of(code), lanskod, lan, int(year), peers,
                          str(cache_dir) if cache_dir else None)
 
@@ -140,7 +195,28 @@ def national_tables(ctx: ReportContext) -> dict:
                                    peers="riket") for ct in CRIME_TYPE_NAMES}
         return {"rates": rates, "funnels": funnels}
     return shared_artifact("national_tables", compute, cache_dir=ctx.cache_dir,
-                           data_files=ctx.data_files, key={"year": ctx.year})
+                           data_files=ctx.data_files,
+                           key={"year": ctx.year, "funnel": "exact tails, additive (issue 11)"},
+                           types=(FunnelResult,))
+
+
+def _fdr(table: pd.DataFrame, significant: Sequence[str], null_verdict: str) -> pd.DataFrame:
+    """The section's FDR family: q-values over the rows that carry a test; ``verdict`` becomes
+    the corrected verdict and ``verdict_uncorrected`` keeps the row's own."""
+    out = add_qvalues(table, p_col="p_value")
+    out["verdict_uncorrected"] = out["verdict"]
+    keep = ~out["verdict"].isin(significant) | out["survives"]
+    out["verdict"] = out["verdict"].where(keep, null_verdict)
+    return out
+
+
+def preliminary_years(ctx: ReportContext) -> list[int]:
+    """Years whose crime figures for the kommun are (partly) preliminary (Brå's status)."""
+    c = ctx.crimes
+    if "status" not in c:
+        return []
+    mine = c[(c["kommunkod"] == ctx.kommunkod) & (c["status"] == "preliminär")]
+    return sorted(int(y) for y in mine["period"].dt.year.unique())
 
 
 def omfattning(ctx: ReportContext) -> pd.DataFrame:
@@ -149,10 +225,16 @@ def omfattning(ctx: ReportContext) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``crime_type, count, rate, ci_low, ci_high, small_numbers, rate_lan, rate_riket,
-        ratio_riket, verdict_riket, rank, rank_low, rank_high, n_ranked`` (rates per 100 000
-        and year; the verdict compares the kommun with the national level allowing for
-        overdispersion between kommuner: ``högre``/``lägre``/``ingen säkerställd skillnad``).
+        ``crime_type, count, rate, ci_low, ci_high`` (the kommun's own rate per 100 000 and
+        its exact interval), ``small_numbers``, ``preliminary``, ``rate_lan``, ``rate_riket``,
+        ``expected`` (crimes at riket's rate), ``excess`` (count - expected),
+        ``ratio_riket``, ``ratio_low``, ``ratio_high`` (the interval the verdict uses:
+        exact tails with the spread between kommuner, :func:`analysis.crime.funnel_data`),
+        ``p_value``, ``q_value``, ``survives``, ``verdict_uncorrected`` and ``verdict_riket``
+        (``högre``/``lägre``/``ingen säkerställd skillnad`` after Benjamini–Hochberg over the
+        crime types with a test, the *levels* family; ``ej bedömbar`` below the small-number
+        rule), ``rank, rank_low, rank_high, n_ranked`` (median and 95 % interval of plausible
+        ranks among the 290, from one simulation).
     """
     nat = national_tables(ctx)
     r = nat["rates"]
@@ -160,18 +242,23 @@ def omfattning(ctx: ReportContext) -> pd.DataFrame:
     k = r[(r["level"] == "kommun") & (r["area_code"] == ctx.kommunkod)].set_index("crime_type")
     lan = r[(r["level"] == "lan") & (r["area_code"] == ctx.lanskod)].set_index("crime_type")["estimate"]
     riket = r[r["level"] == "riket"].set_index("crime_type")["estimate"]
+    prelim = ctx.year in preliminary_years(ctx)
     rows = []
     for ct in CRIME_TYPE_NAMES:
         f = nat["funnels"][ct].table
         me = f[f["area_code"] == ctx.kommunkod].iloc[0]
+        tested = me["verdict"] != NOT_ASSESSABLE
         rows.append({"crime_type": ct, "count": int(k.at[ct, "count"]), "rate": k.at[ct, "estimate"],
                      "ci_low": k.at[ct, "ci_low"], "ci_high": k.at[ct, "ci_high"],
-                     "small_numbers": bool(k.at[ct, "small_numbers"]), "rate_lan": lan[ct],
-                     "rate_riket": riket[ct], "ratio_riket": k.at[ct, "estimate"] / riket[ct],
-                     "verdict_riket": me["verdict"], "rank": int(me["rank"]),
-                     "rank_low": int(me["rank_low"]), "rank_high": int(me["rank_high"]),
-                     "n_ranked": int(me["n_ranked"])})
-    return pd.DataFrame(rows)
+                     "small_numbers": bool(k.at[ct, "small_numbers"]), "preliminary": prelim,
+                     "rate_lan": lan[ct], "rate_riket": riket[ct], "expected": me["expected"],
+                     "excess": me["count"] - me["expected"], "ratio_riket": me["ratio"],
+                     "ratio_low": me["ratio_low"], "ratio_high": me["ratio_high"],
+                     "p_value": me["p_value"] if tested else np.nan, "verdict": me["verdict"],
+                     "rank": int(me["rank"]), "rank_low": int(me["rank_low"]),
+                     "rank_high": int(me["rank_high"]), "n_ranked": int(me["n_ranked"])})
+    out = _fdr(pd.DataFrame(rows), (HIGHER, LOWER), NO_DIFFERENCE)
+    return out.rename(columns={"verdict": "verdict_riket"})
 
 
 def rate_history(ctx: ReportContext, crime_type: str) -> pd.DataFrame:
@@ -253,22 +340,77 @@ def notable_crime_types(levels: pd.DataFrame, changes: pd.DataFrame, *, n: int =
 
 
 def forandring(ctx: ReportContext) -> pd.DataFrame:
-    """Report year against the year before, per crime type, with the default test and FDR.
+    """Report year against the year before, per crime type, FDR-corrected (the *changes* family).
 
     The default method of :func:`analysis.crime.compare_periods` (overdispersion from
-    12-month blocks) decides ``verdict``; Benjamini-Hochberg over the 12 crime types gives
-    ``q_value`` and ``survives``.
+    12-month blocks) tests each crime type; Benjamini–Hochberg over the crime types with a
+    test gives ``q_value`` and ``survives``. A base below the small-number rule (``x1 < 10``)
+    gets ``ej bedömbar`` and no test. ``verdict`` is the corrected verdict (what every table and
+    sentence shows), ``verdict_uncorrected`` the crime type's own test.
     """
     cmp = compare_periods(ctx.crimes, ctx.population, period1=ctx.year - 1, period2=ctx.year,
                           areas=[ctx.kommunkod])
-    return add_qvalues(cmp, p_col="p_value")
+    cmp = cmp.drop(columns=["q_value", "survives", "fdr_level", "n_tests", "verdict_fdr"],
+                   errors="ignore")
+    # the small-number rule decides the verdict too: no claim of change from a base below it
+    small = cmp["x1"] < DEFAULT_THRESHOLD
+    cmp["verdict"] = cmp["verdict"].where(~small, NOT_ASSESSABLE)
+    cmp["p_value"] = cmp["p_value"].where(~small)
+    out = _fdr(cmp, (INCREASE, DECREASE), NO_CHANGE)
+    out["preliminary"] = ctx.year in preliminary_years(ctx)
+    return out
 
 
 def utveckling(ctx: ReportContext) -> pd.DataFrame:
-    """Annual percent change per crime type over the whole series (from 2015, the series break)."""
-    res = trend(ctx.crimes, ctx.population, areas=[ctx.kommunkod],
-                start=max(SERIES_BREAK, ctx.crimes["period"].min()), end=pd.Period(f"{ctx.year}-12", "M"))
-    return add_qvalues(res.table, p_col="p_value")
+    """Annual percent change per crime type since 2015 (the series break), FDR-corrected.
+
+    Besides :func:`analysis.crime.trend`'s columns (``estimate`` = % per year): ``year1``,
+    ``year2``, ``n1``, ``n2`` (crimes in the first and last year), ``total_change``,
+    ``total_low``, ``total_high`` (the fitted change over the whole period, ``(1 + APC)^years
+    - 1``, as proportions, from the same interval), and ``verdict`` corrected over the 12
+    crime types (the *trends* family; ``verdict_uncorrected`` the row's own).
+    """
+    start = max(SERIES_BREAK, ctx.crimes["period"].min())
+    res = trend(ctx.crimes, ctx.population, areas=[ctx.kommunkod], start=start,
+                end=pd.Period(f"{ctx.year}-12", "M"))
+    t = res.table.drop(columns=["q_value", "survives", "fdr_level", "n_tests", "verdict_fdr"],
+                       errors="ignore")
+    out = _fdr(t, (INCREASE, DECREASE), NO_CHANGE)
+    mine = ctx.crimes[ctx.crimes["kommunkod"] == ctx.kommunkod]
+    by_year = mine.groupby([mine["crime_type"], mine["period"].dt.year])["count"].sum()
+    y1, y2 = int(start.year), int(ctx.year)
+    out["year1"], out["year2"] = y1, y2
+    out["n1"] = [int(by_year.get((ct, y1), 0)) for ct in out["crime_type"]]
+    out["n2"] = [int(by_year.get((ct, y2), 0)) for ct in out["crime_type"]]
+    for col, src in (("total_change", "estimate"), ("total_low", "ci_low"), ("total_high", "ci_high")):
+        out[col] = (1 + out[src] / 100) ** (y2 - y1) - 1
+    return out
+
+
+def utveckling_segments(ctx: ReportContext, crime_types: Sequence[str]) -> pd.DataFrame:
+    """Joinpoint segments of the given crime types since 2015 (one FDR family over segments).
+
+    Fitting joinpoints takes a second or two per series, so the lägesbild asks only for the
+    crime types it words (those with a significant trend). Returns one row per segment with
+    ``crime_type, segment, segment_start, segment_end, estimate, ci_low, ci_high`` (% per
+    year), ``p_value``, ``q_value``, ``survives``, ``verdict`` (corrected) and
+    ``verdict_uncorrected``; crime types whose best model has no joinpoint get no rows.
+    """
+    from ..crime import joinpoints
+
+    start = max(SERIES_BREAK, ctx.crimes["period"].min())
+    rows = []
+    for ct in crime_types:
+        jp = joinpoints(ctx.crimes, ctx.population, areas=[ctx.kommunkod], crime_types=[ct],
+                        start=start, end=pd.Period(f"{ctx.year}-12", "M")).table
+        seg = jp[jp["variable"] == "apc"]
+        if len(seg) > 1:
+            rows.append(seg)
+    cols = ["crime_type", "segment", "segment_start", "segment_end", "estimate", "ci_low",
+            "ci_high", "p_value", "verdict"]
+    if not rows:
+        return pd.DataFrame(columns=cols + ["q_value", "survives", "verdict_uncorrected"])
+    return _fdr(pd.concat(rows, ignore_index=True)[cols], (INCREASE, DECREASE), NO_CHANGE)
 
 
 def fordelning_over_aret(ctx: ReportContext) -> pd.DataFrame:
@@ -292,7 +434,8 @@ def fokusomraden(ctx: ReportContext, changes: pd.DataFrame, survey: dict | None)
     rows = []
     for area, spec in FOCUS_AREAS.items():
         ch = changes[changes["crime_type"].isin(spec["crime_types"])]
-        crimes_text = "; ".join(f"{r.crime_type}: {r.x1} → {r.x2} ({r.verdict})" for r in ch.itertuples()) or "–"
+        crimes_text = "; ".join(f"{r.crime_type}: {r.x1} → {r.x2} ({VERDICT_TEXT.get(r.verdict, r.verdict)})"
+                                for r in ch.itertuples()) or "–"
         ind = ""
         if survey is not None:
             t = survey["kommun"]
@@ -308,10 +451,12 @@ def trygghet(ctx: ReportContext) -> dict | None:
 
     Returns ``None`` when the data folder has no survey for the kommun. All tables are
     aggregates with ``suppressed``/``suppressed_reason`` (default rule: fewer than 50
-    respondents); no respondent-level row leaves this function.
+    respondents); no respondent-level row leaves this function. ``change`` (since the
+    previous wave) and ``sex_gap`` (women minus men) are each one FDR family over the
+    indicators: ``verdict`` is the corrected verdict, ``verdict_uncorrected`` the row's own.
     """
     from ..survey.calibration import wave_design
-    from ..survey.compare import compare_years
+    from ..survey.compare import compare_years, difference
     from ..survey.indicators import indicator_table, indicators_from_catalogue
     from ..survey.small_area import small_area_values
 
@@ -341,7 +486,21 @@ def trygghet(ctx: ReportContext) -> dict | None:
             t = compare_years(_with_indicator(prev, d), _with_indicator(last, d), d.name, na_rm=True,
                               labels=(str(years[-2]), str(years[-1])))
             changes.append(t.assign(label=d.label))
-        out["change"] = pd.concat(changes, ignore_index=True)
+        # the survey-changes family: Benjamini–Hochberg over the indicators
+        out["change"] = _fdr(pd.concat(changes, ignore_index=True), (INCREASE, DECREASE), NO_CHANGE)
+    gaps = []
+    for d in defs:
+        try:
+            g = difference(_with_indicator(last, d), d.name, between="sex", first="kvinna",
+                           second="man", na_rm=True)
+        except DataError:
+            continue
+        gaps.append(g.assign(label=d.label))
+    if gaps:
+        # the survey-gaps family (women against men): Benjamini–Hochberg over the indicators
+        gap = pd.concat(gaps, ignore_index=True)
+        gap.loc[gap["suppressed"].fillna(False).astype(bool), "p_value"] = np.nan
+        out["sex_gap"] = _fdr(gap, (DIFFERENCE,), NO_DIFFERENCE)
     by_area = out["area"]
     main = defs[0].name
     direct = by_area[by_area["variable"] == main]
@@ -366,9 +525,15 @@ def atgarder(ctx: ReportContext, *, evaluate: bool = True) -> tuple[pd.DataFrame
     (measures, evaluations)
         The registry rows for the kommun, and one row per measure with ``measure_id, name,
         crime_types, rate_ratio, ci_low, ci_high, p_value, prevented, verdict, reliable,
-        caveats`` (caveat codes of :class:`analysis.evaluation.Verdict`, ``;``-joined);
-        ``verdict`` is ``ej bedömbar`` with the reason in ``caveats`` when the data do not
-        allow an evaluation.
+        caveats, note`` (caveat codes of :class:`analysis.evaluation.Verdict`, ``;``-joined);
+        ``verdict`` is ``ej bedömbar`` with the reason in Swedish in ``note`` when the data do
+        not allow an evaluation ("startar efter sista månaden i data", "för kort förperiod").
+
+    Notes
+    -----
+    One measure never stops the report: a planned measure (start after the last month of
+    data), one that starts before the data, and one whose evaluation fails for any other
+    reason get their own row saying why, and every other measure is evaluated as usual.
     """
     ds = ctx.dataset
     if ds.measures is None:
@@ -377,12 +542,25 @@ def atgarder(ctx: ReportContext, *, evaluate: bool = True) -> tuple[pd.DataFrame
     if not evaluate or mine.empty:
         return mine, pd.DataFrame()
     from ..evaluation import evaluate_measure
+    from ..io.check import measure_timing
 
+    timing = measure_timing(mine, ctx.crimes).set_index("measure_id")
     rows = []
     for m in mine.itertuples():
         targets = "" if pd.isna(m.target_crime_types) else str(m.target_crime_types)
         base = {"measure_id": m.measure_id, "name": m.name, "crime_types": targets.replace(";", ", ")}
-        ev = evaluate_measure(ds, m.measure_id)
+        when = timing.loc[m.measure_id]
+        if targets and when["status"] in ("planned", "too_early", "no_data"):
+            rows.append({**base, "verdict": "ej bedömbar", "reliable": False,
+                         "caveats": "not_evaluable", "note": when["reason_sv"]})
+            continue
+        try:
+            ev = evaluate_measure(ds, m.measure_id)
+        except Exception as exc:  # noqa: BLE001 - one measure must not stop the lägesbild
+            rows.append({**base, "verdict": "ej bedömbar", "reliable": False,
+                         "caveats": "not_evaluable",
+                         "note": f"utvärderingen kunde inte göras ({type(exc).__name__}: {exc})"})
+            continue
         v = ev.verdict
         if v is None:
             why = ("åtgärden har inga brottstyper att följa upp; följ upp dess indikator, t.ex. i "
@@ -392,68 +570,17 @@ def atgarder(ctx: ReportContext, *, evaluate: bool = True) -> tuple[pd.DataFrame
             continue
         rows.append({**base, "rate_ratio": v.rate_ratio, "ci_low": v.ci_low, "ci_high": v.ci_high,
                      "p_value": v.p_value, "prevented": v.prevented, "verdict": v.verdict,
-                     "reliable": v.reliable, "caveats": ";".join(v.caveats["code"]), "note": ""})
+                     "reliable": v.reliable, "caveats": ";".join(v.caveats["code"]),
+                     "note": when["reason_sv"] if when["status"] == "short_pre" else ""})
     return mine, pd.DataFrame(rows)
 
 
 def sammanfattning(ctx: ReportContext, changes: pd.DataFrame, trends: pd.DataFrame,
-                   levels: pd.DataFrame, survey: dict | None, *, n_max: int = 8, max_levels: int = 3):
-    """The 5–8 key findings, most important first, worded by :mod:`analysis.report.text`.
-
-    Candidates: the change since last year per crime type (default test, FDR over the 12
-    types), the trend since 2015 where it is significant, up to ``max_levels`` crime types
-    whose level differs from riket beyond the overdispersed funnel limits, and the main
-    survey indicator. Small-number changes are used only when nothing else fills the list.
-    """
-    rows = []
-    for r in changes.itertuples():
-        rows.append({"topic": "brott", "crime_type": r.crime_type, "measure": "rate_ratio",
-                     "estimate": r.rate_ratio, "ci_low": r.ci_low, "ci_high": r.ci_high,
-                     "verdict": r.verdict, "q_value": r.q_value, "survives_fdr": r.survives,
-                     "x1": r.x1, "x2": r.x2, "period1": str(ctx.year - 1), "period2": str(ctx.year),
-                     "small_numbers": r.small_numbers, "importance": 0.5 if r.small_numbers else 2.0})
-    for r in trends.itertuples():
-        if r.verdict in ("ökning", "minskning") and r.survives and r.reliable:
-            rows.append({"topic": "utveckling", "measure": "relative_change",
-                         "subject": f"{_crime_subject_capitalised(r.crime_type)}, räknat per år,",
-                         "estimate": r.estimate / 100, "ci_low": r.ci_low / 100,
-                         "ci_high": r.ci_high / 100, "verdict": r.verdict, "q_value": r.q_value,
-                         "survives_fdr": True, "period1": str(r.start)[:4], "period2": str(r.end)[:4],
-                         "importance": 1.6})
-    # levels against riket: the interval allows for overdispersion between kommuner, as the
-    # funnel's verdict does, so the two never disagree
-    funnels = national_tables(ctx)["funnels"]
-    level_rows = []
-    for r in levels.itertuples():
-        f = funnels[r.crime_type].table
-        me = f[f["area_code"] == ctx.kommunkod].iloc[0]
-        if r.small_numbers or me["verdict"] not in ("högre", "lägre"):
-            continue
-        se = (me["inner_high"] - me["target_rate"]) / 1.959963984540054
-        lo, hi = (me["estimate"] - 1.959963984540054 * se, me["estimate"] + 1.959963984540054 * se)
-        level_rows.append({"topic": "jämförelse", "measure": "ratio",
-                           "subject": f"{r.crime_type}: antal anmälda brott per 100 000 invånare",
-                           "estimate": me["estimate"] / me["target_rate"],
-                           "ci_low": max(lo, 0) / me["target_rate"], "ci_high": hi / me["target_rate"],
-                           "verdict": me["verdict"], "reference": "riket", "importance": 1.2,
-                           "_size": abs(np.log(me["estimate"] / me["target_rate"]))})
-    rows += sorted(level_rows, key=lambda d: -d["_size"])[:max_levels]
-    if survey is not None:
-        main = survey["kommun"].iloc[0]
-        if not main["suppressed"]:
-            rows.append({"topic": "trygghet", "subject": survey_subject(main["variable"]),
-                         "measure": "share", "estimate": main["estimate"], "ci_low": main["ci_low"],
-                         "ci_high": main["ci_high"], "period2": str(survey["year"]), "importance": 1.8})
-    table = pd.DataFrame(rows).drop(columns="_size", errors="ignore")
-    return word_findings(table, n_max=n_max)
-
-
-def _crime_subject_capitalised(crime_type: str) -> str:
-    """"Anmälda cykelstölder" for a crime type (capitalised subject of a sentence)."""
-    from .text import crime_subject
-
-    text = crime_subject(crime_type)
-    return text[0].upper() + text[1:]
+                   levels: pd.DataFrame, survey: dict | None, *, n_max: int = 8):
+    """The key findings: significant (FDR-corrected) findings only, problems first, ranked by
+    crimes per year then effect size; the survey's clearest result; "little changed" in one
+    sentence when nothing changed (:func:`analysis.report.findings.lagesbild_summary`)."""
+    return lagesbild_summary(levels, changes, trends, survey, year=ctx.year, n_max=n_max)
 
 
 #: What each input file holds, in the provenance table's words.
@@ -508,7 +635,10 @@ def provenance(ctx: ReportContext, parameters: dict) -> pd.DataFrame:
     rows.append({"Uppgift": "Program", "Värde": program})
     rows.append({"Uppgift": "Python och bibliotek",
                  "Värde": ", ".join([f"Python {platform.python_version()}"] + versions)})
-    shown = {k: v for k, v in parameters.items() if k != "data_dir"}
+    # no machine paths in a draft that is mailed around: the data folder is shown with the
+    # files, the batch's temporary cache not at all, any other folder by its name only
+    shown = {k: (Path(str(v)).name or str(v)) if k.endswith("_dir") else v
+             for k, v in parameters.items() if k not in ("data_dir", "shared_cache_dir")}
     rows.append({"Uppgift": "Parametrar",
                  "Värde": ", ".join(f"{k} = {v}" for k, v in shown.items()) + f" (rapportår {ctx.year})"})
     rows.append({"Uppgift": "Framtaget",

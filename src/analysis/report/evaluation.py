@@ -13,6 +13,7 @@ import pandas as pd
 
 from .. import SAMPLE_DATA_LABEL
 from ..municipalities import kommun_phrase, name_of
+from .escape import md_text
 from .tables import VERDICT_TEXT, _ci as _interval, survey_label
 from .text import NBSP, format_month, format_number, format_p, format_percent
 from .wording import CAVEATS
@@ -77,17 +78,17 @@ def heading(ev) -> str:
     # Utvärdering av åtgärd: Trygghetsbelysning vid stationen och skolan
     """
     m = ev.measure
-    lines = [f"# Utvärdering av åtgärd: {m.name}", ""]
+    lines = [f"# Utvärdering av åtgärd: {md_text(m.name)}", ""]
     if ev.synthetic_data:
         lines += [f"**{SAMPLE_DATA_LABEL}.** Alla siffror i detta utkast kommer från påhittade "
                   "exempeldata och beskriver inte verkligheten i kommunen.", ""]
     end = f", avslutad i {format_month(m.end)}" if m.end is not None else ""
     facts = [f"- **Kommun:** {kommun_phrase(m.kommunkod)} ({m.kommunkod})",
-             f"- **Åtgärd:** {m.measure_id}, startade i {format_month(m.start)}{end}",
+             f"- **Åtgärd:** {md_text(m.measure_id)}, startade i {format_month(m.start)}{end}",
              f"- **Följs upp med:** anmälda brott {_crimes(m.crime_types)}" if m.crime_types
              else "- **Följs upp med:** inga anmälda brott (indikatorer i trygghetsundersökningen)"]
     if m.focus_area:
-        facts.append(f"- **Fokusområde:** {m.focus_area}")
+        facts.append(f"- **Fokusområde:** {md_text(m.focus_area)}")
     lines += facts + ["", "*Utkast framtaget med lagesbild som underlag för uppföljningen av "
                       "åtgärdsplanen. Det ska granskas av kommunens samordnare tillsammans med "
                       "polisen.*"]
@@ -107,7 +108,7 @@ def verdict_text(ev) -> str:
                     "brottstyper i registret; de indikatorer i trygghetsundersökningen som den "
                     "anger beskrivs längre ned.")
         return ("**Bedömning: kan inte bedömas.** Underlaget räcker inte för en utvärdering med "
-                f"anmälda brott (*{'; '.join(ev.notes)}*).")
+                f"anmälda brott (*{md_text('; '.join(ev.notes))}*).")
     v = ev.verdict
     crimes = _crimes(v.crime_types)
     unconfirmed = v.verdict in ("minskning", "ökning") and "unconfirmed" in set(v.caveats["code"])

@@ -86,7 +86,10 @@ def report_style() -> dict:
     rc.update({"figure.dpi": 150, "savefig.dpi": 200, "axes.unicode_minus": True,
                "axes.titleweight": "bold", "axes.titlelocation": "left",
                "legend.frameon": False, "font.family": "DejaVu Sans",
-               "axes.formatter.use_locale": False, "figure.facecolor": "white"})
+               "axes.formatter.use_locale": False, "figure.facecolor": "white",
+               # labels are data (area names): "$" is a dollar sign, never mathtext that
+               # could fail to parse and take the whole report down
+               "text.parse_math": False})
     return rc
 
 

@@ -11,14 +11,18 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from ..verdicts import CHANGE_VERDICTS, COMPARISON_VERDICTS, NOT_ASSESSABLE
 from ..verdicts import SIGNIFICANT as _SIGNIFICANT
+from .captions import count_word
 from .text import (NBSP, SUPPRESSED, _fmt, _missing, crime_subject, format_estimate, format_interval,
-                   format_number, format_percent, significance_phrase)
+                   format_number, format_percent, format_rate, significance_phrase)
 
-__all__ = ["MEASURES", "FINDING_COLUMNS", "finding_sentence", "key_findings", "KeyFindings"]
+__all__ = ["MEASURES", "FINDING_COLUMNS", "finding_sentence", "key_findings", "KeyFindings",
+           "level_sentence", "change_sentence", "trend_sentence", "survey_change_sentence",
+           "survey_level_sentence", "lagesbild_summary"]
 
 #: estimate is: relative change (0.12 = +12 %), a rate ratio between two periods (1.12 =
 #: +12 %), a difference of proportions (0.03 = 3 procentenheter), a ratio to a reference
@@ -254,3 +258,262 @@ def key_findings(findings: pd.DataFrame, *, n_min: int = 5, n_max: int = 8,
     table = pd.concat([informative, filler])
     table.insert(0, "rank", range(1, len(table) + 1))
     return KeyFindings(table=table.reset_index(drop=True), sentences=tuple(table["sentence"]))
+
+
+# ---- the lägesbild's Sammanfattning -------------------------------------------------------
+
+#: Survey indicators where a higher share is worse (all of the sample catalogue's are).
+_PROBLEM_UP = True
+
+
+def _pct_diff(ratio: float, lo: float, hi: float, space: str) -> tuple[str, str]:
+    """A ratio to a reference as "+106 %"-style words and its interval, on the ratio scale."""
+    if ratio >= 2:
+        return (f"{format_number(ratio, decimals=1, space=space)} gånger",
+                format_interval(lo, hi, kind="number", decimals=1, space=space))
+    if ratio >= 1:
+        return (f"{format_percent(ratio - 1, space=space)} högre",
+                format_interval(lo - 1, hi - 1, space=space))
+    return (f"{format_percent(1 - ratio, space=space)} lägre",
+            format_interval(1 - hi, 1 - lo, space=space))
+
+
+def level_sentence(row, *, year: int, reference: str = "riket", space: str = NBSP) -> str:
+    """A kommun's level against a reference, with the interval its verdict used.
+
+    ``row`` has ``crime_type, count, rate, rate_riket, expected, ratio_riket, ratio_low,
+    ratio_high, verdict_riket`` (from :func:`analysis.report.content.omfattning`).
+
+    Examples
+    --------
+    >>> r = {"crime_type": "Bostadsinbrott", "count": 137, "rate": 206.0, "rate_riket": 100.0,
+    ...      "expected": 66.5, "ratio_riket": 2.06, "ratio_low": 1.55, "ratio_high": 2.7,
+    ...      "verdict_riket": "högre"}
+    >>> print(level_sentence(r, year=2025, space=" "))
+    Anmälda bostadsinbrott: 206 per 100 000 invånare 2025 mot 100 i riket, 2,1 gånger rikets nivå (95 % KI 1,6–2,7), en statistiskt säkerställd skillnad; omkring 71 fler anmälda brott än vid rikets nivå.
+    """
+    verdict = _get(row, "verdict_riket")
+    ratio, lo, hi = (float(_get(row, k)) for k in ("ratio_riket", "ratio_low", "ratio_high"))
+    if verdict in ("högre", "lägre"):
+        if (verdict == "högre") != (lo > 1) or (verdict == "lägre") != (hi < 1):
+            raise ValueError(f"verdict {verdict!r} contradicts the ratio interval {lo}–{hi}")
+    words, ci = _pct_diff(ratio, lo, hi, space)
+    if words.endswith("gånger"):
+        words = f"{words} {reference}s nivå" if reference == "riket" else f"{words} nivån i {reference}"
+    else:
+        words = f"{words} än i {reference}"
+    excess = float(_get(row, "count")) - float(_get(row, "expected"))
+    more = "fler" if excess > 0 else "färre"
+    subject = crime_subject(str(_get(row, "crime_type")))
+    return (f"{subject[0].upper()}{subject[1:]}: {format_rate(_get(row, 'rate'), space=space)} per "
+            f"100{space}000 invånare {year} mot {format_rate(_get(row, 'rate_riket'), space=space)} i "
+            f"{reference}, {words} ({ci}), {significance_phrase(verdict)}; omkring "
+            f"{format_number(abs(excess), space=space)} {more} anmälda brott än vid {reference}s nivå.")
+
+
+def change_sentence(row, *, space: str = NBSP, min_count: int = 10) -> str:
+    """Change between two years with counts; counts only when the base is small.
+
+    Examples
+    --------
+    >>> r = {"crime_type": "Ofredande", "x1": 359, "x2": 231, "rate_ratio": 0.64,
+    ...      "ci_low": 0.44, "ci_high": 0.93, "verdict": "minskning", "period1": 2024,
+    ...      "period2": 2025}
+    >>> print(change_sentence(r, space=" "))
+    Anmälda ofredanden minskade med 36 % (95 % KI 7–56 %) från 2024 till 2025 (359 → 231 anmälda), en statistiskt säkerställd minskning.
+    """
+    x1, x2 = int(_get(row, "x1")), int(_get(row, "x2"))
+    verdict = _get(row, "verdict")
+    subject = crime_subject(str(_get(row, "crime_type")))
+    subject = subject[0].upper() + subject[1:]
+    p1, p2 = _get(row, "period1"), _get(row, "period2")
+    counts = f"{format_number(x1, space=space)} → {format_number(x2, space=space)} anmälda"
+    if x1 < min_count:
+        return (f"{subject}: {counts} från {p1} till {p2} ({significance_phrase(verdict)}; för få "
+                "fall för att ange förändringen i procent).")
+    rr, lo, hi = (float(_get(row, k)) for k in ("rate_ratio", "ci_low", "ci_high"))
+    _check_verdict("relative_change", verdict, rr - 1, lo - 1, hi - 1)
+    if verdict in ("ökning", "minskning"):
+        verb = "ökade" if verdict == "ökning" else "minskade"
+        b = sorted((abs(lo - 1), abs(hi - 1)))
+        body = (f"{verb} med {format_percent(abs(rr - 1), space=space)} "
+                f"({format_interval(b[0], b[1], space=space)})")
+    else:
+        body = (f"förändrades med {format_percent(rr - 1, space=space, sign=True)} "
+                f"({format_interval(lo - 1, hi - 1, space=space, sign=True)})")
+    return f"{subject} {body} från {p1} till {p2} ({counts}), {significance_phrase(verdict)}."
+
+
+def trend_sentence(row, *, space: str = NBSP, min_count: int = 10) -> str:
+    """A trend as the average change per year and, approximately, in total.
+
+    ``row`` has ``crime_type, estimate, ci_low, ci_high`` (% per year), ``total_change``,
+    ``year1, year2, n1, n2, verdict`` (from :func:`analysis.report.content.utveckling`).
+
+    Examples
+    --------
+    >>> r = {"crime_type": "Skadegörelsebrott", "estimate": -4.6, "ci_low": -7.4,
+    ...      "ci_high": -1.8, "total_change": -0.375, "year1": 2015, "year2": 2025,
+    ...      "n1": 625, "n2": 428, "verdict": "minskning"}
+    >>> print(trend_sentence(r, space=" "))
+    Anmälda skadegörelsebrott minskade i genomsnitt med 4,6 % per år (95 % KI 1,8–7,4 %), sammanlagt ungefär 38 % från 2015 till 2025 (625 → 428 anmälda), en statistiskt säkerställd minskning.
+    """
+    est, lo, hi = (float(_get(row, k)) / 100 for k in ("estimate", "ci_low", "ci_high"))
+    verdict = _get(row, "verdict")
+    _check_verdict("relative_change", verdict, est, lo, hi)
+    subject = crime_subject(str(_get(row, "crime_type")))
+    subject = subject[0].upper() + subject[1:]
+    y1, y2, n1, n2 = (_get(row, k) for k in ("year1", "year2", "n1", "n2"))
+    counts = f"{format_number(n1, space=space)} → {format_number(n2, space=space)} anmälda"
+    if verdict in ("ökning", "minskning"):
+        verb = "ökade" if verdict == "ökning" else "minskade"
+        b = sorted((abs(lo), abs(hi)))
+        body = (f"{verb} i genomsnitt med {format_percent(abs(est), decimals=1, space=space)} per år "
+                f"({format_interval(b[0], b[1], decimals=1, space=space)})")
+        total = abs(float(_get(row, "total_change")))
+    else:
+        body = (f"förändrades i genomsnitt med {format_percent(est, decimals=1, space=space, sign=True)}"
+                f" per år ({format_interval(lo, hi, decimals=1, space=space, sign=True)})")
+        total = float(_get(row, "total_change"))
+    if int(n1) < min_count:
+        body += f" från {y1} till {y2} ({counts}; för få fall för en procentuell summa)"
+    else:
+        sign = verdict not in ("ökning", "minskning")
+        body += (f", sammanlagt ungefär {format_percent(total, space=space, sign=sign)} från {y1} "
+                 f"till {y2} ({counts})")
+    return f"{subject} {body}, {significance_phrase(verdict)}."
+
+
+def survey_change_sentence(row, *, space: str = NBSP) -> str:
+    """A survey indicator's change between waves, in percentage points with its interval."""
+    from .tables import survey_subject
+
+    verdict = _get(row, "verdict")
+    est, lo, hi = (float(_get(row, k)) for k in ("estimate", "ci_low", "ci_high"))
+    _check_verdict("pp_change", verdict, est, lo, hi)
+    a, b = _get(row, "estimate_earlier"), _get(row, "estimate_later")
+    verb = {"ökning": "ökade", "minskning": "minskade"}.get(verdict, "förändrades")
+    return (f"{survey_subject(str(_get(row, 'variable')))} {verb} från "
+            f"{format_percent(a, space=space)} till {format_percent(b, space=space)} "
+            f"({format_number(100 * est, decimals=1, sign=True, space=space)} procentenheter, "
+            f"{format_interval(lo, hi, kind='pp', decimals=1, sign=True, space=space)}) "
+            f"sedan {_get(row, 'period1')}, {significance_phrase(verdict)}.")
+
+
+def survey_level_sentence(level, gap=None, *, year: int, space: str = NBSP) -> str:
+    """The survey's main result: the indicator's share and, if significant, the sex gap.
+
+    Examples
+    --------
+    >>> lv = {"variable": "otrygg_kvall_andel", "estimate": 0.27, "ci_low": 0.23, "ci_high": 0.31}
+    >>> gap = {"estimate": 0.2, "ci_low": 0.13, "ci_high": 0.27, "verdict": "skillnad",
+    ...        "women": 0.37, "men": 0.17}
+    >>> print(survey_level_sentence(lv, gap, year=2025, space=" "))
+    Andelen som känner sig otrygga ute ensamma sent en kväll i sitt område eller avstår från att gå ut var 27 % (95 % KI 23–31 %) år 2025: 37 % bland kvinnorna och 17 % bland männen, en statistiskt säkerställd skillnad på 20 procentenheter (95 % KI 13–27).
+    """
+    from .tables import survey_subject
+
+    text = (f"{survey_subject(str(_get(level, 'variable')))} var "
+            f"{format_estimate(_get(level, 'estimate'), _get(level, 'ci_low'), _get(level, 'ci_high'), space=space)}"
+            f" år {year}")
+    if gap is None or _get(gap, "verdict") != "skillnad":
+        return text + "."
+    est, lo, hi = (float(_get(gap, k)) for k in ("estimate", "ci_low", "ci_high"))
+    if not (lo > 0 or hi < 0):
+        raise ValueError(f"a significant gap needs an interval without 0, got {lo}–{hi}")
+    b = sorted((abs(lo), abs(hi)))
+    return (f"{text}: {format_percent(_get(gap, 'women'), space=space)} bland kvinnorna och "
+            f"{format_percent(_get(gap, 'men'), space=space)} bland männen, en statistiskt "
+            f"säkerställd skillnad på {format_number(100 * abs(est), space=space)} procentenheter "
+            f"({format_interval(b[0], b[1], kind='pp', space=space)}).")
+
+
+def lagesbild_summary(levels: pd.DataFrame, changes: pd.DataFrame, trends: pd.DataFrame,
+                      survey: dict | None = None, *, year: int, n_max: int = 8,
+                      space: str = NBSP) -> KeyFindings:
+    """The Sammanfattning: significant findings only, problems first, most crimes first.
+
+    Candidates are the FDR-corrected verdicts of the sections (``verdict_riket`` of
+    ``levels``, ``verdict`` of ``changes``, ``trends`` and the survey's ``change``). Order:
+    problems (higher than riket, increases) before good news; within each, by the crimes per
+    year involved (``|count - expected|`` for levels, ``|x2 - x1|`` for changes, the fitted
+    difference between the first and last year for trends), then by effect size (``|log
+    ratio|``). Survey changes follow the crime findings of the same kind. Then the survey's
+    clearest result (the first indicator, with the women–men gap where it is significant).
+    Non-significant findings never fill the list; when no crime type changed significantly,
+    one sentence says so.
+
+    Returns
+    -------
+    KeyFindings
+        ``table`` with ``rank, kind, subject, problem, crimes_per_year, effect, verdict,
+        sentence``.
+    """
+    rows = []
+    for r in levels.to_dict("records"):
+        if r["verdict_riket"] in ("högre", "lägre"):
+            rows.append({"kind": "nivå", "subject": r["crime_type"], "verdict": r["verdict_riket"],
+                         "problem": r["verdict_riket"] == "högre",
+                         "crimes_per_year": abs(r["count"] - r["expected"]),
+                         "effect": abs(math.log(max(r["ratio_riket"], 1e-9))),
+                         "sentence": level_sentence(r, year=year, space=space)})
+    for r in changes.to_dict("records"):
+        if r["verdict"] in ("ökning", "minskning"):
+            rows.append({"kind": "förändring", "subject": r["crime_type"], "verdict": r["verdict"],
+                         "problem": r["verdict"] == "ökning",
+                         "crimes_per_year": abs(r["x2"] - r["x1"]),
+                         "effect": abs(math.log(r["rate_ratio"])),
+                         "sentence": change_sentence(r, space=space)})
+    for r in trends.to_dict("records"):
+        if r["verdict"] in ("ökning", "minskning"):
+            tot = r["total_change"]
+            rows.append({"kind": "trend", "subject": r["crime_type"], "verdict": r["verdict"],
+                         "problem": r["verdict"] == "ökning",
+                         "crimes_per_year": abs(r["n2"] * tot / (1 + tot)),
+                         "effect": abs(math.log1p(r["estimate"] / 100)),
+                         "sentence": trend_sentence(r, space=space)})
+    if survey is not None and "change" in survey:
+        for r in survey["change"].to_dict("records"):
+            if r["verdict"] in ("ökning", "minskning") and not r.get("suppressed", False):
+                r = {**r, "period1": survey.get("previous_year")}
+                rows.append({"kind": "trygghet, förändring", "subject": r["variable"],
+                             "verdict": r["verdict"],
+                             "problem": (r["verdict"] == "ökning") == _PROBLEM_UP,
+                             "crimes_per_year": -1.0, "effect": abs(r["estimate"]),
+                             "sentence": survey_change_sentence(r, space=space)})
+    table = pd.DataFrame(rows, columns=["kind", "subject", "verdict", "problem",
+                                        "crimes_per_year", "effect", "sentence"])
+    table = table.sort_values(["problem", "crimes_per_year", "effect"],
+                              ascending=[False, False, False], kind="stable")
+    extra = []
+    if not any(k in ("förändring", "trend") for k in table["kind"]):
+        first = int(trends["year1"].iloc[0]) if len(trends) and "year1" in trends else None
+        since = f" eller sedan {first}" if first else ""
+        tail = ("" if any(table["kind"] == "nivå")
+                else ", och ingen brottstyp skiljer sig statistiskt säkerställt från riket")
+        extra.append({"kind": "lite förändrat", "subject": "", "verdict": "", "problem": False,
+                      "crimes_per_year": np.nan, "effect": np.nan,
+                      "sentence": (f"Ingen av de {count_word(len(changes))} brottstyperna förändrades statistiskt "
+                                   f"säkerställt från {year - 1} till {year}{since}{tail}.")})
+    if survey is not None and len(survey.get("kommun", [])):
+        main = survey["kommun"].iloc[0]
+        if not bool(main["suppressed"]):
+            gap = None
+            g = survey.get("sex_gap")
+            if g is not None:
+                mine = g[g["variable"] == main["variable"]]
+                if len(mine) and mine["verdict"].iloc[0] == "skillnad":
+                    sx = survey["sex"][survey["sex"]["variable"] == main["variable"]].set_index("sex")
+                    gap = {**mine.iloc[0].to_dict(), "women": sx.at["kvinna", "estimate"],
+                           "men": sx.at["man", "estimate"]}
+            extra.append({"kind": "trygghet", "subject": main["variable"],
+                          "verdict": "skillnad" if gap else "", "problem": False,
+                          "crimes_per_year": np.nan, "effect": np.nan,
+                          "sentence": survey_level_sentence(main, gap, year=survey["year"],
+                                                            space=space)})
+    head = table.head(max(0, n_max - len(extra)))
+    out = pd.concat([head, pd.DataFrame(extra)], ignore_index=True) if extra else head
+    out = out.reset_index(drop=True)
+    out.insert(0, "rank", range(1, len(out) + 1))
+    return KeyFindings(table=out, sentences=tuple(out["sentence"]))
+

@@ -7,18 +7,22 @@ statistics here and no decisions: verdicts are copied from the statistics layer.
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
 import pandas as pd
 
+from .escape import md_cell, md_text
+
 from ..verdicts import DEFAULT_THRESHOLD
-from .text import dash_ranges, format_interval, format_number, format_p, format_percent, format_rate
+from .text import NBSP, dash_ranges, format_interval, format_number, format_p, format_percent, format_rate
 
 __all__ = ["as_markdown", "show", "SURVEY_SUBJECTS", "SURVEY_LABELS", "survey_label", "omfattning_table", "forandring_table",
            "utveckling_table", "season_table", "rank_table", "survey_table", "change_table",
            "small_area_table", "measures_table", "evaluation_table", "VERDICT_TEXT", "survey_subject",
-           "indicator_names"]
+           "indicator_names", "verdict_cell", "sex_gap_table", "claims", "claims_comment",
+           "CLAIMS_MARKER"]
 
 #: Short labels of the sample catalogue's indicators (item → label in tables and text).
 SURVEY_LABELS = {
@@ -64,6 +68,9 @@ VERDICT_TEXT = {
 def as_markdown(table: pd.DataFrame) -> str:
     """A pipe table (no index) that renders in the notebook, the HTML and the DOCX draft.
 
+    Every heading and cell is escaped (:func:`analysis.report.escape.md_cell`): a value from
+    a data file shows as text and can never become HTML, a link or an image.
+
     Examples
     --------
     >>> print(as_markdown(pd.DataFrame({"Brottstyp": ["Rån"], "Antal": ["1 234"]})))
@@ -75,7 +82,7 @@ def as_markdown(table: pd.DataFrame) -> str:
         return "*(inga uppgifter)*"
 
     def cell(v) -> str:
-        return str(v).replace("|", "\\|").replace("\n", " ")
+        return md_cell(v)
 
     def numeric(col) -> bool:
         return all(re.fullmatch(r"[\s\d\u00a0\u202f,+\u2212\-%*x–.()]*", str(v)) for v in table[col])
@@ -86,17 +93,82 @@ def as_markdown(table: pd.DataFrame) -> str:
     return "\n".join([head, rule, *body])
 
 
-def show(table: pd.DataFrame) -> None:
-    """Display a table in a notebook as Markdown (what the report templates call)."""
+def show(table: pd.DataFrame, *, claims: list[dict] | None = None) -> None:
+    """Display a table in a notebook as escaped Markdown (the only way the templates show one).
+
+    ``claims`` (from :func:`claims`) travel with the table as an HTML comment that readers do
+    not see and the audit of the rendered drafts reads (``<!-- lagesbild-claims [...] -->``).
+    """
     from IPython.display import Markdown, display
 
-    display(Markdown(as_markdown(table)))
+    display(Markdown(as_markdown(table) + (claims_comment(claims) if claims else "")))
+
+
+#: Marker of the machine-readable claims that follow a table in the rendered draft.
+CLAIMS_MARKER = "lagesbild-claims"
+
+_CLAIM_SPECS = {
+    # kind: (frame columns: subject, estimate, low, high, null, verdict, base count)
+    "levels": ("crime_type", "ratio_riket", "ratio_low", "ratio_high", 1.0, "verdict_riket", "count"),
+    "changes": ("crime_type", "rate_ratio", "ci_low", "ci_high", 1.0, "verdict", "x1"),
+    "trends": ("crime_type", "estimate", "ci_low", "ci_high", 0.0, "verdict", "n1"),
+    "survey_change": ("variable", "estimate", "ci_low", "ci_high", 0.0, "verdict", None),
+    "sex_gap": ("variable", "estimate", "ci_low", "ci_high", 0.0, "verdict", None),
+    "rank": ("area_name", "ratio", "ratio_low", "ratio_high", 1.0, "verdict", "count"),
+}
+
+
+def claims(kind: str, frame: pd.DataFrame) -> list[dict]:
+    """The machine-readable claims of a display table, one per row, in the row order.
+
+    Each claim: ``kind, row, subject, estimate, ci_low, ci_high, null`` (the interval the
+    verdict used, on the statistics layer's scale), ``verdict`` (shown, after FDR),
+    ``verdict_uncorrected``, ``p_value``, ``q_value``, ``survives``, ``base_count`` and, where
+    the table has a rank, ``rank, rank_low, rank_high``.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"crime_type": ["Rån"], "rate_ratio": [1.4], "ci_low": [1.1],
+    ...     "ci_high": [1.8], "verdict": ["ökning"], "verdict_uncorrected": ["ökning"],
+    ...     "p_value": [0.01], "q_value": [0.04], "survives": [True], "x1": [40]})
+    >>> c = claims("changes", t)[0]
+    >>> c["verdict"], c["null"], c["base_count"]
+    ('ökning', 1.0, 40)
+    """
+    if kind not in _CLAIM_SPECS:
+        raise ValueError(f"unknown claim kind {kind!r}; expected one of {sorted(_CLAIM_SPECS)}")
+    subj, est, lo, hi, null, verdict, base = _CLAIM_SPECS[kind]
+    if "q_value" not in frame and len(frame) == 1 and "p_value" in frame:
+        # a single comparison is a family of one: its q-value is its p-value
+        frame = frame.assign(q_value=frame["p_value"], survives=frame["p_value"] <= 0.05)
+    out = []
+    for i, r in enumerate(frame.to_dict("records")):
+        def num(key):
+            v = r.get(key)
+            return None if v is None or pd.isna(v) else float(v)
+        c = {"kind": kind, "row": i, "subject": str(r[subj]), "estimate": num(est),
+             "ci_low": num(lo), "ci_high": num(hi), "null": null, "verdict": str(r[verdict]),
+             "verdict_uncorrected": str(r.get("verdict_uncorrected", r[verdict])),
+             "p_value": num("p_value"), "q_value": num("q_value"),
+             "survives": None if r.get("survives") is None else bool(r.get("survives")),
+             "base_count": None if base is None else int(r[base])}
+        if "rank_low" in r:
+            c.update(rank=int(r["rank"]), rank_low=int(r["rank_low"]), rank_high=int(r["rank_high"]))
+        out.append(c)
+    return out
+
+
+def claims_comment(items: list[dict]) -> str:
+    """Claims as an HTML comment (ASCII JSON, no ``--`` inside), invisible in HTML and DOCX."""
+    payload = json.dumps(items, ensure_ascii=True).replace("--", "-\\u002d")
+    return f"\n\n<!-- {CLAIMS_MARKER} {payload} -->"
 
 
 def survey_subject(variable: str) -> str:
     """Subject of a sentence about an indicator ("Andelen som …")."""
     item = variable[:-len("_andel")] if variable.endswith("_andel") else variable
-    return SURVEY_SUBJECTS.get(item, f"Andelen: {survey_label(variable)}")
+    # a sentence (Markdown): an item name from the catalogue is data, so escaped here
+    return SURVEY_SUBJECTS.get(item, f"Andelen: {md_text(survey_label(variable))}")
 
 
 def survey_label(variable: str) -> str:
@@ -114,56 +186,99 @@ def _ci(lo, hi, kind="rate", decimals=0, sign=False) -> str:
     return _bare(format_interval(lo, hi, kind=kind, decimals=decimals, sign=sign))
 
 
+_SIGNIFICANT_WORDS = ("ökning", "minskning", "högre", "lägre", "skillnad")
+
+
+def verdict_cell(verdict: str, uncorrected: str | None = None, *, reference: str = "riket",
+                 small: bool = False) -> str:
+    """The Bedömning cell: the corrected verdict, and why a significant test is not claimed.
+
+    Examples
+    --------
+    >>> verdict_cell("ingen säkerställd förändring", "minskning")
+    'ingen säkerställd förändring (inte efter korrektion för flera jämförelser)'
+    >>> verdict_cell("högre", "högre", reference="liknande kommuner")
+    'högre än liknande kommuner (säkerställt)'
+    >>> verdict_cell("ej bedömbar", small=True)
+    'kan inte bedömas (färre än 10 fall)'
+    """
+    if verdict in ("högre", "lägre"):
+        return f"{verdict} än {reference} (säkerställt)"
+    if verdict == "ej bedömbar":
+        return f"kan inte bedömas (färre än {DEFAULT_THRESHOLD} fall)" if small else "kan inte bedömas"
+    text = VERDICT_TEXT.get(verdict, verdict)
+    if uncorrected in _SIGNIFICANT_WORDS and verdict not in _SIGNIFICANT_WORDS:
+        text += " (inte efter korrektion för flera jämförelser)"
+    return text
+
+
+def _ratio_cell(ratio, lo, hi) -> str:
+    """A ratio to a reference as a signed percent difference with its interval (ratio scale)."""
+    return (f"{format_percent(ratio - 1, sign=True)} "
+            f"({_ci(lo - 1, hi - 1, kind='percent', sign=True)})")
+
+
 def omfattning_table(levels: pd.DataFrame) -> pd.DataFrame:
-    """Counts and rates per 100 000 with 95 % intervals, against län and riket, plus rank."""
+    """Counts and rates per 100 000 against län and riket; the difference from riket with the
+    interval its verdict used (exact tails with the spread between kommuner); rank interval."""
     return pd.DataFrame({
         "Brottstyp": levels["crime_type"],
         "Antal": [format_number(v) for v in levels["count"]],
         "Per 100 000": [format_rate(v) + (" *" if s else "") for v, s in zip(levels["rate"], levels["small_numbers"])],
-        "95 % KI": [_ci(a, b) for a, b in zip(levels["ci_low"], levels["ci_high"])],
         "Länet": [format_rate(v) for v in levels["rate_lan"]],
         "Riket": [format_rate(v) for v in levels["rate_riket"]],
-        "Jämfört med riket": [VERDICT_TEXT.get(v, v) for v in levels["verdict_riket"]],
+        "Skillnad mot riket (95 % KI)": ["– (för få fall)" if s else _ratio_cell(r, lo, hi) for r, lo, hi, s in
+                                         zip(levels["ratio_riket"], levels["ratio_low"], levels["ratio_high"],
+                                             levels["small_numbers"])],
+        "Bedömning": [verdict_cell(v, u, small=s) for v, u, s in
+                      zip(levels["verdict_riket"], levels["verdict_uncorrected"], levels["small_numbers"])],
         "Rang (rimligt intervall)": [f"{r} ({lo}–{hi}) av {n}" for r, lo, hi, n in
                                      zip(levels["rank"], levels["rank_low"], levels["rank_high"], levels["n_ranked"])],
     })
 
 
 def forandring_table(changes: pd.DataFrame) -> pd.DataFrame:
-    """Change between two years per crime type: counts, % change with interval, verdict (FDR)."""
+    """Change between two years per crime type: counts, % change with interval (none from a
+    base below the small-number rule), the FDR-corrected verdict."""
     pct = []
     for r in changes.itertuples():
-        if r.small_numbers or pd.isna(r.percent_change):
+        if r.x1 < DEFAULT_THRESHOLD or pd.isna(r.percent_change):
             pct.append("– (för få fall)")
         else:
             pct.append(f"{format_percent(r.rate_ratio - 1, sign=True)} "
                        f"({_ci(r.ci_low - 1, r.ci_high - 1, kind='percent', sign=True)})")
-    verdict = [VERDICT_TEXT[v] if (s or v == "ingen säkerställd förändring") else "ingen säkerställd förändring efter FDR-korrektion"
-               for v, s in zip(changes["verdict"], changes["survives"])]
     return pd.DataFrame({
         "Brottstyp": changes["crime_type"],
         str(changes["period1"].iloc[0]): [format_number(v) for v in changes["x1"]],
         str(changes["period2"].iloc[0]): [format_number(v) for v in changes["x2"]],
         "Förändring (95 % KI)": pct,
-        "Bedömning": verdict,
-        "q-värde": [format_number(q, decimals=2) for q in changes["q_value"]],
+        "Bedömning": [verdict_cell(v, u, small=x < DEFAULT_THRESHOLD) for v, u, x in
+                      zip(changes["verdict"], changes["verdict_uncorrected"], changes["x1"])],
     })
 
 
 def utveckling_table(trends: pd.DataFrame) -> pd.DataFrame:
-    """Annual percent change per crime type over the whole series."""
+    """Average change per year since the series break, the approximate total, the counts of
+    the first and last year, and the FDR-corrected verdict."""
+    total = []
+    for r in trends.itertuples():
+        if r.n1 < DEFAULT_THRESHOLD:
+            total.append("– (för få fall)")
+        else:
+            total.append(f"{format_percent(r.total_change, sign=True)} "
+                         f"({_ci(r.total_low, r.total_high, kind='percent', sign=True)})")
     return pd.DataFrame({
         "Brottstyp": trends["crime_type"],
-        "Period": [f"{s}–{e}" for s, e in zip(trends["start"], trends["end"])],
-        "Antal totalt": [format_number(v) for v in trends["n"]],
-        "Förändring per år (95 % KI)": [
+        "Anmälda första → sista året": [f"{format_number(a)} → {format_number(b)}"
+                                        for a, b in zip(trends["n1"], trends["n2"])],
+        "Genomsnitt per år (95 % KI)": [
             f"{format_percent(e / 100, decimals=1, sign=True)} "
             f"({_ci(lo / 100, hi / 100, kind='percent', decimals=1, sign=True)})"
             for e, lo, hi in zip(trends["estimate"], trends["ci_low"], trends["ci_high"])],
-        "Bedömning": [(VERDICT_TEXT.get(v, v) if (s or v not in ("ökning", "minskning")) else "ingen säkerställd förändring efter FDR-korrektion")
-                      + ("" if ok else " (osäker modell)")
-                      for v, ok, s in zip(trends["verdict"], trends["reliable"],
-                                          trends.get("survives", pd.Series(True, index=trends.index)))],
+        "Sammanlagt, ungefär (95 % KI)": total,
+        "Bedömning": [verdict_cell(v, u) + ("" if ok else " (osäker modell)")
+                      for v, u, ok in zip(trends["verdict"], trends["verdict_uncorrected"],
+                                          trends["reliable"])],
     })
 
 
@@ -198,36 +313,76 @@ def season_table(profile: pd.DataFrame, *, alpha: float = 0.05,
     return pd.DataFrame(rows)
 
 
-def _position(verdict: str, reference: str) -> str:
-    return {"högre": f"högre än {reference} (säkerställt)", "lägre": f"lägre än {reference} (säkerställt)"}.get(
-        verdict, f"ingen säkerställd skillnad mot {reference}")
-
-
 def rank_table(funnel_table: pd.DataFrame, kommunkod: str, *, reference: str = "jämförelsegruppen") -> pd.DataFrame:
-    """The kommun's row of a funnel table: rate, expected, z, position, rank interval."""
-    r = funnel_table[funnel_table["area_code"] == kommunkod].iloc[0]
+    """The kommun's row of a funnel table: rate, the group's level, the difference with the
+    interval the verdict used, the verdict, and the rank inside its interval."""
+    r = funnel_table[funnel_table["area_code"] == kommunkod]
     return pd.DataFrame({
-        "Mått": ["Antal per 100 000", "Förväntat vid jämförelsegruppens nivå", "z (justerat)",
-                 "Läge i trattdiagrammet (95 %)", "Rang (1 = högst)", "Rimliga rangplatser (95 %)"],
-        "Värde": [format_rate(r["estimate"]), format_rate(r["target_rate"]),
-                  format_number(r["z_adjusted"], decimals=2), _position(r["verdict"], reference),
-                  f"{r['rank']} av {r['n_ranked']}", f"{r['rank_low']}–{r['rank_high']}"],
+        "Per 100 000": [format_rate(v) for v in r["estimate"]],
+        f"Nivå i {reference}": [format_rate(v) for v in r["target_rate"]],
+        f"Skillnad mot {reference} (95 % KI)": [_ratio_cell(a, lo, hi) for a, lo, hi in
+                                                 zip(r["ratio"], r["ratio_low"], r["ratio_high"])],
+        "Bedömning": [verdict_cell(v, reference=reference, small=bool(s))
+                      for v, s in zip(r["verdict"], r["small_numbers"])],
+        "Rang (rimligt intervall)": [f"{a} ({lo}–{hi}) av {n}" for a, lo, hi, n in
+                                     zip(r["rank"], r["rank_low"], r["rank_high"], r["n_ranked"])],
     })
 
 
+_BY_HEADINGS = {"area": "Område", "sex": "Kön", "age_group": "Ålder"}
+_SEX_WORDS = {"kvinna": "Kvinnor", "man": "Män"}
+
+
+def _group_label(by: str, value) -> str:
+    text = str(value)
+    if by == "sex":
+        return _SEX_WORDS.get(text, text)
+    return dash_ranges(text)  # "16-24" → "16–24"
+
+
 def survey_table(table: pd.DataFrame, *, by: str | None = None) -> pd.DataFrame:
-    """Survey indicators with 95 % intervals and unweighted n; suppressed cells as ``x``."""
-    out = pd.DataFrame()
-    if by:
-        out[{"area": "Område", "sex": "Kön", "age_group": "Ålder"}.get(by, by)] = [
-            dash_ranges(v) for v in table[by].astype(str)]
-    out["Indikator"] = [survey_label(v) for v in table["variable"]]
+    """Survey indicators with 95 % intervals; suppressed cells as ``x``.
+
+    Without ``by``: one row per indicator (share, interval, respondents). With ``by`` (area,
+    sex, age group): one row per indicator and one column per group, cells "37 % (32–43)",
+    so that the groups can be read side by side.
+    """
     sup = table["suppressed"].fillna(False).astype(bool)
-    out["Andel"] = ["x" if s else format_percent(e) for e, s in zip(table["estimate"], sup)]
-    out["95 % KI"] = ["x" if s else _ci(lo, hi, kind="percent") for lo, hi, s in
-                      zip(table["ci_low"], table["ci_high"], sup)]
-    out["Svarande"] = [format_number(n) for n in table["n"]]
-    return out
+    cells = ["x" if s else f"{format_percent(e)} ({_ci(lo, hi, kind='percent').removesuffix(NBSP + '%')})"
+             for e, lo, hi, s in zip(table["estimate"], table["ci_low"], table["ci_high"], sup)]
+    if not by:
+        return pd.DataFrame({
+            "Indikator": [survey_label(v) for v in table["variable"]],
+            "Andel": ["x" if s else format_percent(e) for e, s in zip(table["estimate"], sup)],
+            "95 % KI": ["x" if s else _ci(lo, hi, kind="percent") for lo, hi, s in
+                        zip(table["ci_low"], table["ci_high"], sup)],
+            "Svarande": [format_number(n) for n in table["n"]],
+        })
+    long = pd.DataFrame({"Indikator": [survey_label(v) for v in table["variable"]],
+                         "group": [_group_label(by, g) for g in table[by]], "cell": cells})
+    order = list(dict.fromkeys(long["Indikator"]))
+    groups = list(dict.fromkeys(long["group"]))
+    wide = long.pivot(index="Indikator", columns="group", values="cell").reindex(order)[groups]
+    wide.columns.name = None
+    return wide.reset_index()
+
+
+def sex_gap_table(gap: pd.DataFrame, by_sex: pd.DataFrame) -> pd.DataFrame:
+    """Women against men per indicator: both shares, the difference with its interval and the
+    FDR-corrected verdict (the survey-gaps family)."""
+    sx = by_sex.set_index(["variable", "sex"])["estimate"]
+    sup = gap["suppressed"].fillna(False).astype(bool)
+    return pd.DataFrame({
+        "Indikator": [survey_label(v) for v in gap["variable"]],
+        "Kvinnor": [format_percent(sx.get((v, "kvinna"))) for v in gap["variable"]],
+        "Män": [format_percent(sx.get((v, "man"))) for v in gap["variable"]],
+        "Skillnad, procentenheter (95 % KI)": [
+            "x" if s else f"{format_number(100 * e, decimals=1, sign=True)} "
+                          f"({_ci(100 * lo, 100 * hi, kind='number', decimals=1, sign=True)})"
+            for e, lo, hi, s in zip(gap["estimate"], gap["ci_low"], gap["ci_high"], sup)],
+        "Bedömning": ["säkerställd skillnad" if v == "skillnad" else verdict_cell(v, u)
+                      for v, u in zip(gap["verdict"], gap["verdict_uncorrected"])],
+    })
 
 
 def change_table(change: pd.DataFrame) -> pd.DataFrame:
@@ -239,7 +394,8 @@ def change_table(change: pd.DataFrame) -> pd.DataFrame:
                                         for e, s in zip(change["estimate"], sup)],
         "95 % KI": ["x" if s else _ci(100 * lo, 100 * hi, kind="number", decimals=1, sign=True)
                     for lo, hi, s in zip(change["ci_low"], change["ci_high"], sup)],
-        "Bedömning": [VERDICT_TEXT.get(v, v) for v in change["verdict"]],
+        "Bedömning": [verdict_cell(v, u) for v, u in
+                      zip(change["verdict"], change.get("verdict_uncorrected", change["verdict"]))],
     })
 
 

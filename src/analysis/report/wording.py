@@ -12,10 +12,11 @@ from typing import Sequence
 from .. import SAMPLE_DATA_LABEL
 from ..municipalities import code_for_name, kommun_phrase, name_of
 from ..verdicts import DEFAULT_THRESHOLD
+from .text import NBSP
 
 __all__ = ["report_heading", "method_note", "omfattning_intro", "change_intro", "comparison_intro",
-           "survey_intro", "reference_name", "caveat_text", "CAVEATS", "small_area_intro", "evaluation_intro", "sources_and_limitations",
-           "ORDLISTA", "ordlista"]
+           "survey_intro", "reference_name", "preliminary_note", "caveat_text", "CAVEATS",
+           "small_area_intro", "evaluation_intro", "sources_and_limitations", "ORDLISTA", "ordlista"]
 
 SURVEY_MIN_N = 50
 
@@ -58,19 +59,39 @@ def method_note() -> str:
 
 
 def omfattning_intro(kommun: str, lan: str, year: int) -> str:
-    return (f"Tabellen visar anmälda brott i {kommun} under {year}, antal och per 100 000 invånare "
-            f"(folkmängd 31 december) med 95 % konfidensintervall, jämfört med {lan} och riket. "
+    return (f"Anmälda brott i {kommun} under {year}, antal och per 100{NBSP}000 invånare "
+            f"(folkmängd 31 december), jämfört med {lan} och riket. Skillnaden mot riket anges i "
+            f"procent med ett 95-procentigt konfidensintervall som tar hänsyn både till slumpen i "
+            f"små tal och till att kommuner skiljer sig åt av många skäl; bedömningen bygger på "
+            f"samma intervall och på en korrektion för att tolv brottstyper prövas samtidigt. "
             f"Rangen räknas bland landets 290 kommuner (1 = högst nivå) och anges med ett intervall "
-            f"av rimliga rangplatser: små kommuner kan hamna var som helst i en rangordning av "
-            f"slumpskäl. En stjärna (*) markerar färre än {DEFAULT_THRESHOLD} anmälda brott: tolka "
-            f"nivån försiktigt.")
+            f"av rimliga rangplatser. En stjärna (*) markerar färre än {DEFAULT_THRESHOLD} anmälda "
+            f"brott: då görs ingen bedömning.")
 
 
 def change_intro(year1: int, year2: int) -> str:
     return (f"Förändringen mellan {year1} och {year2} per brottstyp. Procentuell förändring visas "
-            f"inte när antalet är färre än {DEFAULT_THRESHOLD}; då anges antalen. Bedömningen "
-            f"bygger på kvoten mellan åren med ett intervall som tar hänsyn till den normala "
-            f"variationen mellan år. q-värdet är p-värdet justerat för att tolv brottstyper prövas.")
+            f"inte när antalet {year1} är färre än {DEFAULT_THRESHOLD}; då anges antalen. "
+            f"Bedömningen bygger på kvoten mellan åren med ett intervall som tar hänsyn till den "
+            f"normala variationen mellan år, och på en korrektion för att tolv brottstyper prövas "
+            f"samtidigt (Benjamini–Hochberg).")
+
+
+def preliminary_note(years) -> str:
+    """A note that the latest figures are preliminary (empty when none are).
+
+    Examples
+    --------
+    >>> preliminary_note([2025])
+    '*Uppgifterna för 2025 är preliminära; Brå publicerar slutliga uppgifter under våren.*'
+    >>> preliminary_note([])
+    ''
+    """
+    years = sorted(int(y) for y in years)
+    if not years:
+        return ""
+    which = years[0] if len(years) == 1 else f"{', '.join(map(str, years[:-1]))} och {years[-1]}"
+    return f"*Uppgifterna för {which} är preliminära; Brå publicerar slutliga uppgifter under våren.*"
 
 
 def reference_name(comparison: str) -> str:
@@ -78,17 +99,18 @@ def reference_name(comparison: str) -> str:
     return {"liknande": "liknande kommuner", "lan": "länet", "riket": "riket"}[comparison]
 
 
-def comparison_intro(comparison: str, similar: Sequence[str]) -> str:
+def comparison_intro(comparison: str, similar: Sequence[str], group_name: str | None = None) -> str:
     if comparison == "liknande":
         names = ", ".join(name_of(c) for c in similar)
-        group = f"kommuner med liknande folkmängd ({names})"
+        group = f"{group_name or 'en egen jämförelsegrupp'} ({names})"
     elif comparison == "lan":
         group = "länets kommuner"
     else:
         group = "landets alla kommuner"
     return (f"Trattdiagrammet jämför kommunens nivå med {group}. Punkter utanför tratten skiljer "
-            f"sig mer än slumpen förklarar; gränserna är justerade för att kommuner skiljer sig "
-            f"åt även av andra skäl (Spiegelhalter 2005).")
+            f"sig mer än slumpen förklarar; gränserna bygger på exakta sannolikheter för små tal "
+            f"och är vidgade för att kommuner skiljer sig åt även av andra skäl (Spiegelhalter "
+            f"2005).")
 
 
 def survey_intro(year: int, n: int, calibrated: bool) -> str:
