@@ -195,6 +195,15 @@ def trend(data, population=None, *, level: str = "kommun", areas=None, crime_typ
     b = np.where(fit.converged, fit.params[:, 1], np.nan)
     se_b = np.where(fit.converged, np.sqrt(cov[:, 1, 1]), np.nan)
     cols = apc_columns(b, se_b, df, ci_level)
+    if se == "block":
+        # where the floor bound, the p-value is the larger of the Poisson one and the t one
+        # with the estimated dispersion: the floor then never makes a result more
+        # significant at any level (the t tail is heavier far out), e.g. in the FDR q-values
+        raw_phi, raw_df = block_dispersion(fit, block=12, n_params=2)
+        bound = np.isinf(df) & (raw_df >= 3)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p_raw = t_pvalue(b / np.sqrt(fit.cov_unscaled[:, 1, 1] * raw_phi), raw_df)
+        cols["p_value"] = np.where(bound, np.fmax(cols["p_value"], p_raw), cols["p_value"])
     n = (y * w).sum(1)
     rule = small_number_rule(n, threshold=threshold)
     out = panel.keys.copy()
