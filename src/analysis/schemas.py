@@ -598,3 +598,4 @@ def validate(df: pd.DataFrame, kind: str, *, file: str | None = None,
     if gaps:
         typed.attrs["gaps"] = [p.value for p in gaps]
     return typed.reset_index(drop=True)
+

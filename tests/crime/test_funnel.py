@@ -93,16 +93,16 @@ def test_small_expected_counts_use_exact_tails_not_a_normal_approximation():
     rng = np.random.default_rng(3)
     counts = {k: rng.poisson(p * rate) for k, p in reg["population"].items()}
     counts["2026"] = 4
-    crimes = pd.concat([pd.DataFrame({"kommunkod": k, "period": per, "crime_type": "Rån",
+    crimes = pd.concat([pd.DataFrame({"kommunkod": k, "period": per, "crime_type": "Rån (inkl. grovt)",
                                       "count": [c] + [0] * 11}) for k, c in counts.items()],
                        ignore_index=True)
     pop = pd.DataFrame({"kommunkod": reg.index, "year": 2024,
                         "population": reg["population"].to_numpy()})
-    t = funnel_data(crimes, pop, crime_type="Rån", period=2024, threshold=0).table
+    t = funnel_data(crimes, pop, crime_type="Rån (inkl. grovt)", period=2024, threshold=0).table
     me = t[t.area_code == "2026"].iloc[0]
     assert me.verdict != "högre" and me.ratio_low < 1
     # and the small-number rule decides the verdict, not only a star
-    t10 = funnel_data(crimes, pop, crime_type="Rån", period=2024).table
+    t10 = funnel_data(crimes, pop, crime_type="Rån (inkl. grovt)", period=2024).table
     assert t10.loc[t10.area_code == "2026", "verdict"].iloc[0] == "ej bedömbar"
 
 

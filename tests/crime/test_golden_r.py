@@ -72,12 +72,16 @@ def test_block_dispersion_and_apc(golden, name):
     phi, df = block_dispersion(f)
     assert rel(phi[0], golden("block", name, "phi")) < TOL
     assert df[0] == golden("block", name, "df")
-    tab = trend(panel, harmonics=K).table.iloc[0]
+    tab = trend(panel, harmonics=K, dispersion_floor=0).table.iloc[0]
+    dflt = trend(panel, harmonics=K).table.iloc[0]
     assert rel(tab["estimate"], golden("apc_block", name, "apc")) < TOL
     if df[0] >= 3:
         assert rel(tab["ci_low"], golden("apc_block", name, "ci_low")) < TOL
         assert rel(tab["ci_high"], golden("apc_block", name, "ci_high")) < TOL
         assert tab["reliable"]
+        # the default floors the dispersion at 1 (R: max(1, phi)); "small" has phi < 1
+        assert rel(dflt["ci_low"], golden("apc_block_floor", name, "ci_low")) < TOL
+        assert rel(dflt["ci_high"], golden("apc_block_floor", name, "ci_high")) < TOL
     else:  # Sicily: 59 months = 4 blocks, 2 df -> monthly fallback, flagged
         assert not tab["reliable"] and "kort serie" in tab["caveat"]
 
@@ -147,11 +151,17 @@ def test_period_comparison_methods(golden, name):
     assert rel(q["dispersion"], golden("compare_quasi", name, "phi")) < TOL
     for c in ("ci_low", "ci_high", "p_value"):
         assert rel(q[c], golden("compare_quasi", name, c)) < TOL
-    b = compare_periods(panel, period1=2023, period2=2024).iloc[0]
+    b = compare_periods(panel, period1=2023, period2=2024, dispersion_floor=0).iloc[0]
     assert b["method"].startswith("quasi-Poisson, 12-month block")
     assert rel(b["dispersion"], golden("compare_block", name, "phi")) < TOL
     for c in ("ci_low", "ci_high", "p_value"):
         assert rel(b[c], golden("compare_block", name, c)) < TOL
+    d = compare_periods(panel, period1=2023, period2=2024).iloc[0]  # default: the floor
+    # where it binds ("small": phi 0.35, phi t^2 < z^2) the Poisson model's exact test is given
+    assert d["method"].startswith("exact") == (b["dispersion"] < 0.73)
+    assert d["dispersion"] == (1.0 if b["dispersion"] < 0.73 else b["dispersion"])
+    for c in ("ci_low", "ci_high", "p_value"):
+        assert rel(d[c], golden("compare_block_floor", name, c)) < TOL
     if golden.has("compare_negbin", name):
         nb = compare_periods(panel, period1=2023, period2=2024, method="negbin").iloc[0]
         for c in ("rate_ratio", "ci_low", "ci_high"):

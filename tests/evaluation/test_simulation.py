@@ -39,14 +39,15 @@ def test_simulated_world_matches_its_description():
     assert donors.min() > 1 and donors.max() < 260
 
 
-def test_simulation_default_is_what_fit_its_does():
+@pytest.mark.parametrize("scenario, seed", [("large", 9), ("volatile_treated", 2)])
+def test_simulation_default_is_what_fit_its_does(scenario, seed):
     """The simulated default and fit_its's default give the same interval (independent routes:
-    batched arrays there, frames and donor selection here)."""
+    batched arrays there, frames and donor selection here), the volatility check included."""
     from analysis.evaluation import fit_its
     from analysis.evaluation.simulation import _run
 
-    sc = SCENARIOS["large"]
-    y, pop = simulate_panel(sc, np.random.default_rng(9))
+    sc = SCENARIOS[scenario]
+    y, pop = simulate_panel(sc, np.random.default_rng(seed))
     per = pd.period_range("2015-01", periods=sc.n_months, freq="M")
     frame = pd.DataFrame({"kommunkod": np.repeat([f"{i:04d}" for i in range(sc.n_units)], sc.n_months),
                           "period": np.tile(per, sc.n_units), "count": y.ravel(),
@@ -55,7 +56,10 @@ def test_simulation_default_is_what_fit_its_does():
     res = fit_its(treated, start=per[sc.start], donors=frame.loc[frame["kommunkod"] != "0000"])
     assert res.inference == "placebo" and res.se_method == "model" and res.reliable
     row = res.table.set_index("variable").loc["level_change"]
-    est, covered, width, _ = _run(y, pop, sc, (DEFAULT_METHOD,), np.log(0.8))[DEFAULT_METHOD]
+    est, covered, width, _, flag = _run(y, pop, sc, (DEFAULT_METHOD,), np.log(0.8))[DEFAULT_METHOD]
+    assert flag == res.volatility.out_of_line
+    if scenario == "volatile_treated":  # this seed: the treated kommun is out of line, widened
+        assert res.volatility.out_of_line and res.volatility.widening > 1.2
     assert np.log(row["estimate"]) == pytest.approx(est, rel=1e-8)
     assert np.log(row["ci_high"] / row["ci_low"]) == pytest.approx(width, rel=1e-8)
     assert covered == (row["ci_low"] <= 0.8 <= row["ci_high"])

@@ -15,10 +15,11 @@ from scipy import optimize
 from ..errors import DataError
 from ..verdicts import verdicts
 from .glm import BatchGLMResult, fit_batch, t_quantile
-from .variance import block_dispersion
+from .variance import block_dispersion, check_floor
 from .panel import MonthlyPanel, as_panel, time_years  # MonthlyPanel: used by the doctest
 from .seasonal import seasonal_terms
 from .trends import apc_columns, slope_cov
+from .joinpoint_test import grid_combinations, permutation_selection
 
 __all__ = ["JoinpointResult", "joinpoints"]
 
@@ -36,6 +37,10 @@ class JoinpointResult:
         ``location_decimal`` (decimal year), ``se_months``, ``ci_low``/``ci_high`` (decimal years).
     selection : pandas.DataFrame
         ``n_joinpoints``, ``deviance``, ``n_params``, ``qbic``, ``chosen``.
+    tests : pandas.DataFrame
+        With ``selection="permutation"``: the sequence of permutation tests (``k_null, k_alt,
+        statistic, p_value, level, rejected, n_permutations``,
+        :func:`analysis.crime.joinpoint_test.permutation_selection`); empty otherwise.
     n_joinpoints : int
         Chosen number of joinpoints.
     model : BatchGLMResult
@@ -50,6 +55,7 @@ class JoinpointResult:
     model: BatchGLMResult
     design_columns: tuple[str, ...]
     settings: dict = field(default_factory=dict)
+    tests: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def summary(self) -> str:
         lines = [f"Joinpoint-trend: {self.n_joinpoints} brytpunkt(er), {self.settings}"]
@@ -74,16 +80,7 @@ def _jp_design(Xb, t, psi, with_v):
 
 def _grid_search(y, Xb, t, off, k, min_seg):
     n = len(t)
-    cand = np.arange(min_seg - 1, n - min_seg)
-    if cand.size == 0:
-        return None
-    step = 1
-    while True:
-        grid = cand[::step]
-        combos = _spaced_combinations(grid, k, min_seg)
-        if len(combos) <= 20000 or step > 12:
-            break
-        step += 1
+    combos = grid_combinations(n, k, min_seg)
     if len(combos) == 0:
         return None
     base = fit_batch(y, Xb, offset=off)
@@ -102,13 +99,6 @@ def _grid_search(y, Xb, t, off, k, min_seg):
     f = fit_batch(y, X, offset=np.broadcast_to(off, (top.size, n)), start=start)
     dev = np.where(f.converged, f.deviance, np.inf)
     return t[combos[top[int(np.argmin(dev))]]].copy()
-
-
-def _spaced_combinations(grid, k, gap):
-    out = [[g] for g in grid]
-    for _ in range(k - 1):
-        out = [c + [g] for c in out for g in grid if g - c[-1] >= gap]
-    return np.array(out, dtype=int).reshape(-1, k)
 
 
 def _refine(y, Xb, t, off, psi, sweeps=20):
@@ -164,7 +154,9 @@ def joinpoints(data, population=None, *, level: str = "kommun", areas=None, crim
                start=None, end=None, max_joinpoints: int = 2, n_joinpoints: int | None = None,
                min_segment: int = 24, seasonality: str = "fourier", harmonics: int = 2,
                se: str = "block", ci_level: float = 0.95, aapc_range=None,
-               psi_start=None) -> JoinpointResult:
+               psi_start=None, dispersion_floor: float = 1.0, selection: str = "permutation",
+               n_permutations: int = 999, alpha: float = 0.05, permutation_block: int = 12,
+               seed: int = 2000) -> JoinpointResult:
     """Joinpoint regression of one monthly series: segment APCs, AAPC and the change months.
 
     Model: ``log E[count_t] = log(person-years_t) + a + b t + sum_j d_j (t - psi_j)_+ +
@@ -175,7 +167,7 @@ def joinpoints(data, population=None, *, level: str = "kommun", areas=None, crim
     data, population, level, areas, crime_types, start, end
         As :func:`trend`; the selection must leave exactly one series.
     max_joinpoints : int
-        Largest number of joinpoints considered (0..max chosen by the quasi-BIC below).
+        Largest number of joinpoints considered (0..max, chosen as ``selection`` says).
     n_joinpoints : int, optional
         Fit exactly this many joinpoints (no selection), e.g. to compare with R ``segmented``.
     min_segment : int
@@ -191,6 +183,17 @@ def joinpoints(data, population=None, *, level: str = "kommun", areas=None, crim
     psi_start : list of str or pandas.Period, optional
         Start the continuous search at these months instead of the grid optimum (with
         ``n_joinpoints``); the result is the local optimum next to them.
+    dispersion_floor : float
+        Quasi-Poisson standard errors (``"block"``, ``"quasi"``) use ``max(phi,
+        dispersion_floor)``, as :func:`trend` (default 1; 0 = the estimate as it is).
+    selection : {"permutation", "bic"}
+        How the number of joinpoints is chosen: the sequential permutation tests of Kim et al.
+        (2000), as NCI Joinpoint (default), or the quasi-BIC below.
+    n_permutations, alpha, permutation_block, seed
+        The permutation tests: permuted series per test (default 999), overall level (each
+        test of ``k_a`` against ``k_b`` at ``alpha / (max_joinpoints - k_a)``), months per
+        permuted block (12: whole years, which keeps the month-to-month correlation; 1:
+        Kim et al.'s single observations), random seed.
 
     Returns
     -------
@@ -210,10 +213,13 @@ def joinpoints(data, population=None, *, level: str = "kommun", areas=None, crim
     lies on a month (the likelihood has a kink there) segmented's iteration oscillates and
     stops at ``it.max`` near it, while this returns the kink itself (docs/crime-statistics.md).
     A final Muggeo step ``psi + gamma/delta`` polishes an optimum between months.
-    The number of joinpoints minimises a quasi-BIC,
+    The number of joinpoints is chosen by the sequential permutation tests of Kim et al.
+    (:func:`analysis.crime.joinpoint_test.permutation_selection`): whole years of residuals
+    are shuffled, so month-to-month autocorrelation does not read as extra joinpoints; in the
+    simulation (``benchmarks/joinpoint_simulation.py``) a straight series gets a false
+    joinpoint in about 5 % of cases. ``selection="bic"`` minimises instead a quasi-BIC,
     ``deviance_k / phi + (2 + 2k) log(n_months)``, with ``phi`` the 12-month block dispersion
-    of the largest model (at least 1): month-to-month autocorrelation would otherwise read as
-    extra joinpoints. Standard errors include the uncertainty of the locations (the ``V`` terms,
+    of the largest model (at least 1). Standard errors include the uncertainty of the locations (the ``V`` terms,
     as ``segmented``); the AAPC weights segments by their length in years (Clegg et al. 2009).
 
     References
@@ -235,6 +241,12 @@ def joinpoints(data, population=None, *, level: str = "kommun", areas=None, crim
     >>> jp.n_joinpoints, str(jp.joinpoints["location"].iloc[0])  # planted: 2019-01
     (1, '2019-03')
     """
+    floor = check_floor(dispersion_floor)
+    if selection not in ("permutation", "bic"):
+        raise ValueError(f"selection must be 'permutation' or 'bic', got {selection!r}")
+    if not (isinstance(n_permutations, (int, np.integer)) and n_permutations >= 19):
+        raise ValueError("n_permutations must be a whole number >= 19 (999 or more for a "
+                         "stable p-value)")
     panel = as_panel(data, population, level=level, areas=areas, crime_types=crime_types,
                      start=start, end=end)
     if len(panel.keys) != 1:
@@ -277,6 +289,13 @@ def joinpoints(data, population=None, *, level: str = "kommun", areas=None, crim
                         "n_params": [Xb.shape[1] + 2 * k for k in fits]})
     sel["qbic"] = sel["deviance"] / phi_sel + (2 + 2 * sel["n_joinpoints"]) * np.log(n)
     k = int(sel.loc[sel["qbic"].idxmin(), "n_joinpoints"])
+    tests = pd.DataFrame()
+    if selection == "permutation" and n_joinpoints is None and kmax > 0:
+        null_mu = {kk: fit_batch(y, _jp_design(Xb, t, fits[kk][0], False), offset=off,
+                                 tol=1e-12).mu[0] for kk in fits}
+        k, tests = permutation_selection(y, off, Xb, t, null_mu, min_segment=min_segment,
+                                         n_permutations=n_permutations, alpha=alpha,
+                                         block=permutation_block, seed=seed)
     sel["chosen"] = sel["n_joinpoints"] == k
     psi = fits[k][0]
     pb = Xb.shape[1]
@@ -284,10 +303,10 @@ def joinpoints(data, population=None, *, level: str = "kommun", areas=None, crim
     # which adds the joinpoints' own uncertainty (as segmented); dispersion from the former
     fit = fit_batch(y, _jp_design(Xb, t, psi, False), offset=off, tol=1e-12)
     fitv = fit_batch(y, _jp_design(Xb, t, psi, True), offset=off, tol=1e-12) if k else fit
-    _, phi, df, caveat = slope_cov(fit, se, 2 + 2 * k, None)
+    _, phi, df, caveat = slope_cov(fit, se, 2 + 2 * k, None, floor)
     cov = fitv.cov_unscaled[0] * (1.0 if se == "model" else phi[0])
     if se == "quasi":
-        phi = np.array([fitv.pearson_chi2[0] / fitv.df_resid[0]])
+        phi = np.array([max(fitv.pearson_chi2[0] / fitv.df_resid[0], floor)])
         cov = fitv.cov_unscaled[0] * phi[0]
         df = fitv.df_resid.copy()
     elif se == "hac":
@@ -333,7 +352,9 @@ def joinpoints(data, population=None, *, level: str = "kommun", areas=None, crim
     out["deff"] = phi
     out["n"] = np.array(counts_in + [float(y.sum())]).astype(np.int64)
     out["n_eff"] = out["n"] / phi
-    out["method"] = f"joinpoint GLM (Poisson, {se} SE), {k} joinpoint(s), QBIC"
+    how = ("fixed" if n_joinpoints is not None else
+           "permutation test" if selection == "permutation" else "QBIC")
+    out["method"] = f"joinpoint GLM (Poisson, {se} SE), {k} joinpoint(s), {how}"
     out["suppressed"] = False
     out["suppressed_reason"] = pd.array([str(caveat[0])] * (k + 2), dtype="str")
     out["p_value"] = cols["p_value"]
@@ -350,9 +371,10 @@ def joinpoints(data, population=None, *, level: str = "kommun", areas=None, crim
                          "ci_high": dec + q * se_psi})
     settings = {"max_joinpoints": max_joinpoints, "min_segment": min_segment,
                 "seasonality": seasonality, "harmonics": harmonics, "se": se,
+                "selection": selection if n_joinpoints is None else "fixed",
                 "selection_dispersion": phi_sel}
     names = tuple(["intercept", "t"] + snames + [f"U{j}" for j in range(1, k + 1)]
                   + [f"V{j}" for j in range(1, k + 1)])
-    return JoinpointResult(out, jtab, sel, k, fit, names, settings)
+    return JoinpointResult(out, jtab, sel, k, fit, names, settings, tests)
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..errors import DataError, Problem
 from ..municipalities import RIKET_CODE, counties, municipalities
+from ..schema_values import check_values
 from ..schemas import validate
 
 __all__ = ["MonthlyPanel", "monthly_panel", "as_panel", "LEVELS", "time_years", "model_arrays", "period_mask",
@@ -113,27 +114,28 @@ class MonthlyPanel:
 
 
 def _typed_crimes(crimes: pd.DataFrame) -> pd.DataFrame:
-    """Validated crimes frame; the full validator runs unless dtypes are already right."""
+    """Validated crimes frame: the full validator, or (dtypes already right) the value checks.
+
+    A typed frame skips the coercion, never the checks of codes, crime types, statuses and
+    counts (:func:`analysis.schema_values.check_values`, vectorised); a typed frame that fails
+    them goes through the full validator like any other.
+    """
     need = ("kommunkod", "period", "crime_type", "count")
     missing = [c for c in need if c not in crimes]
     if missing:
         raise DataError(Problem("required column missing", column=missing[0],
                                 expected="columns " + ", ".join(need)))
-    typed = (isinstance(crimes["period"].dtype, pd.PeriodDtype)
+    typed = (crimes["period"].dtype == pd.PeriodDtype("M")
              and pd.api.types.is_integer_dtype(crimes["count"].dtype))
     if not typed:
         return validate(crimes, "crimes")
-    df = crimes
-    problems = []
-    if (df["count"] < 0).any():
-        i = int(np.flatnonzero((df["count"] < 0).to_numpy())[0])
-        problems.append(Problem("negative count", row=i + 2, column="count",
-                                value=df["count"].iloc[i], expected="a whole number >= 0"))
-    if df["period"].isna().any():
-        problems.append(Problem("missing month", column="period", expected="YYYY-MM"))
-    if problems:
-        raise DataError(problems)
-    return df
+    try:
+        check_values(crimes, "crimes")
+    except DataError:
+        # not clean: the full validator decides (it maps label variants such as "Rån" to
+        # the canonical names, or reports every problem with its own wording)
+        return validate(crimes, "crimes")
+    return crimes
 
 
 def _population_table(population: pd.DataFrame) -> pd.DataFrame:

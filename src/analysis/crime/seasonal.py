@@ -14,6 +14,7 @@ from ..errors import DataError
 from ..swedish import MONTH_NAMES
 from .glm import fit_batch, t_pvalue, t_quantile
 from .panel import MonthlyPanel, as_panel, model_arrays, time_years  # MonthlyPanel: doctest
+from .variance import check_floor
 
 __all__ = ["seasonal_terms", "seasonality_profile", "MONTH_NAMES"]
 
@@ -56,13 +57,13 @@ def seasonal_terms(month_of_year, *, seasonality: str = "fourier",
 
 def seasonality_profile(data, population=None, *, level: str = "kommun", areas=None,
                         crime_types=None, start=None, end=None,
-                        ci_level: float = 0.95) -> pd.DataFrame:
+                        ci_level: float = 0.95, dispersion_floor: float = 1.0) -> pd.DataFrame:
     """Which months are high? Month effects relative to the average month, per series.
 
     Model per series: ``log E[count_t] = log(person-years_t) + a + b t + g_month(t)`` with
     ``sum g = 0``; ``ratio_m = exp(g_m)`` is the month's rate relative to the average month,
-    after trend and population. Quasi-Poisson (monthly Pearson dispersion, at least 1), t
-    reference with the residual df.
+    after trend and population. Quasi-Poisson (monthly Pearson dispersion, at least
+    ``dispersion_floor``), t reference with the residual df.
 
     Parameters
     ----------
@@ -70,6 +71,9 @@ def seasonality_profile(data, population=None, *, level: str = "kommun", areas=N
         As :func:`trend`; at least 24 months per series.
     ci_level : float
         Confidence level.
+    dispersion_floor : float
+        ``max(phi, dispersion_floor)`` is used (default 1: never narrower than Poisson;
+        ``0`` for the estimate as it is, as R ``glm(quasipoisson)``).
 
     Returns
     -------
@@ -109,7 +113,7 @@ def seasonality_profile(data, population=None, *, level: str = "kommun", areas=N
     Md, _ = seasonal_terms(panel.month_of_year, seasonality="month")
     X = np.column_stack([np.ones_like(t), t, Md])
     fit = fit_batch(y, X, offset=off, weights=w)
-    phi = np.maximum(fit.scale, 1.0)
+    phi = np.maximum(fit.scale, check_floor(dispersion_floor))
     df = fit.df_resid
     cov = fit.cov_unscaled * phi[:, None, None]
     # month effects with sum-to-zero: g = A @ beta, A picks (0, c2..c12) minus their mean

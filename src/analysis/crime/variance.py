@@ -14,8 +14,35 @@ import numpy as np
 from .glm import BatchGLMResult, fit_batch  # fit_batch: used by the doctests
 
 
-__all__ = ["newey_west_lag", "block_dispersion", "residual_autocov",
+__all__ = ["check_floor", "newey_west_lag", "block_dispersion", "residual_autocov",
            "ar_noise_cov", "pooled_rho"]
+
+
+def check_floor(value) -> float:
+    """The ``dispersion_floor`` keyword of the crime statistics and the evaluation, checked.
+
+    Quasi-likelihood intervals use ``max(phi, floor)``; the default floor 1 keeps them never
+    narrower than the Poisson interval, because an estimated dispersion below 1 is, at the
+    few degrees of freedom of a kommun's series, almost always noise
+    (``docs/crime-statistics.md``, "The dispersion floor"). 0 turns the floor off.
+
+    Examples
+    --------
+    >>> check_floor(1), check_floor(0)
+    (1.0, 0.0)
+    >>> check_floor(-1)
+    Traceback (most recent call last):
+    ...
+    ValueError: dispersion_floor must be a number >= 0 (1 = never below Poisson, 0 = no floor), got -1
+    """
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        v = float("nan")
+    if not v >= 0 or isinstance(value, bool):
+        raise ValueError("dispersion_floor must be a number >= 0 (1 = never below Poisson, "
+                         f"0 = no floor), got {value!r}")
+    return v
 
 
 def newey_west_lag(n: int) -> int:

@@ -19,14 +19,11 @@ from scipy import stats
 
 from ..schemas import ESTIMATE_COLUMNS
 from ..crime.glm import BatchGLMResult, fit_batch
-from ..crime.variance import ar_noise_cov, newey_west_lag, pooled_rho
+from ..crime.variance import ar_noise_cov, check_floor, newey_west_lag, pooled_rho
 from ._series import to_period
+from .placebo import MIN_PLACEBOS, VolatilityCheck, placebo_critical_value, volatility_check
 
 __all__ = ["its_design", "fit_its", "ITSResult", "placebo_critical_value", "MIN_PLACEBOS"]
-
-#: A 95 % placebo interval needs at least 19 placebos: the smallest attainable p is 1/(J+1).
-MIN_PLACEBOS = 19
-
 
 def its_design(periods: pd.PeriodIndex, start, *, seasonality: str | None = "fourier",
                harmonics: int = 2, slope_change: bool = False,
@@ -79,25 +76,6 @@ def its_design(periods: pd.PeriodIndex, start, *, seasonality: str | None = "fou
     return np.column_stack(cols), names
 
 
-def placebo_critical_value(t_placebo: np.ndarray, ci_level: float = 0.95) -> float:
-    """Critical value for |t| from placebo t-statistics, counting the treated unit.
-
-    The interval {delta: p(delta) > alpha} with p = (1 + #{|t_j| >= |t_0|}) / (1 + J) is
-    estimate ± c·SE with c the m-th largest |t_j|, m = floor(alpha (J + 1)). ``inf`` when
-    m = 0 (fewer than 1/alpha - 1 placebos: no interval at this level exists).
-
-    Examples
-    --------
-    >>> t = np.arange(1, 40) / 10          # 39 placebos: the second largest |t|
-    >>> placebo_critical_value(t), placebo_critical_value(t[:10])
-    (3.8, inf)
-    """
-    t = np.sort(np.abs(np.asarray(t_placebo, float)[np.isfinite(t_placebo)]))[::-1]
-    alpha = 1 - ci_level
-    m = int(np.floor(alpha * (len(t) + 1) + 1e-9))
-    return float(t[m - 1]) if m >= 1 else np.inf
-
-
 @dataclass(frozen=True)
 class ITSResult:
     """Fitted interrupted time series.
@@ -115,6 +93,10 @@ class ITSResult:
         ``period, observed, fitted, counterfactual, cf_low, cf_high, post, in_fit``.
     placebo : pandas.DataFrame
         Donor placebo fits: ``kommunkod, estimate, se, t, used`` (empty without donors).
+    volatility : VolatilityCheck or None
+        With placebo inference: the treated kommun's month-to-month wandering ranked among
+        its placebo donors, and the factor the interval was widened by
+        (:func:`analysis.evaluation.placebo.volatility_check`).
     """
 
     table: pd.DataFrame
@@ -134,6 +116,7 @@ class ITSResult:
     reliability_notes: tuple[str, ...]
     start: pd.Period
     ci_level: float
+    volatility: VolatilityCheck | None = field(default=None, repr=False)
 
     @property
     def rate_ratio(self) -> float:
@@ -156,13 +139,22 @@ class ITSResult:
         return "\n".join(lines)
 
 
-def _covariance(fit: BatchGLMResult, family: str, se: str, hac_lag: int | None, rho):
+def _covariance(fit: BatchGLMResult, family: str, se: str, hac_lag: int | None, rho,
+                floor: float, j: int):
+    """Covariances per series; quasi-Poisson and AR variances of coefficient ``j`` (the level
+    change) are at least ``floor`` times the Poisson one (``docs/measure-evaluation.md``)."""
     if se == "model":
-        return fit.cov_params("quasi" if family == "quasipoisson" else "model"), None
+        if family != "quasipoisson":
+            return fit.cov_params("model"), None
+        return fit.cov_unscaled * np.maximum(fit.scale, floor)[:, None, None], None
     if se == "hac":
         return fit.cov_params("hac", lag=hac_lag), None
     if se == "ar":
-        return ar_noise_cov(fit, rho=rho)
+        cov, rho_used = ar_noise_cov(fit, rho=rho)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = cov[:, j, j] / fit.cov_unscaled[:, j, j]
+        grow = np.where(ratio > 0, np.maximum(1.0, floor / ratio), 1.0)
+        return cov * grow[:, None, None], rho_used
     raise ValueError("se must be 'model', 'hac' or 'ar'")
 
 
@@ -173,7 +165,7 @@ def fit_its(series: pd.DataFrame, *, start, end=None, count: str = "count",
             transition_months: int = 0, se: str = "auto", hac_lag: int | None = None,
             donors: pd.DataFrame | None = None, donor_unit: str = "kommunkod",
             inference: str | None = None, n_placebo: int = MIN_PLACEBOS,
-            ci_level: float = 0.95) -> ITSResult:
+            ci_level: float = 0.95, dispersion_floor: float = 1.0) -> ITSResult:
     """Segmented count regression of one monthly series around the start of a measure.
 
     Parameters
@@ -208,6 +200,10 @@ def fit_its(series: pd.DataFrame, *, start, end=None, count: str = "count",
         Default ``placebo`` when at least 19 donors cover the months, else ``t`` (residual df).
     n_placebo : int
         Placebo donors used: those nearest in mean count (default 19).
+    dispersion_floor : float
+        The quasi-Poisson (``se="model"``) and AR variances of the level change are at least
+        this many times the Poisson variance, for the treated series and the placebo donors
+        alike (default 1: an estimated underdispersion is almost always noise; 0 = no floor).
 
     Returns
     -------
@@ -218,7 +214,12 @@ def fit_its(series: pd.DataFrame, *, start, end=None, count: str = "count",
     The level change is exp(beta_level). Placebo inference fits the same model, with the same
     start, to each donor; their t-statistics (no effect there) give the critical value, so the
     interval is right when the treated t-statistic is exchangeable with theirs
-    (:func:`placebo_critical_value`).
+    (:func:`placebo_critical_value`). That needs the treated kommun to be as noisy as its
+    donors: :func:`~analysis.evaluation.placebo.volatility_check` standardises every unit by
+    its own "AR(1) plus noise" standard error, and when that placebo interval is wider the
+    default is widened to it (``.volatility.widening``; the p-value is the larger of the two).
+    A treated kommun that wanders more than every donor is flagged ``.volatility.out_of_line``
+    (the verdict's caveat ``volatile_treated``).
 
     References
     ----------
@@ -286,17 +287,18 @@ def fit_its(series: pd.DataFrame, *, start, end=None, count: str = "count",
         else:
             rho = None
             notes.append("the autocorrelation is estimated from this series alone (no donors)")
-    cov, rho_used = _covariance(fit, family, se, hac_lag, rho)
+    j = names.index("level")
+    floor = check_floor(dispersion_floor)
+    cov, rho_used = _covariance(fit, family, se, hac_lag, rho, floor, j)
     cov = cov[0]
     rho_val = float(rho_used[0]) if rho_used is not None else None
-    j = names.index("level")
     est, se_lvl = fit.params[0, j], float(np.sqrt(cov[j, j]))
     df = float(fit.df_resid[0])
 
     placebo = pd.DataFrame({"kommunkod": pd.Series([], dtype="str"), "estimate": [], "se": [],
                             "t": [], "used": pd.Series([], dtype=bool)})
     if dfit is not None:
-        dcov, _ = _covariance(dfit, family, se, hac_lag, rho)
+        dcov, _ = _covariance(dfit, family, se, hac_lag, rho, floor, j)
         d_est = dfit.params[:, j]
         d_se = np.sqrt(dcov[:, j, j])
         pre_mean = y[:n_pre].mean()
@@ -305,6 +307,7 @@ def fit_its(series: pd.DataFrame, *, start, end=None, count: str = "count",
         used[np.argsort(dist, kind="stable")[:n_placebo]] = True
         placebo = pd.DataFrame({"kommunkod": pd.Series(codes, dtype="str"), "estimate": d_est,
                                 "se": d_se, "t": d_est / d_se, "used": used})
+    vol = None
     if inference is None:
         inference = "placebo" if int(placebo["used"].sum()) >= MIN_PLACEBOS else "t"
     if inference == "placebo":
@@ -315,6 +318,15 @@ def fit_its(series: pd.DataFrame, *, start, end=None, count: str = "count",
         if not np.isfinite(crit):
             notes.append(f"only {len(t_pl)} placebo donors: a {ci_level:.0%} placebo interval needs "
                          f"at least {MIN_PLACEBOS}")
+        else:
+            # the calibration assumes the treated kommun is as noisy as its donors: check it,
+            # and widen to the own-AR placebo interval when that one is wider
+            vol = volatility_check(fit, dfit, placebo["used"].to_numpy(), j=j, pre=since < 0,
+                                   se_default=se_lvl, donor_se_default=d_se,
+                                   critical_value=crit, units=codes, floor=floor,
+                                   ci_level=ci_level)
+            crit = crit * vol.widening
+            p = max(p, vol.p_value)
         df_out = np.nan
     elif inference in ("t", "normal"):
         if inference == "normal":
@@ -345,7 +357,7 @@ def fit_its(series: pd.DataFrame, *, start, end=None, count: str = "count",
                         + ("_placebo" if inference == "placebo" else ""))
     return ITSResult(table, cf, placebo, fit, tuple(names), cov, family, se, inference, crit,
                      df_out, hac_lag if se == "hac" else None, rho_val, reliable, tuple(notes),
-                     start_p, ci_level)
+                     start_p, ci_level, vol)
 
 
 def _donor_arrays(donors, unit, periods, count, population, period):

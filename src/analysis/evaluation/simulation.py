@@ -18,7 +18,8 @@ from scipy import stats
 from ..crime.glm import fit_batch
 from ..crime.variance import ar_noise_cov, newey_west_lag, pooled_rho
 from .did import panel_did
-from .its import MIN_PLACEBOS, its_design, placebo_critical_value
+from .its import its_design
+from .placebo import MIN_PLACEBOS, own_ar_variance, placebo_critical_value
 from .synthetic_control import synthetic_control
 
 __all__ = ["Scenario", "SCENARIOS", "simulate_panel", "METHODS", "DEFAULT_METHOD",
@@ -33,7 +34,8 @@ class Scenario:
     ``level_i · exp(trend_i t + amp_i cos(2π(month - peak_i)/12) + u_it) · pop_it / pop_i0``
     with u an AR(1) (``rho``, stationary sd ``sd_latent``); counts are Poisson around that
     times a gamma(``theta``) factor (extra overdispersion), times ``rate_ratio`` for the treated
-    kommun from month ``start`` on.
+    kommun from month ``start`` on. ``treated_rho`` and ``treated_sd_latent`` (default: as the
+    donors) make the treated kommun's rate wander differently from its donors'.
     """
 
     name: str
@@ -47,6 +49,8 @@ class Scenario:
     theta: float = 50.0
     donor_low: float = 2.0
     donor_high: float = 200.0
+    treated_rho: float | None = None
+    treated_sd_latent: float | None = None
 
 
 SCENARIOS = {
@@ -54,13 +58,21 @@ SCENARIOS = {
     "large": Scenario("large", 100.0),
     "large_strong_ar": Scenario("large_strong_ar", 100.0, rho=0.8, sd_latent=0.10, theta=100.0),
     "large_few_donors": Scenario("large_few_donors", 100.0, n_units=12),
+    # issue 15: the treated kommun's rate wanders more than its donors' (AR(1) 0.75 with
+    # 1.75 times their latent sd); placebo calibration assumes they are alike
+    "volatile_treated": Scenario("volatile_treated", 100.0, treated_rho=0.75,
+                                 treated_sd_latent=0.21),
+    "volatile_treated_small": Scenario("volatile_treated_small", 10.0, treated_rho=0.75,
+                                       treated_sd_latent=0.21),
 }
 
 #: Methods in the order they are reported (the default last).
 METHODS = ("naive_before_after", "its_poisson", "its_quasipoisson", "its_negbin", "its_hac",
            "its_ar", "its_ar_placebo", "did_one_comparison", "controlled_its_cluster",
-           "synthetic_control", "its_quasipoisson_placebo")
-#: What fit_its does by default: quasi-Poisson t calibrated on the 19 size-nearest donors.
+           "synthetic_control", "its_quasipoisson_placebo_plain", "its_quasipoisson_placebo")
+#: What fit_its does by default: quasi-Poisson t calibrated on the 19 size-nearest donors
+#: (dispersion floored at 1), widened to the own-AR placebo interval when that is wider
+#: (``_plain``: without that volatility check).
 DEFAULT_METHOD = "its_quasipoisson_placebo"
 
 
@@ -83,11 +95,17 @@ def simulate_panel(scenario: Scenario, rng: np.random.Generator) -> tuple[np.nda
     growth = rng.normal(0.005, 0.005, size=K) / 12
     t = np.arange(n)
     month = t % 12 + 1
+    rho = np.full(K, scenario.rho)
+    sd = np.full(K, scenario.sd_latent)
+    if scenario.treated_rho is not None:
+        rho[0] = scenario.treated_rho
+    if scenario.treated_sd_latent is not None:
+        sd[0] = scenario.treated_sd_latent
     u = np.empty((K, n))
-    u[:, 0] = rng.normal(0, scenario.sd_latent, size=K)
-    e = rng.normal(0, scenario.sd_latent * np.sqrt(1 - scenario.rho ** 2), size=(K, n))
+    u[:, 0] = rng.normal(0, sd, size=K)
+    e = rng.normal(0, 1.0, size=(K, n)) * (sd * np.sqrt(1 - rho ** 2))[:, None]
     for i in range(1, n):
-        u[:, i] = scenario.rho * u[:, i - 1] + e[:, i]
+        u[:, i] = rho * u[:, i - 1] + e[:, i]
     pop0 = np.exp(rng.uniform(np.log(3_000), np.log(200_000), size=K))
     pop = pop0[:, None] * np.exp(growth[:, None] * t)
     mu = (level[:, None] * np.exp(trend[:, None] * t
@@ -116,13 +134,14 @@ def _run(y, pop, sc: Scenario, methods, truth, ci_level=0.95):
     tcrit = stats.t.ppf(0.5 + ci_level / 2, df)
     est = fit.params[:, j]
     se_p = np.sqrt(fit.cov_unscaled[:, j, j])
-    se_q = se_p * np.sqrt(fit.scale)
+    se_q = se_p * np.sqrt(np.maximum(fit.scale, 1.0))  # the dispersion floor
     pre = np.arange(n) < sc.start
     dist = np.abs(np.log((y[1:, pre].mean(1) + 0.5) / (y[0, pre].mean() + 0.5)))
     near = np.argsort(dist, kind="stable")[:MIN_PLACEBOS] + 1
     rho = pooled_rho(fit.pearson_residuals, fit.weights[0] > 0)
     cov_ar, _ = ar_noise_cov(fit, rho=rho)
-    se_ar = np.sqrt(cov_ar[:, j, j])
+    se_ar = np.sqrt(np.maximum(cov_ar[:, j, j], fit.cov_unscaled[:, j, j]))  # floor
+    v_own = own_ar_variance(fit, j)
     if "naive_before_after" in methods:
         a, b = y[0, pre].sum(), y[0, ~pre].sum()
         ea = np.log((b / pop[0, ~pre].sum()) / (a / pop[0, pre].sum()))
@@ -141,14 +160,23 @@ def _run(y, pop, sc: Scenario, methods, truth, ci_level=0.95):
         out["its_hac"] = (est[0], *_interval(est[0], se_h, tcrit, truth), True)
     if "its_ar" in methods:
         out["its_ar"] = (est[0], *_interval(est[0], se_ar[0], tcrit, truth), True)
-    for name, se in (("its_quasipoisson_placebo", se_q), ("its_ar_placebo", se_ar)):
+    for name, se in (("its_quasipoisson_placebo", se_q), ("its_ar_placebo", se_ar),
+                     ("its_quasipoisson_placebo_plain", se_q)):
         if name in methods:
             use = near if K - 1 >= MIN_PLACEBOS else np.arange(1, K)
             crit = placebo_critical_value(est[use] / se[use], ci_level)
+            flag = False
+            if np.isfinite(crit) and not name.endswith("_plain"):
+                # the volatility check: widen to the own-AR placebo interval if that is wider
+                t_own = est / np.sqrt(v_own)
+                c_own = placebo_critical_value(t_own[use], ci_level)
+                crit = max(crit, c_own * np.sqrt(v_own[0]) / se[0])
+                infl = v_own / se ** 2
+                flag = bool(np.all(infl[use] < infl[0]))
             if np.isfinite(crit):
-                out[name] = (est[0], *_interval(est[0], se[0], crit, truth), True)
+                out[name] = (est[0], *_interval(est[0], se[0], crit, truth), True, flag)
             else:  # too few donors: fit_its falls back to the AR(1)-noise SE with t, flagged
-                out[name] = (est[0], *_interval(est[0], se_ar[0], tcrit, truth), False)
+                out[name] = (est[0], *_interval(est[0], se_ar[0], tcrit, truth), False, False)
     postm = ~pre
     if "did_one_comparison" in methods:
         k = int(near[0])
@@ -193,7 +221,9 @@ def coverage_study(scenario: Scenario | str, *, n_rep: int = 100, seed: int = 20
         One row per method: ``scenario, method, n_rep, true_rate_ratio, bias`` (mean error of
         the log rate ratio), ``rmse``, ``coverage`` (share of intervals holding the true rate
         ratio), ``coverage_mc_se``, ``mean_ci_width`` (log scale), ``reliable_share`` (share of
-        replications the method did not flag), ``is_default``.
+        replications the method did not flag), ``flagged_share`` (share marked not calibrated
+        by the volatility check: the treated kommun wanders more than every placebo donor),
+        ``covered_or_flagged``, ``is_default``.
 
     Examples
     --------
@@ -209,7 +239,7 @@ def coverage_study(scenario: Scenario | str, *, n_rep: int = 100, seed: int = 20
         y, pop = simulate_panel(sc, rng)
         res = _run(y, pop, sc, methods, truth, ci_level)
         for m in methods:
-            rec[m].append(res[m])
+            rec[m].append(tuple(res[m]) + (False,) * (5 - len(res[m])))
     rows = []
     for m in methods:
         a = np.array(rec[m], dtype=float)
@@ -219,7 +249,10 @@ def coverage_study(scenario: Scenario | str, *, n_rep: int = 100, seed: int = 20
                          rmse=float(np.sqrt(np.mean((a[:, 0] - truth) ** 2))),
                          coverage=float(cov), coverage_mc_se=float(np.sqrt(cov * (1 - cov) / n_rep)),
                          mean_ci_width=float(np.nanmean(a[:, 2])) if np.isfinite(a[:, 2]).any() else np.nan,
-                         reliable_share=float(a[:, 3].mean()), is_default=m == DEFAULT_METHOD))
+                         reliable_share=float(a[:, 3].mean()),
+                         flagged_share=float(a[:, 4].mean()),
+                         covered_or_flagged=float(np.mean((a[:, 1] > 0) | (a[:, 4] > 0))),
+                         is_default=m == DEFAULT_METHOD))
     return pd.DataFrame(rows)
 
 

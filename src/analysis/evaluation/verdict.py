@@ -60,7 +60,7 @@ class Verdict:
     ``code, message`` (English message; codes: ``regression_to_the_mean``,
     ``displacement``, ``reporting_propensity``, ``unreliable_interval``, ``pretrend``,
     ``placebo_in_time``, ``designs_disagree``, ``unconfirmed``, ``short_followup``,
-    ``preliminary``, ``measure_ended``).
+    ``preliminary``, ``measure_ended``, ``volatile_treated``).
     """
 
     measure_id: str
@@ -314,6 +314,7 @@ def _verdict(spec, inputs, series, its, ctl, syn, ci_level, confirm=True) -> Ver
         checks.append(("synthetic_pre_rmspe_relative", rel, SC_MAX_PRE_MISFIT,
                        bool(rel <= SC_MAX_PRE_MISFIT),
                        "pre-period misfit of the synthetic control relative to the mean rate"))
+    caveats += _volatility(its)
     pit = _placebo_in_time(series, spec, its)
     if pit is not None:
         checks.append(("placebo_in_time_p", pit, 0.05, bool(pit >= 0.05),
@@ -362,6 +363,17 @@ def _verdict(spec, inputs, series, its, ctl, syn, ci_level, confirm=True) -> Ver
                    hi, ci_level, p, float(prev["estimate"]),
                    (float(prev["ci_low"]), float(prev["ci_high"])), word, bool(reliable), chk, cav,
                    its_word)
+
+
+def _volatility(its):
+    """Caveat when the treated kommun wanders more than every placebo donor (issue 15)."""
+    vol = its.volatility
+    if vol is None or not vol.out_of_line:
+        return []
+    return [("volatile_treated", f"the kommun's monthly rate wanders more than any of its "
+             f"{vol.n_units - 1} placebo comparison kommuner, so the placebo calibration of the "
+             f"interval is not assured; the interval was widened {vol.widening:.2f} times to the "
+             "kommun's own autocorrelation and may still be too narrow")]
 
 
 def _placebo_in_time(series, spec, its):

@@ -150,6 +150,9 @@ CAVEATS = {
     "reporting_propensity": "mer närvaro kan öka andelen brott som upptäcks och anmäls",
     "unreliable_interval": "för få jämförelsekommuner för ett kalibrerat intervall",
     "pretrend": "utvecklingen före start skiljer sig från jämförelsekommunernas",
+    "volatile_treated": ("kommunens brottsnivå svänger mer från månad till månad än i alla "
+                         "jämförelsekommuner; intervallet har breddats men är inte säkert "
+                         "kalibrerat"),
     "placebo_in_time": "ett låtsat startdatum före åtgärden ger också en 'effekt'",
     "designs_disagree": ("kommunens egen trend pekar på en förändring, men jämförelsen med "
                          "liknande kommuner (syntetisk kontroll) visar inget ovanligt, så ingen "

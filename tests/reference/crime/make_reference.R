@@ -91,6 +91,13 @@ series_models <- function(d, name, K, nb = TRUE, month_effects = TRUE) {
     add("apc_block", name, "apc", 100 * (exp(cf["t", 1]) - 1))
     add("apc_block", name, "ci_low", 100 * (exp(cf["t", 1] - qt_ * se) - 1))
     add("apc_block", name, "ci_high", 100 * (exp(cf["t", 1] + qt_ * se) - 1))
+    # the default rule (issue 15): the dispersion floored at 1, never narrower than Poisson
+    # the floor binds where the t interval with phi is narrower than the Poisson normal one
+    bind <- b["phi"] * qt_^2 < qnorm(0.975)^2
+    sef <- cf["t", 2] * sqrt(if (bind) 1 else b["phi"])
+    qf <- if (bind) qnorm(0.975) else qt_
+    add("apc_block_floor", name, "ci_low", 100 * (exp(cf["t", 1] - qf * sef) - 1))
+    add("apc_block_floor", name, "ci_high", 100 * (exp(cf["t", 1] + qf * sef) - 1))
   }
   if (nb) {
     g <- nb_fit(fml(K), d, name)
@@ -191,6 +198,17 @@ for (nm in c("mid", "large", "small")) {
   add("compare_block", nm, "ci_low", exp(lrr - qt(0.975, bp["df"]) * se))
   add("compare_block", nm, "ci_high", exp(lrr + qt(0.975, bp["df"]) * se))
   add("compare_block", nm, "p_value", 2 * pt(-abs(lrr / se), bp["df"]))
+  sef <- sqrt(bp["phi"] * (1 / x1 + 1 / x2))
+  if (bp["phi"] * qt(0.975, bp["df"])^2 < qnorm(0.975)^2) {  # floor binds: poisson.test
+    pt_ <- poisson.test(c(x2, x1), c(t2, t1))
+    add("compare_block_floor", nm, "ci_low", pt_$conf.int[1])
+    add("compare_block_floor", nm, "ci_high", pt_$conf.int[2])
+    add("compare_block_floor", nm, "p_value", pt_$p.value)
+  } else {
+    add("compare_block_floor", nm, "ci_low", exp(lrr - qt(0.975, bp["df"]) * sef))
+    add("compare_block_floor", nm, "ci_high", exp(lrr + qt(0.975, bp["df"]) * sef))
+    add("compare_block_floor", nm, "p_value", 2 * pt(-abs(lrr / sef), bp["df"]))
+  }
 }
 
 # ---- poisson.test: two-sample (period 2 first) and Garwood one-sample -------------------
