@@ -341,10 +341,10 @@ def parse_codes(text) -> tuple[int, ...]:
     >>> parse_codes("3|4"), parse_codes("8; 9"), parse_codes(None), parse_codes(float("nan"))
     ((3, 4), (8, 9), (), ())
     """
-    if text is None or text is pd.NA or (isinstance(text, float) and np.isnan(text)):
-        return ()
-    return tuple(int(float(t)) for t in re.split(r"[|;,\s]+", str(text).strip())
-                 if t and t not in ("nan", "<NA>"))
+    empty = text is None or text is pd.NA or (isinstance(text, float) and np.isnan(text))
+    parts = () if empty else re.split(r"[|;,\s]+", str(text).strip())
+    return tuple(int(float(t)) for t in parts if t and t not in ("nan", "<NA>"))
+
 
 _K = Column("kommunkod", "kommunkod", "4-character kommun code ('0114')")
 _CRIME_TYPE = Column("crime_type", "str", "Brå crime type, canonical name (analysis.crime_types); "
