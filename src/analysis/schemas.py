@@ -334,7 +334,7 @@ def _check_measures(df: pd.DataFrame, pc: ProblemCollector, rows: np.ndarray) ->
 def parse_codes(text) -> tuple[int, ...]:
     """The answer codes of an item catalogue cell (``indicator_values``, ``missing_values``).
 
-    Codes are whole numbers separated by ``|``, ``;``, ``,`` or spaces; an empty cell is no code.
+    Codes are whole numbers separated by ``|``, ``;``, ``,`` or spaces; an empty cell is none.
 
     Examples
     --------
@@ -344,7 +344,6 @@ def parse_codes(text) -> tuple[int, ...]:
     empty = text is None or text is pd.NA or (isinstance(text, float) and np.isnan(text))
     parts = () if empty else re.split(r"[|;,\s]+", str(text).strip())
     return tuple(int(float(t)) for t in parts if t and t not in ("nan", "<NA>"))
-
 
 _K = Column("kommunkod", "kommunkod", "4-character kommun code ('0114')")
 _CRIME_TYPE = Column("crime_type", "str", "Brå crime type, canonical name (analysis.crime_types); "
