@@ -183,8 +183,11 @@ def power_analysis(series: pd.DataFrame, *, start=None, followup_months=DEFAULT_
 
         def t_stats(rr, rows):
             lam = lam0[:rows] * np.where(post, rr, 1.0)
-            fit = fit_batch(stats.poisson.ppf(unif[:rows], lam), X, offset=off.repeat(rows, 0),
-                            maxiter=50)
+            # a simulated future without crimes in a segment has no finite maximum: fit_batch
+            # flags it (NaN, it never rejects); its overflowing steps are not the reader's news
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                fit = fit_batch(stats.poisson.ppf(unif[:rows], lam), X,
+                                offset=off.repeat(rows, 0), maxiter=50)
             se = np.sqrt(fit.cov_unscaled[:, j, j] * fit.scale)
             return fit.params[:, j] / se
 
