@@ -26,6 +26,31 @@ COLUMNS = ["year", "period", "group", "area", "variable", "item", "label", "esti
            "ci_high", "ci_level", "n", "suppressed", "suppressed_reason"]
 
 
+def _measure_survey(data, measure_id: str):
+    """The data, the measure, its survey indicators, the kommun's respondents and its area.
+
+    ``defs`` is empty when the measure names no survey indicator or the kommun has no survey.
+    """
+    from ..survey.indicators import indicators_from_catalogue
+
+    if isinstance(data, (str, bytes)) or hasattr(data, "__fspath__"):
+        from ..io import load_dataset
+
+        data = load_dataset(data)
+    measures, survey, items = (getattr(data, n, None) for n in ("measures", "survey", "items"))
+    if measures is None:
+        raise DataError("the data have no measures registry")
+    spec = measure_spec(measures, measure_id)
+    if survey is None or items is None:
+        return data, spec, [], None, None
+    defs = [d for d in indicators_from_catalogue(items) if d.item in spec.indicators]
+    sv = survey.loc[survey["kommunkod"] == spec.kommunkod]
+    if sv.empty:
+        return data, spec, [], sv, None
+    area = spec.area if spec.area in set(sv["area"].astype(str)) else None
+    return data, spec, defs, sv, area
+
+
 def indicator_followup(data, measure_id: str) -> pd.DataFrame:
     """Share of each of the measure's survey indicators per wave, in its area and the kommun.
 
@@ -54,24 +79,11 @@ def indicator_followup(data, measure_id: str) -> pd.DataFrame:
     (['kommunen', 'område'], ['efter', 'före'])
     """
     from ..survey.calibration import wave_design
-    from ..survey.indicators import indicator_table, indicators_from_catalogue
+    from ..survey.indicators import indicator_table
 
-    if isinstance(data, (str, bytes)) or hasattr(data, "__fspath__"):
-        from ..io import load_dataset
-
-        data = load_dataset(data)
-    measures, survey, items = (getattr(data, n, None) for n in ("measures", "survey", "items"))
-    if measures is None:
-        raise DataError("the data have no measures registry")
-    spec = measure_spec(measures, measure_id)
-    empty = pd.DataFrame(columns=COLUMNS)
-    if survey is None or items is None:
-        return empty
-    defs = [d for d in indicators_from_catalogue(items) if d.item in spec.indicators]
-    sv = survey.loc[survey["kommunkod"] == spec.kommunkod]
-    if not defs or sv.empty:
-        return empty
-    area = spec.area if spec.area in set(sv["area"].astype(str)) else None
+    data, spec, defs, sv, area = _measure_survey(data, measure_id)
+    if not defs:
+        return pd.DataFrame(columns=COLUMNS)
     margins = getattr(data, "margins", None)
     parts = []
     for year in sorted(sv["year"].unique()):
@@ -143,25 +155,12 @@ def indicator_effects(data, measure_id: str, *, level: float = 0.95) -> pd.DataF
     """
     from ..multiplicity import add_qvalues
     from ..survey.effects import survey_did
-    from ..survey.indicators import indicators_from_catalogue
     from ..verdicts import NO_CHANGE
 
-    if isinstance(data, (str, bytes)) or hasattr(data, "__fspath__"):
-        from ..io import load_dataset
-
-        data = load_dataset(data)
-    measures, survey, items = (getattr(data, n, None) for n in ("measures", "survey", "items"))
-    if measures is None:
-        raise DataError("the data have no measures registry")
-    spec = measure_spec(measures, measure_id)
-    empty = pd.DataFrame(columns=EFFECT_COLUMNS)
-    if survey is None or items is None:
-        return empty
-    defs = [d for d in indicators_from_catalogue(items) if d.item in spec.indicators]
-    sv = survey.loc[survey["kommunkod"] == spec.kommunkod]
-    if not defs or sv.empty:
-        return empty
-    area = spec.area if spec.area in set(sv["area"].astype(str)) else None
+    data, spec, defs, sv, area = _measure_survey(data, measure_id)
+    if not defs:
+        return pd.DataFrame(columns=EFFECT_COLUMNS)
+    survey = data.survey
     comparison = None
     if area is None:
         from ..municipalities import lan_of
