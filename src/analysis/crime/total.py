@@ -62,9 +62,17 @@ def total_crimes(crimes: pd.DataFrame) -> tuple[pd.DataFrame, str, str]:
     name = f"Summa av {len(types)} brottstyper"
     out = (base.groupby(["kommunkod", "period"], as_index=False, observed=True)["count"].sum()
            .assign(crime_type=name))
+    cols = ["kommunkod", "period", "crime_type", "count"]
+    if "status" in base:  # a month of the sum is preliminary when any of its parts is
+        prelim = ((base["status"].astype(str) == "preliminär")
+                  .groupby([base["kommunkod"], base["period"]], observed=True).any()
+                  .rename("prelim").reset_index())
+        out = out.merge(prelim, on=["kommunkod", "period"], how="left")
+        out["status"] = out["prelim"].map({True: "preliminär", False: "slutlig"})
+        cols.append("status")
     source = (f"Brå:s totala antal anmälda brott finns inte i underlaget; totalen är summan av "
               f"de {len(types)} brottstyper som finns ({', '.join(types)}), inte samtliga brott")
-    return out[["kommunkod", "period", "crime_type", "count"]], name, source
+    return out[cols], name, source
 
 
 def total_crime_rank(crimes: pd.DataFrame, population: pd.DataFrame, *, kommunkod: str,
@@ -109,9 +117,12 @@ def total_crime_rank(crimes: pd.DataFrame, population: pd.DataFrame, *, kommunko
     True
     """
     frame, name, source = total_crimes(crimes)
+    # the statistics take only crime types of the vocabulary: a summed total is modelled under
+    # the total's name and reported under its own ("Summa av 12 brottstyper")
+    frame = frame.assign(crime_type=TOTAL_NAME)
     rows = []
     for scope, peers in (("riket", "riket"), ("län", "lan")):
-        f = funnel_data(frame, population, crime_type=name, period=int(year), peers=peers,
+        f = funnel_data(frame, population, crime_type=TOTAL_NAME, period=int(year), peers=peers,
                         focus=str(kommunkod), n_sim=n_sim, seed=seed)
         me = f.table[f.table["is_focus"]].iloc[0]
         n = int(me["n_ranked"])
