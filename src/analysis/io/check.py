@@ -18,7 +18,7 @@ from .. import SAMPLE_DATA_LABEL
 from ..errors import Problem
 from ..schemas import SCHEMAS
 from ..problems import format_count
-from .readers import read_export
+from .readers import conversion_lines, read_export
 
 __all__ = ["CheckResult", "check_file", "CHECK_KINDS", "measure_timing", "MIN_PRE_MONTHS"]
 
@@ -244,13 +244,7 @@ def _how(rf) -> list[str]:
     out = [f"format: {rf.notes[0].removeprefix('recognised as ')}"] if rf.notes else []
     if rf.period_kind:
         out.append(f"period kind: {rf.period_kind}")
-    for c in rf.conversions[:10]:
-        out.append(f"converted {c['column']}: {c['from']!r} → {c['to']!r} ({format_count(c['rows'])} "
-                   f"row{'s' if c['rows'] != 1 else ''}; {c['why']})")
-    if len(rf.conversions) > 10:
-        out.append(f"... and {len(rf.conversions) - 10} other conversions")
-    for r in rf.refused[:10]:
-        out.append(f"left out: {r['label']!r} ({format_count(r['n_rows'])} rows; {r['why']})")
+    out += conversion_lines(rf.conversions, rf.refused)
     gaps = rf.frame.attrs.get("gaps") if rf.frame is not None else None
     if gaps:
         out.append(f"months missing inside {len(gaps)} series (allowed; never filled)")

@@ -22,7 +22,7 @@ import pandas as pd
 from ..errors import DataError, Problem
 from ..problems import GroupedProblems, format_count
 from .dataset import _sha256, load_dataset
-from .readers import ReadFile, read_export
+from .readers import ReadFile, conversion_lines, read_export
 
 __all__ = ["import_exports", "ImportResult", "cross_check", "bra_rate_check"]
 
@@ -64,17 +64,8 @@ class ImportResult:
         for f in self.files:
             what = f"{f.format} → {f.kind}, {format_count(f.rows)} rows" if f.ok else "REFUSED"
             lines.append(f"  {Path(f.file).name}: {what}")
-            for c in f.conversions[:8]:
-                lines.append(f"      converted {c['column']}: {c['from']!r} → {c['to']!r} "
-                             f"({format_count(c['rows'])} rows; {c['why']})")
-            if len(f.conversions) > 8:
-                lines.append(f"      … and {len(f.conversions) - 8} other conversions (IMPORT.json)")
-            for r in f.refused[:8]:
-                lines.append(f"      left out: {r['label'][:120]!r} ({format_count(r['n_rows'])} rows; "
-                             f"{r['why']}" + (f"; nearest: {r['suggestion']!r}" if r.get("suggestion") else "")
-                             + ")")
-            if len(f.refused) > 8:
-                lines.append(f"      … and {len(f.refused) - 8} other labels left out (IMPORT.json)")
+            lines += [f"      {ln}" for ln in conversion_lines(f.conversions, f.refused, limit=8,
+                                                              more=" (IMPORT.json)")]
             lines += [f"      {ln}" for ln in f.problems]
         if self.problems:
             lines.append("Problems across files:" if self.ok or self.files else "Problems:")

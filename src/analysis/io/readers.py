@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from ..problems import GroupedProblems
+from ..problems import GroupedProblems, format_count
 from .dataset import _sha256
 from .recognise import FORMATS, FileFormat, recognise
 
-__all__ = ["ReadFile", "read_export", "stream_check", "STREAM_BYTES"]
+__all__ = ["ReadFile", "read_export", "stream_check", "STREAM_BYTES", "conversion_lines"]
 
 #: Tidy CSV files larger than this are first checked chunk by chunk (bounded memory).
 STREAM_BYTES = 32 * 1024 * 1024
@@ -316,3 +316,30 @@ def stream_check(path: str | Path, kind: str, *, chunk_rows: int = _CHUNK_ROWS) 
         if any(g.message == "required column missing" for g in pc.groups.values()):
             break
     return pc
+
+
+def conversion_lines(conversions: list[dict], refused: list[dict], *, limit: int = 10,
+                     more: str = "") -> list[str]:
+    """What reading a file converted and left out, as lines for ``check`` and ``import``.
+
+    At most ``limit`` of each, then a count of the rest (``more`` says where the rest is, e.g.
+    " (IMPORT.json)"). Labels are shown in full.
+
+    Examples
+    --------
+    >>> conversion_lines([{"column": "kommunkod", "from": "180", "to": "0180", "rows": 3,
+    ...                    "why": "leading zero lost (Excel)"}], [])
+    ["converted kommunkod: '180' → '0180' (3 rows; leading zero lost (Excel))"]
+    """
+    out = []
+    for c in conversions[:limit]:
+        out.append(f"converted {c['column']}: {c['from']!r} → {c['to']!r} ({format_count(c['rows'])} "
+                   f"row{'s' if c['rows'] != 1 else ''}; {c['why']})")
+    if len(conversions) > limit:
+        out.append(f"… and {len(conversions) - limit} other conversions{more}")
+    for x in refused[:limit]:
+        hint = f"; nearest: {x['suggestion']!r}" if x.get("suggestion") else ""
+        out.append(f"left out: {x['label']!r} ({format_count(x['n_rows'])} rows; {x['why']}{hint})")
+    if len(refused) > limit:
+        out.append(f"… and {len(refused) - limit} other labels left out{more}")
+    return out
