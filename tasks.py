@@ -116,7 +116,21 @@ def task_test(args: list[str]) -> int:
     ensure_system_packages()
     env = dict(os.environ, MPLBACKEND="Agg", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
                MKL_NUM_THREADS="1", PYTHONHASHSEED="0")
-    return subprocess.run([str(PY), "-m", "pytest", *args], cwd=ROOT, env=env).returncode
+    return subprocess.run([str(PY), "-m", "pytest", *parallel_args(args), *args], cwd=ROOT,
+                          env=env).returncode
+
+
+def parallel_args(args: list[str]) -> list[str]:
+    """pytest-xdist options: one worker per core (at most 4), a test file's tests on one worker.
+
+    Nothing is added when the caller chose (``-n``/``--numprocesses``/``-p no:xdist``) or when
+    selecting a single test (a node id with ``::``), where starting workers costs more than it saves.
+    """
+    chosen = any(a.startswith(("-n", "--numprocesses", "--dist")) or a == "no:xdist" for a in args)
+    if chosen or any("::" in a for a in args):
+        return []
+    workers = min(os.cpu_count() or 1, 4)
+    return ["-n", str(workers), "--dist", "loadfile"] if workers > 1 else []
 
 
 def task_reports(args: list[str]) -> int:
