@@ -249,12 +249,18 @@ def _only_kommuner(frame: pd.DataFrame, rows, kommuner):
     """The rows of ``frame`` (and their line numbers) whose kommunkod is one of ``kommuner``."""
     if "kommunkod" not in frame.columns:
         return frame, rows  # validation says the column is missing
-    codes = frame["kommunkod"]
-    if not (codes.dtype == object or pd.api.types.is_string_dtype(codes.dtype)):
-        codes = codes.astype("Int64").astype("str")  # Excel turned codes into numbers
-    codes = codes.astype("str").str.strip()
-    codes = codes.where(~codes.str.fullmatch(r"\d{3}").fillna(False), "0" + codes)
-    keep = codes.isin(list(kommuner)).to_numpy(dtype=bool)
+    wanted = set(kommuner)
+
+    def code(v) -> str:  # as _coerce reads it: stripped, Excel's numbers and lost zeros mended
+        if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
+            v = int(v) if np.isfinite(v) and float(v).is_integer() else v
+        text = str(v).strip()
+        return "0" + text if len(text) == 3 and text.isdigit() else text
+
+    raw = frame["kommunkod"]
+    # a survey has a few hundred distinct codes and a million rows: map the codes, not the rows
+    keep_codes = [v for v in pd.unique(raw.dropna()) if code(v) in wanted]
+    keep = raw.isin(keep_codes).to_numpy(dtype=bool)
     return frame.loc[keep].reset_index(drop=True), np.asarray(rows)[keep]
 
 
@@ -472,6 +478,7 @@ def check_survey_against(survey: pd.DataFrame, *, items: pd.DataFrame | None = N
 
 def _check_bands(survey: pd.DataFrame, rows, margins: pd.DataFrame, pc: ProblemCollector) -> None:
     """Every sex × age band of the respondents must have a margin (the survey's own bands)."""
+    margins = margins.loc[margins["kommunkod"].isin(pd.unique(survey["kommunkod"]))]
     have = {(k, int(y), s_, a) for k, y, s_, a in
             zip(margins["kommunkod"], margins["year"], margins["sex"], margins["age_group"])}
     bands = margins.groupby(["kommunkod", "year"])["age_group"].agg(lambda a: sorted(set(a)))
