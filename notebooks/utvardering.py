@@ -17,13 +17,13 @@ language = "sv"  # rapportspråk (endast svenska)
 from IPython.display import Markdown, display
 
 from analysis.report import evaluation as er, evaluation_figures, tables as rt, wording as tx
-from analysis.io import load_dataset
 from analysis.paths import resolve_data_dir
-from analysis.evaluation import evaluate_measure, indicator_effects, indicator_followup, measure_power
+from analysis.evaluation import (evaluate_measure, indicator_effects, indicator_followup,
+                                 load_measure_data, measure_power)
 
 if language != "sv":
     raise ValueError(f"language {language!r} is not supported; only 'sv'")
-dataset = load_dataset(resolve_data_dir(data_dir))
+dataset = load_measure_data(resolve_data_dir(data_dir), measure_id)
 evaluation = evaluate_measure(dataset, measure_id)
 power = measure_power(dataset, measure_id, n_sim=200) if evaluation.evaluable else None
 display(Markdown(er.heading(evaluation)))

@@ -261,3 +261,22 @@ def test_old_excel_format_is_refused_with_advice(tmp_path):
     p.write_bytes(b"\xd0\xcf\x11\xe0")
     with pytest.raises(DataError, match=r"enkat.xls: an old Excel \(.xls\) or OpenDocument workbook is not read: save the sheet as .xlsx"):
         read_survey(p)
+
+
+def test_only_kommuner_keeps_their_rows_and_lines(tmp_path):
+    # other kommuner's respondents (one with a broken weight) are dropped before any check; the
+    # kept rows keep their lines in the file; a code Excel shortened counts as its padded form
+    lines = _text().replace("S004;1760", "S004;2181", 1).replace("S005;1760", "S005;180", 1) \
+        .split("\r\n")
+    broken = lines[1].replace("S001;1760", "S999;2181", 1).replace(";9,75;", ";-1;", 1)
+    p = _write(tmp_path, "\r\n".join([*lines[:3], broken, *lines[3:]]), encoding="cp1252")
+    with pytest.raises(DataError, match="design_weight"):
+        read_survey(p)
+    df = read_survey(p, only_kommuner={"1760"})
+    assert set(df["kommunkod"]) == {"1760"} and df.attrs["only_kommuner"] == ["1760"]
+    assert len(df) == len(read_survey(SURVEY)) - 2
+    assert list(df["respondent_id"][:4]) == ["S001", "S002", "S003", "S006"]
+    assert list(df.attrs["lines"])[:4] == [2, 3, 5, 8]  # line 4 (S999), 6 and 7 left out
+    with pytest.raises(DataError) as err:  # alone in its stratum: reported at its own line
+        read_survey(p, only_kommuner={"0180"})
+    assert {(x.row, x.value) for x in err.value.problems} >= {(7, "Storfors tätort")}

@@ -190,6 +190,22 @@ def test_load_dataset(tmp_path):
     assert "survey: 18 rows" in ds.summary()
 
 
+def test_load_dataset_reads_only_the_kinds_asked_for(tmp_path):
+    d = _data_dir(tmp_path)
+    (d / "incidents.csv").write_text("this file would not validate\n", encoding="utf-8")
+    ds = load_dataset(d, kinds=())
+    assert ds.survey is None and ds.items is None and ds.margins is None and ds.incidents is None
+    assert set(ds.files) == {"crimes.csv", "population.csv", "DATASET.json"}
+    ds = load_dataset(d, kinds=["survey"], survey_kommuner={"1760"})  # items, margins with it
+    assert len(ds.survey) == 18 and ds.items is not None and ds.margins is not None
+    assert "incidents.csv" not in ds.files
+    assert len(load_dataset(d, kinds=["survey"], survey_kommuner={"2181"}).survey) == 0
+    with pytest.raises(DataError, match="incidents.csv"):
+        load_dataset(d)
+    with pytest.raises(ValueError, match="unknown data kind"):
+        load_dataset(d, kinds=["surveys"])
+
+
 def test_load_dataset_collects_problems_of_every_file(tmp_path):
     d = _data_dir(tmp_path)
     (d / "crimes.csv").write_text(_crimes().replace("1760,2024-02,Cykelstöld,1", "1760,2024-02,Cykelstöld,-1"),

@@ -8,6 +8,7 @@ Interrupted time series (:mod:`.its`), difference-in-differences and controlled 
 :mod:`analysis.report.evaluation_figures`. Methods, defaults and their evidence: ``docs/measure-evaluation.md``.
 """
 
+from ._inputs import load_measure_data
 from .did import ControlledITSResult, DiDResult, controlled_its, did_2x2, suggest_comparisons
 from .indicators import indicator_effects, indicator_followup
 from .its import ITSResult, fit_its, its_design
@@ -20,4 +21,4 @@ __all__ = ["fit_its", "its_design", "ITSResult", "did_2x2", "DiDResult", "contro
            "ControlledITSResult", "suggest_comparisons", "synthetic_control",
            "synthetic_control_crimes", "SyntheticControlResult", "power_analysis", "PowerResult",
            "evaluate_measure", "measure_power", "MeasureEvaluation", "Verdict", "VERDICTS",
-           "indicator_followup", "indicator_effects"]
+           "indicator_followup", "indicator_effects", "load_measure_data"]

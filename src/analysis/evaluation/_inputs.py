@@ -17,7 +17,8 @@ import pandas as pd
 from ..errors import DataError
 from ._series import build_panel, monthly_series, parse_crime_types, to_period
 
-__all__ = ["Inputs", "resolve_inputs", "MeasureSpec", "measure_spec", "donor_frame"]
+__all__ = ["Inputs", "resolve_inputs", "MeasureSpec", "measure_spec", "donor_frame",
+           "load_measure_data"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,69 @@ def resolve_inputs(data) -> Inputs:
     if synthetic is None and get("truth", None) is not None:
         synthetic = True
     return Inputs(crimes, population, measures, synthetic)
+
+
+def load_measure_data(data_dir, measure_id: str):
+    """The data one measure's evaluation reads: a :class:`~analysis.io.Dataset` without the rest.
+
+    The evaluation draft (notebooks/utvardering.py) needs every kommun's crimes and population
+    (donors, comparisons), the measures registry and, when the measure names an indicator of
+    the item catalogue, the survey of its län (the indicators in the kommun; without an area,
+    their effect against the län's other kommuner) with the items and margins. Incidents and
+    Brå's annual series are not read, nor other län's respondents: reading and checking the
+    whole survey was most of a draft's time.
+
+    Parameters
+    ----------
+    data_dir : str or Path
+        A data folder (docs/data-model.md).
+    measure_id : str
+        Id in the folder's measures registry.
+
+    Returns
+    -------
+    analysis.io.Dataset
+        As :func:`analysis.io.load_dataset`; ``survey`` holds the län's respondents only
+        (``survey.attrs['only_kommuner']``) and ``files`` lists the files read.
+
+    Raises
+    ------
+    DataError
+        A registry or item catalogue that cannot be read, a measure not in the registry, or the
+        problems of the files read.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from analysis.sample import write_sample
+    >>> folder = tempfile.mkdtemp()
+    >>> _ = write_sample(folder, kommuner=["2181", "2180"])
+    >>> ds = load_measure_data(folder, "M2181-02")
+    >>> sorted(ds.survey["kommunkod"].unique()), ds.incidents is None
+    (['2180', '2181'], True)
+    """
+    from ..io import load_dataset
+    from ..io.survey_files import read_items
+    from ..io.tidy import read_measures
+    from ..municipalities import lan_of, municipalities
+
+    root = Path(data_dir)
+    registry = next((root / n for n in ("measures.csv", "measures.yaml", "measures.yml")
+                     if (root / n).is_file()), None)
+    if registry is None:  # load_dataset and the evaluation say what is missing
+        return load_dataset(root, kinds=("measures",))
+    spec = measure_spec(read_measures(registry), measure_id)
+    kinds = ["measures"]
+    if spec.indicators and (root / "survey.csv").is_file() and (root / "items.csv").is_file():
+        try:
+            named = set(spec.indicators) & set(read_items(root / "items.csv")["item"])
+        except DataError:
+            named = {"?"}  # load_dataset reports the catalogue's problems
+        if named:
+            kinds.append("survey")
+    reg = municipalities()
+    lan = reg.loc[reg["lanskod"] == lan_of(spec.kommunkod)[0], "kommunkod"]
+    return load_dataset(root, kinds=kinds, survey_kommuner=set(lan))
 
 
 @dataclass(frozen=True)

@@ -89,7 +89,7 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def load_dataset(data_dir: str | Path) -> Dataset:
+def load_dataset(data_dir: str | Path, *, kinds=None, survey_kommuner=None) -> Dataset:
     """Read and validate a data directory (layout: docs/data-model.md).
 
     Parameters
@@ -98,6 +98,14 @@ def load_dataset(data_dir: str | Path) -> Dataset:
         Directory with ``crimes.csv`` and ``population.csv`` (required) and optionally
         ``survey.csv``, ``items.csv``, ``margins.csv``, ``measures.csv`` (or ``measures.yaml``),
         ``crimes_annual.csv``, ``incidents.csv`` and ``DATASET.json``.
+    kinds : collection of str, optional
+        Read only these optional kinds (keys of :data:`DATA_FILES`); the others are ``None``
+        as if absent and are neither read nor listed in ``files``. ``crimes`` and
+        ``population`` are always read, ``items`` and ``margins`` with ``survey`` (it is
+        checked against them). Default: everything present.
+    survey_kommuner : collection of str, optional
+        Keep (and check) only these kommuners' respondents of ``survey.csv``
+        (:func:`~analysis.io.survey_files.read_survey` ``only_kommuner``).
 
     Returns
     -------
@@ -136,8 +144,19 @@ def load_dataset(data_dir: str | Path) -> Dataset:
             problems.extend(err.problems)
             frames[kind] = None
 
+    wanted = None if kinds is None else {*kinds, "crimes", "population"}
+    if wanted is not None and "survey" in wanted:
+        wanted |= {"items", "margins"}  # the survey is checked against them
+    unknown = sorted(set(wanted or ()) - set(DATA_FILES))
+    if unknown:
+        raise ValueError(f"unknown data kind(s) {unknown}; choose from {sorted(DATA_FILES)}")
+
     def present(name: str) -> Path | None:
         p = root / name
+        kind = next((k for k, f in DATA_FILES.items() if f == name), "measures"
+                    if name.startswith("measures.") else None)
+        if wanted is not None and kind is not None and kind not in wanted:
+            return None
         if p.exists():
             files[name] = _sha256(p)
             return p
@@ -176,7 +195,8 @@ def load_dataset(data_dir: str | Path) -> Dataset:
             problems.append(_yaml_problem(survey_path, None, "survey not checked: fix the item "
                                           "catalogue or the margins first"))
         else:
-            attempt("survey", read_survey, survey_path, items=frames["items"], margins=frames["margins"])
+            attempt("survey", read_survey, survey_path, items=frames["items"], margins=frames["margins"],
+                    only_kommuner=survey_kommuner)
     info: dict = {}
     info_path = present("DATASET.json")
     if info_path is not None:

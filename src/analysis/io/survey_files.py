@@ -130,7 +130,7 @@ def item_codes(items: pd.DataFrame) -> dict[str, set[int]]:
 def read_survey(path: str | Path, *, items: pd.DataFrame | str | Path | None = None,
                 kommunkod: str | None = None, margins: pd.DataFrame | str | Path | None = None,
                 encoding: str | None = None, delimiter: str | None = None,
-                sheet: str | int | None = None) -> pd.DataFrame:
+                sheet: str | int | None = None, only_kommuner=None) -> pd.DataFrame:
     """Read survey microdata (one row per respondent) from CSV, Excel or SPSS.
 
     Parameters
@@ -151,6 +151,11 @@ def read_survey(path: str | Path, *, items: pd.DataFrame | str | Path | None = N
         For CSV; detected when left out.
     sheet : str or int, optional
         Excel sheet (default: the first).
+    only_kommuner : collection of str, optional
+        Keep only the respondents of these kommuner (4-character codes; a code Excel shortened
+        to 3 digits counts as its padded form). The other rows are dropped as read, before any
+        check: an evaluation of one measure validates its län, not the whole country.
+        ``attrs['lines']`` still gives each kept respondent's line in the file.
 
     Returns
     -------
@@ -199,6 +204,8 @@ def read_survey(path: str | Path, *, items: pd.DataFrame | str | Path | None = N
         frame, rows, fmt = _read_sav(path)
     else:
         frame, rows, fmt = _read_csv(path, encoding, delimiter)
+    if only_kommuner is not None:
+        frame, rows = _only_kommuner(frame, rows, only_kommuner)
     name = str(path)
     pc = ProblemCollector(file=name)
     if items is not None and not isinstance(items, pd.DataFrame):
@@ -233,7 +240,28 @@ def read_survey(path: str | Path, *, items: pd.DataFrame | str | Path | None = N
                         "lines": Lines(rows)})
     if items is not None:
         typed.attrs["items"] = [c for c in items["item"] if c in typed.columns]
+    if only_kommuner is not None:
+        typed.attrs["only_kommuner"] = sorted(only_kommuner)
     return typed
+
+
+def _only_kommuner(frame: pd.DataFrame, rows, kommuner):
+    """The rows of ``frame`` (and their line numbers) whose kommunkod is one of ``kommuner``."""
+    if "kommunkod" not in frame.columns:
+        return frame, rows  # validation says the column is missing
+    wanted = set(kommuner)
+
+    def code(v) -> str:  # as _coerce reads it: stripped, Excel's numbers and lost zeros mended
+        if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
+            v = int(v) if np.isfinite(v) and float(v).is_integer() else v
+        text = str(v).strip()
+        return "0" + text if len(text) == 3 and text.isdigit() else text
+
+    raw = frame["kommunkod"]
+    # a survey has a few hundred distinct codes and a million rows: map the codes, not the rows
+    keep_codes = [v for v in pd.unique(raw.dropna()) if code(v) in wanted]
+    keep = raw.isin(keep_codes).to_numpy(dtype=bool)
+    return frame.loc[keep].reset_index(drop=True), np.asarray(rows)[keep]
 
 
 def _read_csv(path: Path, encoding: str | None, delimiter: str | None):
@@ -450,6 +478,7 @@ def check_survey_against(survey: pd.DataFrame, *, items: pd.DataFrame | None = N
 
 def _check_bands(survey: pd.DataFrame, rows, margins: pd.DataFrame, pc: ProblemCollector) -> None:
     """Every sex × age band of the respondents must have a margin (the survey's own bands)."""
+    margins = margins.loc[margins["kommunkod"].isin(pd.unique(survey["kommunkod"]))]
     have = {(k, int(y), s_, a) for k, y, s_, a in
             zip(margins["kommunkod"], margins["year"], margins["sex"], margins["age_group"])}
     bands = margins.groupby(["kommunkod", "year"])["age_group"].agg(lambda a: sorted(set(a)))
