@@ -25,6 +25,7 @@ from analysis.paths import resolve_data_dir
 from analysis.report import captions as cap, content as rc, figures, tables as rt, wording as tx
 from analysis.report import analysis as an, annan_information as ai, bridge as br
 from analysis.report import place_figures, tid_och_plats as tp
+from analysis.report import coverage as cv
 
 if language != "sv":
     raise ValueError(f"language {language!r} is not supported; only 'sv'")
@@ -32,6 +33,7 @@ if comparison not in ("liknande", "lan", "riket"):
     raise ValueError(f"comparison must be 'liknande', 'lan' or 'riket', got {comparison!r}")
 ctx = rc.make_context(resolve_data_dir(data_dir), kommunkod, year=year or None, cache_dir=shared_cache_dir or None,
                       similar=[c.strip() for c in liknande.split(",") if c.strip()] or None)
+cov = cv.coverage(ctx)  # which comparisons the data cover (all kommuner of the län, all 290)
 levels = rc.omfattning(ctx)
 changes = rc.forandring(ctx)
 trends = rc.utveckling(ctx)
@@ -52,10 +54,19 @@ display(Markdown(tx.method_note()))
 # ### Omfattning
 
 # %%
-display(Markdown(tx.omfattning_intro(ctx.kommun, ctx.lan, ctx.year)))
-display(Markdown(tx.section_heading(f"Anmälda brott {ctx.year} jämfört med länet och riket")))
-display(Markdown(cap.omfattning_sentence(levels, year=ctx.year)))
-rt.show(rt.omfattning_table(levels), claims=rt.claims("levels", levels))
+if cov.covers("riket"):
+    display(Markdown(tx.omfattning_intro(ctx.kommun, ctx.lan, ctx.year)))
+    display(Markdown(tx.section_heading(f"Anmälda brott {ctx.year} jämfört med länet och riket")))
+    display(Markdown(cap.omfattning_sentence(levels, year=ctx.year)))
+    rt.show(rt.omfattning_table(levels), claims=rt.claims("levels", levels))
+else:
+    display(Markdown(tx.section_heading(f"Anmälda brott {ctx.year} i {ctx.kommun}")))
+    display(Markdown(cv.missing_comparison_text(cov, ["riket", "lan"])))
+    display(Markdown(f"Tabellen visar kommunens anmälda brott {ctx.year}, antal och per 100\u00a0000 "
+                     "invånare (folkmängd 31 december) med 95-procentigt konfidensintervall"
+                     + (f", och {ctx.lan}s nivå" if cov.covers("lan") else "")
+                     + ". En stjärna (*) markerar färre än 10 anmälda brott."))
+    rt.show(rt.omfattning_table(levels))
 display(Markdown(tx.preliminary_note(rc.preliminary_years(ctx))))
 
 # %%
@@ -83,9 +94,11 @@ display(Markdown(cap.segments_text(segments)))
 notable = rc.notable_crime_types(levels, changes)
 for row in notable.itertuples():
     display(Markdown(tx.figure_lead(row.crime_type, row.reason)))
+    shown = [ctx.kommun] + [n for r, n in (("lan", ctx.lan), ("riket", "riket")) if cov.covers(r)]
     display(figures.time_series(rc.rate_history(ctx, row.crime_type), x="period",
                                 group="area_name", highlight=ctx.kommun, kind="rate",
-                                title=f"{row.crime_type}: {ctx.kommun}, {ctx.lan} och riket",
+                                title=f"{row.crime_type}: " + (", ".join(shown[:-1]) + " och " + shown[-1]
+                                                               if len(shown) > 1 else shown[0]),
                                 source=figures.CRIME_SOURCE, synthetic=ctx.dataset.synthetic))
 
 # %% [markdown]
@@ -111,9 +124,13 @@ rt.show(rc.fokusomraden(ctx, changes, survey).rename(
 # ### Jämförelse med andra kommuner
 
 # %%
-display(Markdown(tx.comparison_intro(comparison, ctx.similar,
-                                     rc.comparison_group_name(ctx.kommunkod, ctx.similar))))
-for row in notable.itertuples():
+if cov.covers(comparison):
+    display(Markdown(tx.comparison_intro(comparison, ctx.similar,
+                                         rc.comparison_group_name(ctx.kommunkod, ctx.similar))))
+else:
+    display(Markdown(cv.missing_comparison_text(cov, [comparison])
+                     + " Därför visas inga trattdiagram eller rangplatser."))
+for row in (notable.itertuples() if cov.covers(comparison) else ()):
     funnel = rc.jamforelse(ctx, row.crime_type, peers=comparison)
     display(Markdown(tx.section_heading(row.crime_type, ": jämförelse med ", tx.reference_name(comparison))))
     display(Markdown(cap.rank_sentence(funnel.table, ctx.kommunkod, reference=tx.reference_name(comparison))))
@@ -205,7 +222,11 @@ if info is not None:
 # ### Brottsligheten totalt
 
 # %%
-display(Markdown(ai.total_rank_text(ai.total_rank(ctx), ctx.kommun)))
+if cov.covers("riket"):
+    display(Markdown(ai.total_rank_text(ai.total_rank(ctx), ctx.kommun)))
+else:
+    display(Markdown("Kommunens placering bland landets och länets kommuner kan inte anges. "
+                     + cv.missing_comparison_text(cov, ["riket", "lan"])))
 
 # %% [markdown]
 # ### Problembild, samstämmighet och konsekvenser

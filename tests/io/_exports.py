@@ -99,11 +99,16 @@ def write_survey_xlsx(survey: pd.DataFrame, path: Path) -> None:
     wb.save(path)
 
 
-def write_exports(sample: Path, out: Path, *, survey_kommun: str = "1760") -> Path:
-    """The folder a coordinator would have after downloading: Brå, SCB, her survey files."""
+def write_exports(sample: Path, out: Path, *, survey_kommun: str = "1760",
+                  kommuner: list[str] | None = None) -> Path:
+    """The folder a coordinator would have after downloading: Brå, SCB, her survey files
+    (Brå's and SCB's tables for ``kommuner`` only, when given: one kommun's own exports)."""
     out.mkdir(parents=True, exist_ok=True)
     crimes = pd.read_csv(sample / "crimes.csv", dtype={"kommunkod": str})
     population = pd.read_csv(sample / "population.csv", dtype={"kommunkod": str})
+    if kommuner is not None:
+        crimes = crimes[crimes["kommunkod"].isin(kommuner)]
+        population = population[population["kommunkod"].isin(kommuner)]
     write_bra_long(crimes, population, out / "bra_anmalda_brott_kommun_manad.csv")
     write_pxweb_population(population, out / "scb_folkmangd_TAB638.json")
     survey = pd.read_csv(sample / "survey.csv", dtype={"kommunkod": str, "respondent_id": str,

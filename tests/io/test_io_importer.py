@@ -185,3 +185,82 @@ def test_check_of_a_survey_catches_what_would_break_estimation(tmp_path, full_sa
     sv.to_csv(tmp_path / "survey.csv", index=False)
     res = check_file(tmp_path / "survey.csv", "survey", margins=tmp_path / "margins.csv")
     assert not res.ok and "margins have no age band '16-24'" in res.render()
+
+
+def _docx_text(path: Path) -> str:
+    import re
+    import zipfile
+
+    xml = zipfile.ZipFile(path).read("word/document.xml").decode("utf-8")
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", xml.replace("</w:p>", "\n")))
+
+
+@pytest.mark.slow
+def test_one_kommuns_exports_render_a_lägesbild_from_the_command_line(tmp_path, full_sample):
+    """A new user's path: her own kommun's Brå and SCB exports (real layouts), `lagesbild
+    import`, `lagesbild reports`. The draft renders and says which comparisons are missing,
+    why, and what to add; it never claims a comparison it could not make."""
+    import html as _html
+    import re
+
+    from typer.testing import CliRunner
+
+    from analysis.cli import app
+
+    exports = write_exports(full_sample, tmp_path / "nedladdat", kommuner=["1760"])
+    runner = CliRunner()
+    res = runner.invoke(app, ["import", str(exports), "--out", str(tmp_path / "data")])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["reports", "--kommun", "1760", "--data", str(tmp_path / "data"),
+                              "--out", str(tmp_path / "rep"), "--jobs", "1",
+                              "--format", "html", "--format", "docx"])
+    assert res.exit_code == 0 and "1 built" in res.output and "failed" in res.output, res.output
+    assert ", 0 failed" in res.output, res.output
+    raw = (tmp_path / "rep" / "lagesbild_1760.html").read_text(encoding="utf-8")
+    body = re.sub(r"<(style|script)\b.*?</\1>", " ", raw, flags=re.S)
+    html = " ".join(_html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
+    docx = _docx_text(tmp_path / "rep" / "lagesbild_1760.docx")
+    for text in (html, docx):
+        assert "Traceback" not in text and "Error" not in text
+        assert "Storfors" in text and "Anmälda brott 2025 i Storfors" in text
+        assert ("Jämförelsen med riket och Värmlands län saknas. Datamappen har anmälda brott för "
+                "1 av landets 290 kommuner och 1 av länets 16 kommuner") in text
+        assert "Jämförelsen med liknande kommuner saknas." in text
+        assert "Lägg till Brå:s tabell över anmälda brott för alla kommuner" in text
+        assert "Därför visas inga trattdiagram eller rangplatser." in text
+        assert "Kommunens placering bland landets och länets kommuner kan inte anges." in text
+        assert "jämförelsen med riket saknas i underlaget" in text
+        # nothing that needs riket, the län or the group is claimed
+        assert "skiljer sig statistiskt säkerställt från riket" not in text
+        assert "säkerställt högre än i riket" not in text
+        assert "Rang (rimligt intervall)" not in text and "trattdiagram:" not in text
+    assert "lagesbild-claims" in raw      # the tables that do claim something still carry their claims
+
+
+@pytest.mark.slow
+def test_a_whole_län_is_compared_with_the_län_but_not_with_riket(tmp_path, full_sample):
+    from analysis.municipalities import municipalities
+    from analysis.report.content import make_context, omfattning
+    from analysis.report.coverage import coverage, missing_comparison_text
+    from analysis.report.tables import omfattning_table
+
+    m = municipalities()
+    varmland = list(m.loc[m["lanskod"] == "17", "kommunkod"])
+    exports = write_exports(full_sample, tmp_path / "nedladdat", kommuner=varmland)
+    assert import_exports(exports, tmp_path / "data").ok
+    ctx = make_context(tmp_path / "data", "1760")
+    cov = coverage(ctx)
+    assert cov.covers("lan") and not cov.covers("riket") and cov.missing == ("riket", "liknande")
+    levels = omfattning(ctx)
+    assert not levels["compared"].any() and levels["rate_riket"].isna().all()
+    assert levels["rate_lan"].notna().all() and (levels["verdict_riket"] == "ej bedömbar").all()
+    table = omfattning_table(levels)
+    assert list(table.columns) == ["Brottstyp", "Antal", "Per 100 000 (95 % KI)", "Länet"]
+    # the län's level is the sum over its kommuner: the same as the sample's own län rates
+    sample = load_dataset(full_sample)
+    from analysis.crime import crime_rates
+    r = crime_rates(sample.crimes, sample.population, level="lan", period="year")
+    r = r[(r["area_code"] == "17") & (r["period"] == str(ctx.year))].set_index("crime_type")["estimate"]
+    assert (levels.set_index("crime_type")["rate_lan"] - r.reindex(levels["crime_type"]).to_numpy()).abs().max() < 1e-9
+    text = missing_comparison_text(cov, ["riket", "lan"])
+    assert text.startswith("Jämförelsen med riket saknas. Datamappen har anmälda brott för 16 av landets 290")

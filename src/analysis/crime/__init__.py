@@ -4,11 +4,13 @@ Everything starts from one :class:`~analysis.crime.panel.MonthlyPanel` (counts a
 per series and month, :mod:`.panel`) and one batched count-GLM core (:mod:`.glm`, shared with
 :mod:`analysis.evaluation`). :mod:`.rates` gives rates with exact Poisson intervals,
 :mod:`.compare` period and area comparisons, :mod:`.trends` and :mod:`.joinpoints` trends,
-:mod:`.seasonal` the seasonal terms and profile, :mod:`.funnel` peer comparison and ranks.
+:mod:`.seasonal` the seasonal terms and profile, :mod:`.funnel` peer comparison and ranks;
+:func:`bra_rate` (from :mod:`analysis.io.bra_rates`) reproduces Brå's published rates.
 Significance is decided here (``verdict`` columns, :mod:`analysis.verdicts`); the report layer
 only words it. Methods and the simulations that chose the defaults: ``docs/crime-statistics.md``.
 """
 
+from ..io.bra_rates import bra_rate, conventions_for
 from .compare import METHODS, compare_areas, compare_periods, poisson_exact
 from .funnel import (FunnelResult, count_limits, funnel_data, overdispersion, poisson_limits,
                      ratio_to_expected)
@@ -22,4 +24,4 @@ __all__ = ["MonthlyPanel", "monthly_panel", "as_panel", "LEVELS", "crime_rates",
            "PERIODS", "compare_periods", "compare_areas", "poisson_exact", "METHODS", "trend",
            "TrendResult", "SE_METHODS", "joinpoints", "JoinpointResult", "seasonal_terms",
            "seasonality_profile", "MONTH_NAMES", "funnel_data", "FunnelResult", "overdispersion",
-           "poisson_limits", "ratio_to_expected", "count_limits"]
+           "poisson_limits", "ratio_to_expected", "count_limits", "bra_rate", "conventions_for"]

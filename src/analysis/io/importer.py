@@ -88,26 +88,31 @@ def _inputs(sources: str | Path | Sequence[str | Path]) -> list[Path]:
     return out
 
 
-def bra_rate_check(crimes: pd.DataFrame, population: pd.DataFrame) -> list[str]:
-    """Compare Brå's published rates with count / population × 100 000 (Brå's convention).
+def bra_rate_check(crimes: pd.DataFrame, population: pd.DataFrame, *,
+                   period_kind: str | None = None) -> list[str]:
+    """Compare Brå's published rates with :func:`analysis.io.bra_rates.bra_rate`.
 
-    Brå divides by the population on 31 December of the year *before* the period (the latest
-    SCB figure when the statistics are produced), per 100 000 inhabitants, months not scaled
-    to a year, rounded to whole numbers (docs/data-model.md, "Brå's rates"). Rows whose
-    published rate differs by more than the rounding are listed.
+    The convention follows the period kind (:func:`~analysis.io.bra_rates.conventions_for`):
+    monthly figures are divided by the population on 31 December of the year *before* (verified
+    on Brå's statistikdatabas); annual figures by the mean population of the year
+    ("medelfolkmängd", Brå's Tabell 100) or, failing that, 31 December of the year before (P1).
+    Rates are compared at the digits Brå published (whole numbers, rounded half up); a kommun ×
+    year passes when one convention reproduces every row (docs/data-model.md, "Brå's rates").
 
     Parameters
     ----------
     crimes : pandas.DataFrame
-        With ``kommunkod``, ``period`` (Period), ``count``, ``rate_per_100k``.
+        With ``kommunkod``, ``period`` (Period, month or year), ``count``, ``rate_per_100k``.
     population : pandas.DataFrame
         The ``population`` kind (totals; sex/age rows are summed).
+    period_kind : {"monthly", "annual"}, optional
+        Default: from the periods (monthly Periods → monthly).
 
     Returns
     -------
     list of str
-        One line per kommun × year whose rates disagree; empty when all agree or nothing
-        could be compared.
+        One line per kommun × year whose rates no convention reproduces; empty when all agree
+        or nothing could be compared (the population for the years needed is missing).
 
     Examples
     --------
@@ -119,23 +124,50 @@ def bra_rate_check(crimes: pd.DataFrame, population: pd.DataFrame) -> list[str]:
     >>> bra_rate_check(crimes, pop.assign(population=30000))  # doctest: +ELLIPSIS
     ["2582 2026: Brå's published rates do not match the population of 31 December 2025 (30 000) in 1 of 1 rows ..."]
     """
+    from .bra_rates import bra_denominator, conventions_for, round_half_up
+
     if "rate_per_100k" not in crimes or crimes["rate_per_100k"].isna().all() or population is None:
         return []
     pop = population.groupby(["kommunkod", "year"])["population"].sum()
+    by_kommun = {k: {int(y): float(v) for (_, y), v in grp.items()} for k, grp in pop.groupby(level=0)}
     c = crimes[crimes["rate_per_100k"].notna() & crimes["count"].notna()]
-    years = np.array([p.year for p in c["period"]])
+    if c.empty:
+        return []
+    periods = list(c["period"])
+    kind = period_kind or ("monthly" if all(getattr(p, "freqstr", "M").startswith("M") for p in periods)
+                           else "annual")
+    years = np.array([p.year for p in periods])
     out = []
     for (k, y), grp in c.groupby([c["kommunkod"].to_numpy(), years]):
-        denom = pop.get((k, y - 1))
-        if denom is None or not denom:
-            continue
-        mine = np.floor(grp["count"].to_numpy(float) / denom * 1e5 + 0.5)
-        off = np.abs(mine - grp["rate_per_100k"].to_numpy(float)) > 1.0001
-        if off.any():
-            out.append(f"{k} {y}: Brå's published rates do not match the population of 31 December "
-                       f"{y - 1} ({format_count(denom)}) in {int(off.sum())} of {len(grp)} rows "
+        published = grp["rate_per_100k"].to_numpy(float)
+        digits = np.array([next(d for d in range(7) if abs(round(v, d) - v) < 1e-9 or d == 6)
+                           for v in published])
+        tried = []
+        for conv in conventions_for(kind):
+            try:
+                denom = bra_denominator(by_kommun.get(k, {}), int(y), conv)
+            except KeyError:
+                continue
+            raw = grp["count"].to_numpy(float) / denom * 1e5
+            mine = np.array([round_half_up(r, int(d)) for r, d in zip(raw, digits)])
+            off = ~np.isclose(mine, published, rtol=0, atol=1e-9)
+            if not off.any():
+                tried = []
+                break
+            tried.append((conv, denom, int(off.sum())))
+        if tried:
+            what = " or ".join(
+                (f"the population of 31 December {y - 1} ({format_count(d)})" if conv == "previous_year_end"
+                 else f"the mean population of {y} ({_half(d)}, medelfolkmängd)")
+                + f" in {n} of {len(grp)} rows" for conv, d, n in tried)
+            out.append(f"{k} {y}: Brå's published rates do not match {what} "
                        "(is the population file for another date, or the crimes for another kommun?)")
     return out
+
+
+def _half(x: float) -> str:
+    """A mean of two head counts, in Swedish ("8 850 973,5")."""
+    return format_count(int(x)) + (",5" if x % 1 else "")
 
 
 def cross_check(frames: dict[str, pd.DataFrame]) -> tuple[list[Problem], list[str]]:
@@ -257,10 +289,10 @@ def import_exports(sources: str | Path | Sequence[str | Path], out: str | Path, 
     xp, warnings = cross_check(merged)
     pc.extend(xp)
     if "crimes" in merged and "population" in merged:
-        rates = pd.concat([f.frame.attrs.get("bra_rates") for f in read if f.ok and
-                           f.frame.attrs.get("bra_rates") is not None] or [pd.DataFrame()])
-        if not rates.empty:
-            warnings += bra_rate_check(rates, merged["population"])
+        for f in read:
+            rates = f.frame.attrs.get("bra_rates") if f.ok else None
+            if rates is not None and not rates.empty:
+                warnings += bra_rate_check(rates, merged["population"], period_kind=f.period_kind)
     result.warnings = warnings
     refused = [f for f in read if not f.ok]
     left_out = [r for f in read for r in f.refused]

@@ -17,6 +17,7 @@ from ..crime import compare_periods
 from ..multiplicity import add_qvalues
 from ..verdicts import DECREASE, DIFFERENCE, HIGHER, INCREASE, LOWER
 from .content import jamforelse, national_tables
+from .coverage import NOT_COMPARED, coverage
 from .tables import survey_subject
 from .text import crime_subject, format_estimate, format_interval, format_number
 
@@ -63,7 +64,11 @@ def problembild(ctx, levels: pd.DataFrame, changes: pd.DataFrame,
         ``score`` (one point per reference it is high against, 1 for a rise since last year,
         1.5 for a rising trend), ``problem`` (score > 0) and ``rank`` (1 = strongest evidence;
         equal scores are ordered by the ratio to riket). Small-number crime types get no score.
+        A reference the data do not cover in full (:mod:`analysis.report.coverage`) is not
+        compared: its verdict is ``jämförelse saknas`` and its ratios are missing;
+        ``attrs["compared"]`` lists the references that were.
     """
+    compared = [ref for ref, _ in _REFERENCES if coverage(ctx).covers(ref)]
     funnels = {"riket": national_tables(ctx)["funnels"]}
     ch = changes.set_index("crime_type")
     tr = trends.set_index("crime_type")
@@ -72,6 +77,10 @@ def problembild(ctx, levels: pd.DataFrame, changes: pd.DataFrame,
         ct = lv.crime_type
         row = {"crime_type": ct, "count": int(lv.count), "small_numbers": bool(lv.small_numbers)}
         for ref, _ in _REFERENCES:
+            if ref not in compared:   # the data do not hold all its kommuner: no comparison
+                row.update({f"verdict_{ref}": NOT_COMPARED, f"ratio_{ref}": np.nan,
+                            f"ratio_low_{ref}": np.nan, f"ratio_high_{ref}": np.nan})
+                continue
             f = funnels["riket"][ct] if ref == "riket" else jamforelse(ctx, ct, peers=ref)
             table = f.table
             me = table[table["area_code"] == ctx.kommunkod].iloc[0]
@@ -102,7 +111,9 @@ def problembild(ctx, levels: pd.DataFrame, changes: pd.DataFrame,
     out["problem"] = out["score"] > 0
     out = out.sort_values(["score", "ratio_riket"], ascending=[False, False], kind="stable")
     out["rank"] = np.arange(1, len(out) + 1)
-    return out.reset_index(drop=True)
+    out = out.reset_index(drop=True)
+    out.attrs["compared"] = compared
+    return out
 
 
 def _evidence(r) -> list[str]:
@@ -196,19 +207,28 @@ def analys_text(problems: pd.DataFrame, agreement: pd.DataFrame, survey: dict | 
     gaps = info["gaps"] if info is not None else None
     parts = []
     top = problems[problems["problem"]].head(n_max)
+    compared = problems.attrs.get("compared", [ref for ref, _ in _REFERENCES])
+    names = [name for ref, name in _REFERENCES if ref in compared]
+    where = (" eller ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+             if names else "")
     if top.empty:
-        parts.append(f"Ingen brottstyp sticker ut säkerställt i {kommun}: ingen har en nivå som "
-                     "är säkerställt högre än i riket, länet eller kommungruppen, och ingen "
+        level = (f"ingen har en nivå som är säkerställt högre än i {where}, och " if names else "")
+        parts.append(f"Ingen brottstyp sticker ut säkerställt i {kommun}: {level}ingen "
                      "har ökat säkerställt. Det betyder inte att det saknas problem, bara att "
                      "statistiken inte visar dem; kommunens egna källor behövs.")
     else:
+        level = f"en högre nivå än i {where}, och " if names else ""
         parts.append("**Problembild.** Brottstyperna nedan är ordnade efter hur starkt "
-                     "statistiken visar att de är ett problem i kommunen (en högre nivå än i "
-                     "riket, länet eller kommungruppen, och ökningar som håller efter "
-                     "korrektion för många jämförelser).")
+                     f"statistiken visar att de är ett problem i kommunen ({level}ökningar som "
+                     "håller efter korrektion för många jämförelser).")
         for r in top.itertuples():
             what = crime_subject(r.crime_type)
             parts.append(f"{int(r.rank)}. {what[0].upper() + what[1:]}: " + "; ".join(_evidence(r)) + ".")
+    if len(names) < len(_REFERENCES):
+        gone = [name for ref, name in _REFERENCES if ref not in compared]
+        gone = " eller ".join([", ".join(gone[:-1]), gone[-1]] if len(gone) > 1 else gone)
+        parts.append("Nivån har inte jämförts med " + gone + ": underlaget "
+                     "saknar kommuner som jämförelsen behöver (se avsnittet Omfattning).")
     low = problems[(problems["verdict_riket"] == LOWER) & ~problems["small_numbers"]]
     if len(low):
         parts.append("Lägre än i riket (säkerställt): "
@@ -270,7 +290,7 @@ def _consequences(problems: pd.DataFrame, survey: dict | None, gaps: pd.DataFram
 def problem_table(problems: pd.DataFrame) -> pd.DataFrame:
     """The problem picture as a display table (all crime types, strongest evidence first)."""
     def cell(v: str) -> str:
-        return {HIGHER: "högre", LOWER: "lägre"}.get(v, "ingen säkerställd skillnad")
+        return {HIGHER: "högre", LOWER: "lägre", NOT_COMPARED: NOT_COMPARED}.get(v, "ingen säkerställd skillnad")
 
     def rise(r) -> str:
         words = []

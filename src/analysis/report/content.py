@@ -80,8 +80,15 @@ def omfattning(ctx: ReportContext) -> pd.DataFrame:
         crime types with a test, the *levels* family; ``ej bedömbar`` below the small-number
         rule), ``rank, rank_low, rank_high, n_ranked`` (median and 95 % interval of plausible
         ranks among the 290, from one simulation).
+
+        Without all 290 kommuner in the data (:mod:`analysis.report.coverage`) there is no
+        riket to compare with: ``rate_riket``, the ratio, p-value and rank columns are missing
+        (NaN), ``verdict_riket`` is ``ej bedömbar`` and ``compared`` is False (True otherwise);
+        ``rate_lan`` is missing unless the data hold every kommun of the län.
     """
     nat = national_tables(ctx)
+    if not nat["funnels"]:
+        return _omfattning_alone(ctx, nat["rates"])
     r = nat["rates"]
     r = r[r["period"] == str(ctx.year)]
     k = r[(r["level"] == "kommun") & (r["area_code"] == ctx.kommunkod)].set_index("crime_type")
@@ -103,7 +110,26 @@ def omfattning(ctx: ReportContext) -> pd.DataFrame:
                      "rank": int(me["rank"]), "rank_low": int(me["rank_low"]),
                      "rank_high": int(me["rank_high"]), "n_ranked": int(me["n_ranked"])})
     out = _fdr(pd.DataFrame(rows), (HIGHER, LOWER), NO_DIFFERENCE)
-    return out.rename(columns={"verdict": "verdict_riket"})
+    return out.rename(columns={"verdict": "verdict_riket"}).assign(compared=True)
+
+
+def _omfattning_alone(ctx: ReportContext, rates: pd.DataFrame) -> pd.DataFrame:
+    """:func:`omfattning` without riket: the kommun's own counts and rates (and the län's rate
+    when the data cover the län), nothing compared."""
+    r = rates[rates["period"] == str(ctx.year)]
+    k = r[(r["level"] == "kommun") & (r["area_code"] == ctx.kommunkod)].set_index("crime_type")
+    lan = r[(r["level"] == "lan") & (r["area_code"] == ctx.lanskod)].set_index("crime_type")["estimate"]
+    prelim = ctx.year in preliminary_years(ctx)
+    out = pd.DataFrame({"crime_type": [ct for ct in CRIME_TYPE_NAMES if ct in k.index]})
+    k = k.loc[out["crime_type"]]
+    missing = ("rate_riket", "expected", "excess", "ratio_riket", "ratio_low", "ratio_high",
+               "p_value", "q_value", "rank", "rank_low", "rank_high", "n_ranked")
+    return out.assign(count=k["count"].astype(int).to_numpy(), rate=k["estimate"].to_numpy(),
+                      ci_low=k["ci_low"].to_numpy(), ci_high=k["ci_high"].to_numpy(),
+                      small_numbers=k["small_numbers"].astype(bool).to_numpy(), preliminary=prelim,
+                      rate_lan=lan.reindex(out["crime_type"]).to_numpy(),
+                      **{c: np.nan for c in missing}, survives=False,
+                      verdict_uncorrected=NOT_ASSESSABLE, verdict_riket=NOT_ASSESSABLE, compared=False)
 
 
 def rate_history(ctx: ReportContext, crime_type: str) -> pd.DataFrame:

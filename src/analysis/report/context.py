@@ -169,13 +169,28 @@ def make_context(data_dir: str | Path, kommunkod: str, *, year: int | None = Non
 
 
 def national_tables(ctx: ReportContext) -> dict:
-    """Rates for every kommun, län and riket, and funnel data against all kommuner (cached)."""
+    """Rates for every kommun, for each län and riket the data cover in full, and funnel data
+    against all kommuner when the data hold all 290 (cached; :mod:`analysis.report.coverage`).
+
+    A län or riket with kommuner missing from the data gets no rate (a sum over part of its
+    kommuner is not its level) and ``funnels`` is empty without all 290 kommuner.
+    """
     def compute() -> dict:
-        rates = crime_rates(ctx.crimes, ctx.population, level=["kommun", "lan", "riket"], period="year")
+        m = municipalities()
+        have = set(ctx.crimes["kommunkod"])
+        rates = [crime_rates(ctx.crimes, ctx.population, level="kommun", period="year")]
+        full_lan = [l for l, g in m.groupby("lanskod") if set(g["kommunkod"]) <= have]
+        if full_lan:
+            in_full = ctx.crimes["kommunkod"].isin(m.loc[m["lanskod"].isin(full_lan), "kommunkod"])
+            rates.append(crime_rates(ctx.crimes[in_full], ctx.population, level="lan", period="year"))
+        riket = set(m["kommunkod"]) <= have
+        if riket:
+            rates.append(crime_rates(ctx.crimes, ctx.population, level="riket", period="year"))
         funnels = {ct: funnel_data(ctx.crimes, ctx.population, crime_type=ct, period=ctx.year,
-                                   peers="riket") for ct in CRIME_TYPE_NAMES}
-        return {"rates": rates, "funnels": funnels}
+                                   peers="riket") for ct in CRIME_TYPE_NAMES} if riket else {}
+        return {"rates": pd.concat(rates, ignore_index=True), "funnels": funnels}
     return shared_artifact("national_tables", compute, cache_dir=ctx.cache_dir,
                            data_files=ctx.data_files,
-                           key={"year": ctx.year, "funnel": "exact tails, additive (issue 11)"},
+                           key={"year": ctx.year, "funnel": "exact tails, additive (issue 11)",
+                                "levels": "covered län and riket only"},
                            types=(FunnelResult,))

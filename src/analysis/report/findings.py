@@ -489,8 +489,10 @@ def lagesbild_summary(levels: pd.DataFrame, changes: pd.DataFrame, trends: pd.Da
     if not any(k in ("förändring", "trend") for k in table["kind"]):
         first = int(trends["year1"].iloc[0]) if len(trends) and "year1" in trends else None
         since = f" eller sedan {first}" if first else ""
+        compared = "compared" not in levels or bool(levels["compared"].any())
         tail = ("" if any(table["kind"] == "nivå")
-                else ", och ingen brottstyp skiljer sig statistiskt säkerställt från riket")
+                else ", och ingen brottstyp skiljer sig statistiskt säkerställt från riket" if compared
+                else "; jämförelsen med riket saknas i underlaget")
         extra.append({"kind": "lite förändrat", "subject": "", "verdict": "", "problem": False,
                       "crimes_per_year": np.nan, "effect": np.nan,
                       "sentence": (f"Ingen av de {count_word(len(changes))} brottstyperna förändrades statistiskt "

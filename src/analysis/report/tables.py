@@ -221,7 +221,21 @@ def _ratio_cell(ratio, lo, hi) -> str:
 
 def omfattning_table(levels: pd.DataFrame) -> pd.DataFrame:
     """Counts and rates per 100 000 against län and riket; the difference from riket with the
-    interval its verdict used (exact tails with the spread between kommuner); rank interval."""
+    interval its verdict used (exact tails with the spread between kommuner); rank interval.
+
+    Without riket (``compared`` False: the data do not hold all 290 kommuner) the kommun's own
+    counts and rates with their intervals, and the län's rate where the data cover the län; no
+    difference, verdict or rank is shown.
+    """
+    if "compared" in levels and not levels["compared"].any():
+        own = {"Brottstyp": levels["crime_type"],
+               "Antal": [format_number(v) for v in levels["count"]],
+               "Per 100 000 (95 % KI)": [f"{format_rate(v)} ({_ci(lo, hi)})" + (" *" if s else "")
+                                         for v, lo, hi, s in zip(levels["rate"], levels["ci_low"],
+                                                                 levels["ci_high"], levels["small_numbers"])]}
+        if levels["rate_lan"].notna().any():
+            own["Länet"] = [format_rate(v) for v in levels["rate_lan"]]
+        return pd.DataFrame(own)
     return pd.DataFrame({
         "Brottstyp": levels["crime_type"],
         "Antal": [format_number(v) for v in levels["count"]],
