@@ -12,6 +12,7 @@ the :class:`ReportContext`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Sequence
 
@@ -20,8 +21,10 @@ import pandas as pd
 
 from ..cache import shared_artifact
 from ..crime import crime_rates, funnel_data
+from ..crime.panel import MonthlyPanel, as_panel
 from ..crime.funnel import FunnelResult
 from ..crime_types import CRIME_TYPE_NAMES
+from ..errors import DataError
 from ..io import Dataset, load_dataset_shared
 from ..paths import DEFAULT_DATA_DIR, resolve_data_dir
 from ..municipalities import kommungrupper, lan_of, municipalities, name_of, normalize_code
@@ -68,6 +71,25 @@ class ReportContext:
     @property
     def population(self) -> pd.DataFrame:
         return self.dataset.population
+
+    @cached_property
+    def peer_panel(self) -> MonthlyPanel | None:
+        """Monthly panel of the kommun, its län and its comparison group, every crime type.
+
+        Built once per context for the funnels of the report (a funnel per crime type and
+        reference would otherwise build and check its own panel from the whole crimes frame);
+        the same counts and person-years, so the same funnels. ``None`` when the kommuner
+        cannot be put in one panel (e.g. a year without population that only one crime
+        type needs): each funnel then builds its own, with its own error. The context's
+        frames are read, never changed: make a new context for other data.
+        """
+        lanskod = municipalities().set_index("kommunkod")["lanskod"]
+        units = set(lanskod.index[lanskod == self.lanskod]) | set(self.similar) | {self.kommunkod}
+        crimes = self.crimes
+        try:
+            return as_panel(crimes[crimes["kommunkod"].astype(str).isin(units)], self.population)
+        except DataError:
+            return None
 
 
 def similar_kommuner(kommunkod: str, *, n: int | None = None, min_size: int = 5) -> list[str]:
