@@ -17,8 +17,8 @@ process tree (so CPU seconds and memory are those of that method alone):
            J-job runner.
 
 Reported per method: wall, CPU (the process tree: rusage of the waited children), peak memory
-(the sum of PSS over the process tree and of the runner's worker with its forked reports,
-sampled from /proc every 0.25 s, and the largest single RSS) and the ratios. On a shared
+(the sum of PSS over the process tree and over the runner's worker with its forked reports,
+sampled from /proc every 0.25 s: pages shared copy-on-write are counted once) and the ratios. On a shared
 machine wall time depends on the neighbours: the load average is printed with the table.
 
 Run:  .venv/bin/python benchmarks/batch_benchmark.py [--n 20 | --all] [--jobs 2]
@@ -137,7 +137,7 @@ def _measure(cmd: list[str], *, log: Path, env: dict | None = None) -> dict:
     return {"wall_s": wall, "cpu_s": (after.ru_utime - before.ru_utime
                                       + after.ru_stime - before.ru_stime),
             "peak_tree_mib": sampler.peak_tree / 1024, "peak_worker_mib": sampler.peak_worker / 1024,
-            "max_rss_mib": after.ru_maxrss / 1024, **extra}
+            **extra}
 
 
 # ------------------------------------------------------------------ the methods (subprocesses)
@@ -301,6 +301,17 @@ def _table(rows: dict, n: int, jobs: int) -> None:
         print(f"{'floor: cells + render / ' + str(jobs):<28}{floor_wall / n:>9.2f}"
               f"{floor['floor_cpu_s'] / n:>10.2f}"
               + (f"{plain['wall_s'] / floor_wall:>8.1f}x" if plain else ""))
+    runner = rows.get("runner first run")
+    if floor and runner:
+        # Load-independent view: CPU seconds. The plain loop uses one core; the runner and
+        # the J-job floor use J, so on an idle J-core machine wall ratios follow from these.
+        f, r = floor["floor_cpu_s"], runner["cpu_s"]
+        line = (f"\nCPU view: floor {f / n:.2f} CPU-s/report, runner {r / n:.2f} "
+                f"({r / f:.2f}x the floor)")
+        if plain:
+            line += (f", plain {plain['cpu_s'] / n:.2f}; idle {jobs}-core estimate: runner "
+                     f"{jobs * plain['cpu_s'] / r:.1f}x faster than plain")
+        print(line)
     print("\ntargets (issue 16, for 290 reports on 2 cores): runner >= 5x plain, <= 1.2x the "
           "floor, peak memory per worker < 1.5 GiB")
 

@@ -9,6 +9,7 @@ notebook, the HTML, the DOCX and the PNG file.
 import base64
 import re
 import shutil
+import struct
 from pathlib import Path
 
 import nbformat
@@ -76,7 +77,9 @@ def test_each_figure_is_drawn_once_and_reused_by_every_output(preloaded):
     # the report figure's own PNG (its display width in the metadata), not a second drawing
     widths = [o["metadata"]["image/png"]["width"] for c in nb.cells for o in c.get("outputs", [])
               if "image/png" in o.get("data", {})]
-    assert widths == [int(round(16 / 2.54 * 96))] * 2
+    pixels = [struct.unpack(">I", png[16:20])[0] for png in in_notebook]
+    assert pixels == [int(16 / 2.54 * 150)] * 2  # the full 16 cm at 150 dpi, not cropped
+    assert widths == [int(round(px / 150 * 96)) for px in pixels]
 
 
 def test_a_failing_preload_leaves_each_report_its_own_error(data, tmp_path):
