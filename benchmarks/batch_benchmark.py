@@ -1,19 +1,28 @@
-"""Benchmark: a plain sequential papermill loop vs the batch runner, side by side.
+"""Benchmark: the real lägesbild notebook, plain papermill loop vs `lagesbild reports` vs floor.
 
-For N kommuner (20 by default, all 290 with --all) the same report notebook is run and
-rendered to .ipynb + HTML + DOCX three ways:
+For N kommuner (20 by default, all 290 with --all) the report notebook (notebooks/lagesbild.py)
+is run on the sample data and rendered to ipynb + HTML + DOCX + PNG four ways, each in its own
+process tree (so CPU seconds and memory are those of that method alone):
 
-* plain  – ``papermill.execute_notebook`` in a loop (a fresh kernel per report) followed by
-           the same rendering (``analysis.batch.render_outputs``), one report at a time;
-* runner – ``analysis.batch.run_batch`` (warm worker, a forked child per report, --jobs);
-* kernel – ``run_batch(isolation="kernel")`` (fresh kernels in parallel), with --kernel.
+* plain  – one process loops: jupytext → papermill (a fresh kernel per report) → the HTML
+           (nbconvert), DOCX (pandoc) and PNG rendering of ``analysis.batch.render_outputs``;
+* runner – ``lagesbild reports --kommun ... --jobs J``: start-up, the warm worker (imports,
+           preload of the data folder and the national tables), a forked child per report;
+           run twice: first run (nothing warm) and second run (the OS file cache warm; the
+           batch cache is per batch, so it is computed again);
+* floor  – cells + rendering in one warm process, start-up and imports excluded: one process
+           imports what the notebook imports and warms rendering, then (timer on) runs
+           ``analysis.batch.execute.execute_item`` for each report in turn; the data are read
+           once there too (by the first report). Its wall time divided by J is the floor of a
+           J-job runner.
 
-The floor is the work no runner can avoid: notebook cell execution (without the cell that
-only imports) plus rendering, measured in the plain loop, divided by the number of jobs.
-Targets (issue 5): runner >= 4x faster than plain, and within 1.2x of the floor.
+Reported per method: wall, CPU (the process tree: rusage of the waited children), peak memory
+(the sum of PSS over the process tree and over the runner's worker with its forked reports,
+sampled from /proc every 0.25 s: pages shared copy-on-write are counted once) and the ratios. On a shared
+machine wall time depends on the neighbours: the load average is printed with the table.
 
-Run:  .venv/bin/python benchmarks/batch_benchmark.py [--n 20 | --all] [--jobs 2] [--kernel]
-      [--notebook notebooks/lagesbild.py]   (default: a realistic synthetic report notebook)
+Run:  .venv/bin/python benchmarks/batch_benchmark.py [--n 20 | --all] [--jobs 2]
+      [--data /tmp/lagesbild-bench-data] [--only plain,runner,floor]
 """
 
 from __future__ import annotations
@@ -24,234 +33,287 @@ for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXP
     os.environ[_v] = "1"  # before numpy is imported anywhere in this process
 
 import argparse
+import datetime as dt
 import json
 import platform
 import resource
 import shutil
+import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).parent / "results"
-
-# A report of realistic weight: imports, 10 Poisson GLM fits, 6 figures, 3 tables.
-NOTEBOOK = r'''# %% [markdown]
-# # Lägesbild – prestandatest
-#
-# Synthetic data, generated from the kommunkod; the same work as a real draft.
-
-# %% tags=["parameters"]
-kommunkod = "0114"
-months = 60
-
-# %% tags=["imports"]
-import matplotlib.pyplot as plt
-import numpy as np
-import pandas as pd
-import seaborn as sns
-import statsmodels.api as sm
-import statsmodels.formula.api as smf
-
-from analysis.report import figures
-from analysis.report import text as report_text
-from analysis.municipalities import municipalities, name_of
-
-# %%
-rng = np.random.default_rng(int(kommunkod))
-types = ["Misshandel (inkl. grov)", "Olaga hot", "Ofredande", "Sexualbrott", "Bostadsinbrott",
-         "Bilbrott", "Cykelstöld", "Butiksstöld/snatteri", "Skadegörelsebrott", "Narkotikabrott"]
-periods = pd.period_range("2020-01", periods=months, freq="M")
-t = np.arange(months)
-frames = []
-for i, ct in enumerate(types):
-    mu = np.exp(2.5 + 0.3 * i % 2 + 0.004 * t + 0.25 * np.sin(2 * np.pi * t / 12 + i))
-    frames.append(pd.DataFrame({"crime_type": ct, "period": periods, "t": t,
-                                "month": periods.month, "count": rng.poisson(mu)}))
-crimes = pd.concat(frames, ignore_index=True)
-print(f"{name_of(kommunkod)}: {report_text.format_number(crimes['count'].sum())} anmälda brott")
-
-# %%
-rows, fitted = [], []
-for ct, d in crimes.groupby("crime_type", sort=False):
-    fit = smf.glm("count ~ t + C(month)", data=d, family=sm.families.Poisson()).fit()
-    b, (lo, hi) = fit.params["t"], fit.conf_int().loc["t"]
-    rows.append({"crime_type": ct, "estimate": np.exp(12 * b) - 1, "ci_low": np.exp(12 * lo) - 1,
-                 "ci_high": np.exp(12 * hi) - 1, "suppressed": d["count"].sum() < 10})
-    pred = fit.get_prediction(d).summary_frame()
-    fitted.append(d.assign(estimate=pred["mean"], ci_low=pred["mean_ci_lower"],
-                           ci_high=pred["mean_ci_upper"]))
-trend = pd.DataFrame(rows)
-fitted = pd.concat(fitted, ignore_index=True)
-report_text.format_table(trend, columns={"estimate": ("percent", 1), "ci_low": ("percent", 1),
-                                         "ci_high": ("percent", 1)}, keep=("crime_type",),
-                         rename={"crime_type": "Brottstyp", "estimate": "Årlig förändring"})
-
-# %% [markdown]
-# ## Utveckling
-
-# %%
-total = fitted.groupby("period", as_index=False)[["estimate", "ci_low", "ci_high"]].sum()
-figures.time_series(total, kind="number", title="Alla brottstyper, modellerat")
-
-# %%
-figures.time_series(fitted[fitted.crime_type.isin(types[:3])], group="crime_type", kind="number",
-                  title="Våld och hot")
-
-# %%
-figures.bar_ci(trend, category="crime_type", kind="percent", title="Årlig förändring")
-
-# %% [markdown]
-# ## Jämförelse
-
-# %%
-k = municipalities()
-pts = k.assign(rate=1000 + rng.normal(0, 1, len(k)) * np.sqrt(1e8 / k.population))
-n = np.geomspace(k.population.min(), k.population.max(), 60)
-lim = pd.concat([pd.DataFrame({"population": n, "level": lv, "lower": 1000 - z * np.sqrt(1e8 / n),
-                               "upper": 1000 + z * np.sqrt(1e8 / n)})
-                 for lv, z in ((0.95, 1.96), (0.998, 3.09))])
-figures.funnel_plot(pts, limits=lim, highlight=name_of(kommunkod), target=1000.0)
-
-# %%
-survey = pd.DataFrame({"area": np.repeat(["Centrum", "Norr", "Söder", "Väster"], 2),
-                       "sex": ["kvinna", "man"] * 4, "estimate": rng.uniform(0.1, 0.4, 8)})
-survey = survey.assign(ci_low=survey.estimate - 0.05, ci_high=survey.estimate + 0.05,
-                       suppressed=[False] * 7 + [True])
-figures.indicator_by_group(survey, group="area", hue="sex", title="Otrygga ute sent en kväll")
-
-# %%
-fig, ax = plt.subplots(figsize=(6.3, 3))
-sns.boxplot(data=crimes, x="count", y="crime_type", ax=ax, color="0.8")
-ax.set(xlabel="Anmälda brott per månad", ylabel="")
-plt.show()
-
-# %% [markdown]
-# ## Tabeller
-
-# %%
-by_year = crimes.assign(year=crimes.period.dt.year).pivot_table(
-    index="crime_type", columns="year", values="count", aggfunc="sum")
-by_year.map(report_text.format_number)
-
-# %%
-report_text.format_table(survey, columns={"estimate": "percent"}, keep=("area", "sex"))
-'''
+NOTEBOOK = ROOT / "notebooks" / "lagesbild.py"
+FORMATS = ("ipynb", "html", "docx", "png")
 
 
-def _cpu() -> float:
-    """CPU seconds of this process and every finished child (kernels, workers, pandoc).
+# ------------------------------------------------------------------ memory of a process tree
 
-    On a shared machine wall time depends on the neighbours; CPU time does much less.
-    """
-    me = resource.getrusage(resource.RUSAGE_SELF)
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+def _children_map() -> dict[int, list[int]]:
+    kids: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                stat = fh.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        kids.setdefault(int(stat[1]), []).append(int(entry))
+    return kids
+
+
+def _tree(pid: int, kids: dict[int, list[int]]) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(kids.get(p, []))
+    return out
+
+
+def _pss_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _is_worker(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return b"analysis.batch.worker" in fh.read()
+    except OSError:
+        return False
+
+
+class _MemorySampler(threading.Thread):
+    """Peak PSS (KiB) of a process tree, and of each batch worker with its forked reports."""
+
+    def __init__(self, pid: int, every: float = 0.25):
+        super().__init__(daemon=True)
+        self.pid, self.every = pid, every
+        self.peak_tree = self.peak_worker = 0
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            kids = _children_map()
+            tree = _tree(self.pid, kids)
+            self.peak_tree = max(self.peak_tree, sum(_pss_kib(p) for p in tree))
+            for w in (p for p in tree if _is_worker(p)):
+                self.peak_worker = max(self.peak_worker,
+                                       sum(_pss_kib(p) for p in _tree(w, kids)))
+            self.stop.wait(self.every)
+
+
+def _measure(cmd: list[str], *, log: Path, env: dict | None = None) -> dict:
+    """Run ``cmd``; its wall time, CPU seconds (tree), peak memory; its last JSON line."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    with open(log, "wb") as fh:
+        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+        sampler = _MemorySampler(proc.pid)
+        sampler.start()
+        code = proc.wait()
+        sampler.stop.set()
+        sampler.join()
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if code != 0:
+        raise SystemExit(f"{cmd[:4]} failed ({code}); see {log}")
+    extra = {}
+    for line in reversed(log.read_text(errors="replace").splitlines()):
+        if line.startswith("{"):
+            extra = json.loads(line)
+            break
+    return {"wall_s": wall, "cpu_s": (after.ru_utime - before.ru_utime
+                                      + after.ru_stime - before.ru_stime),
+            "peak_tree_mib": sampler.peak_tree / 1024, "peak_worker_mib": sampler.peak_worker / 1024,
+            **extra}
+
+
+# ------------------------------------------------------------------ the methods (subprocesses)
+
+def _cpu_self() -> float:
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def _work_without_imports(nb) -> float:
-    return sum(float(c.metadata.get("papermill", {}).get("duration") or 0)
-               for c in nb.cells if "imports" not in c.metadata.get("tags", []))
-
-
-def plain_loop(notebook: Path, codes: list[str], out: Path) -> dict:
+def _plain(codes: list[str], data: str, out: Path) -> dict:
+    import jupytext
     import nbformat
     import papermill
 
-    from analysis.batch import load_notebook, render_outputs
+    from analysis.batch.render import render_outputs
 
     out.mkdir(parents=True, exist_ok=True)
-    nb = load_notebook(notebook)
-    src = out / "notebook.ipynb"
-    nbformat.write(nb, src)
-    t0, c0 = time.perf_counter(), _cpu()
-    floor_work, per = 0.0, []
     for code in codes:
-        t = time.perf_counter()
-        target = out / f"{code}.ipynb"
-        executed = papermill.execute_notebook(str(src), str(target), parameters={"kommunkod": code},
-                                              kernel_name="python3", progress_bar=False)
-        r = time.perf_counter()
-        render_outputs(executed, html=out / f"{code}.html", docx=out / f"{code}.docx")
-        render_s = time.perf_counter() - r
-        floor_work += _work_without_imports(executed) + render_s
-        per.append(time.perf_counter() - t)
-    return {"total_s": time.perf_counter() - t0, "cpu_s": _cpu() - c0, "per_report_s": per,
-            "floor_work_s": floor_work}
+        nb = jupytext.read(NOTEBOOK)
+        nbformat.write(nb, out / "lagesbild.ipynb")
+        executed = papermill.execute_notebook(
+            str(out / "lagesbild.ipynb"), str(out / f"lagesbild_{code}.ipynb"),
+            parameters={"kommunkod": code, "data_dir": data}, kernel_name="python3",
+            progress_bar=False, cwd=str(ROOT))
+        render_outputs(executed, html=out / f"lagesbild_{code}.html",
+                       docx=out / f"lagesbild_{code}.docx", figures_dir=out / f"lagesbild_{code}_figurer")
+    return {}
 
 
-def runner(notebook: Path, codes: list[str], out: Path, *, jobs: int, isolation: str) -> dict:
-    from analysis.batch import run_batch
+def _floor(codes: list[str], data: str, out: Path) -> dict:
+    import importlib
+    import tempfile
 
-    t0, c0 = time.perf_counter(), _cpu()
-    res = run_batch(notebook, [{"kommunkod": c} for c in codes], out_dir=out, jobs=jobs,
-                    isolation=isolation, formats=("ipynb", "html", "docx"), progress=True)
-    total, cpu = time.perf_counter() - t0, _cpu() - c0
-    if res.failures:
-        print(res.summary(), file=sys.stderr)
-    report_cpu = [json.loads((out / f"{i.stem}.manifest.json").read_text())["timings"]["cpu_s"]
-                  for i in res.items]
-    return {"total_s": total, "cpu_s": cpu, "per_report_s": [i.total_s for i in res.items],
-            "report_cpu_s": sum(report_cpu), "failed": len(res.failures)}
+    import jupytext
+    import nbformat
 
+    from analysis.batch.execute import execute_item
+    from analysis.batch.notebook import imported_modules
+    from analysis.batch.worker import _warm_rendering
+
+    nb = jupytext.read(NOTEBOOK)
+    for name in imported_modules(nb):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+    _warm_rendering()
+    out.mkdir(parents=True, exist_ok=True)
+    src = out / "lagesbild.ipynb"
+    nbformat.write(nb, src)
+    cache = tempfile.mkdtemp(prefix="lagesbild-floor-cache-")
+    t0, c0 = time.perf_counter(), _cpu_self()
+    for code in codes:
+        res = execute_item({
+            "name": code, "stem": f"lagesbild_{code}", "out_dir": str(out),
+            "params": {"kommunkod": code, "data_dir": data, "shared_cache_dir": cache},
+            "notebook_ipynb": str(src), "formats": list(FORMATS), "isolation": "fork",
+            "kernel_name": "python3", "cwd": str(ROOT), "timeout": None, "title": code,
+            "reference_docx": None, "forbidden_output_text": ["respondent_id"],
+            "guard_path": None, "fingerprint": {}})
+        if res["status"] != "ok":
+            raise SystemExit(f"floor: {code} failed: {res['error']}")
+    shutil.rmtree(cache, ignore_errors=True)
+    return {"floor_wall_s": time.perf_counter() - t0, "floor_cpu_s": _cpu_self() - c0}
+
+
+def _run_method(args) -> None:
+    out = Path(args.out)
+    fn = {"plain": _plain, "floor": _floor}[args.method]
+    extra = fn(args.codes.split(","), args.data, out)
+    print(json.dumps(extra), flush=True)
+
+
+# ------------------------------------------------------------------ the launcher
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--n", type=int, default=20, help="number of kommuner (default 20)")
     ap.add_argument("--all", action="store_true", help="all 290 kommuner")
     ap.add_argument("--jobs", type=int, default=None, help="parallel reports (default: cores)")
-    ap.add_argument("--kernel", action="store_true", help="also time isolation='kernel'")
-    ap.add_argument("--notebook", type=Path, help="report notebook (default: synthetic)")
+    ap.add_argument("--data", type=Path, default=Path("/tmp/lagesbild-bench-data"),
+                    help="sample data folder (written when missing)")
+    ap.add_argument("--only", default="floor,runner,plain", help="methods to run")
+    ap.add_argument("--method", help=argparse.SUPPRESS)
+    ap.add_argument("--codes", help=argparse.SUPPRESS)
+    ap.add_argument("--out", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.method:
+        args.data = str(args.data)
+        return _run_method(args)
 
     from analysis.municipalities import municipalities
+    from analysis.sample import write_sample
 
+    data = args.data.resolve()
+    if not (data / "crimes.csv").exists():
+        write_sample(data)
     codes = list(municipalities()["kommunkod"])
-    codes = codes if args.all else codes[: args.n]
+    # every size of kommun: spread the N over the list ordered by population
+    by_size = list(municipalities().sort_values("population")["kommunkod"])
+    codes = by_size if args.all else [by_size[round(i * (len(by_size) - 1) / max(1, args.n - 1))]
+                                      for i in range(args.n)]
     jobs = args.jobs or len(os.sched_getaffinity(0))
+    n = len(codes)
     work = RESULTS / "batch_benchmark"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    notebook = args.notebook
-    if notebook is None:
-        notebook = work / "benchmark_report.py"
-        notebook.write_text(NOTEBOOK, encoding="utf-8")
+    env = {**{k: v for k, v in os.environ.items() if k != "MPLBACKEND"}, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get(
+        "PYTHONPATH", ""), "PYTHONHASHSEED": "0"}
+    me = [sys.executable, str(Path(__file__).resolve())]
+    started = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    print(f"{n} reports (ipynb + HTML + DOCX + PNG), {jobs} jobs, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}, {platform.machine()}, {started}", flush=True)
+    rows: dict[str, dict] = {}
+    only = args.only.split(",")
 
-    print(f"{len(codes)} reports (ipynb + HTML + DOCX), {jobs} jobs, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}, notebook {notebook.name}", flush=True)
-    rows = {}
-    rows["runner (fork)"] = runner(notebook, codes, work / "runner", jobs=jobs, isolation="fork")
-    print(f"  runner done: {rows['runner (fork)']['total_s']:.1f} s", flush=True)
-    if args.kernel:
-        rows["runner (kernel)"] = runner(notebook, codes, work / "kernel", jobs=jobs,
-                                         isolation="kernel")
-        print(f"  kernel runner done: {rows['runner (kernel)']['total_s']:.1f} s", flush=True)
-    plain = rows["plain papermill loop"] = plain_loop(notebook, codes, work / "plain")
-    print(f"  plain loop done: {plain['total_s']:.1f} s", flush=True)
-    floor = plain["floor_work_s"] / jobs
+    def save():
+        (RESULTS / "batch_benchmark.json").write_text(json.dumps(
+            {"n": n, "jobs": jobs, "codes": codes, "started": started,
+             "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} cores",
+             "load_avg_end": os.getloadavg(), "results": rows}, indent=1))
 
-    n = len(codes)
-    print(f"\nload average (1, 5, 15 min): {os.getloadavg()}")
-    print(f"{'method':<24}{'total s':>9}{'s/report':>10}{'CPU s/report':>14}"
-          f"{'plain/this':>12}{'this/floor':>12}")
+    def method(name, cmd, env_=env):
+        load = os.getloadavg()[0]
+        rows[name] = {**_measure(cmd, log=work / f"{name.split()[0]}-{len(rows)}.log", env=env_),
+                      "load_avg_before": load}
+        r = rows[name]
+        print(f"  {name}: {r['wall_s']:.1f} s wall, {r['cpu_s']:.1f} CPU-s "
+              f"(load {load:.1f})", flush=True)
+        save()
+
+    if "floor" in only:
+        method("floor (one warm process)", [*me, "--method", "floor", "--codes", ",".join(codes),
+                                            "--data", str(data), "--out", str(work / "floor")])
+    if "runner" in only:
+        cli = [sys.executable, "-m", "analysis", "reports", "--data", str(data), "--jobs",
+               str(jobs), *[a for c in codes for a in ("--kommun", c)]]
+        method("runner first run", [*cli, "--out", str(work / "runner1")])
+        method("runner second run", [*cli, "--out", str(work / "runner2")])
+    if "plain" in only:
+        method("plain papermill loop", [*me, "--method", "plain", "--codes", ",".join(codes),
+                                        "--data", str(data), "--out", str(work / "plain")])
+    _table(rows, n, jobs)
+    save()
+
+
+def _table(rows: dict, n: int, jobs: int) -> None:
+    plain = rows.get("plain papermill loop")
+    floor = rows.get("floor (one warm process)")
+    floor_wall = floor["floor_wall_s"] / jobs if floor else None
+    print(f"\nload average (1, 5, 15 min) at the end: {os.getloadavg()}")
+    print(f"{'method':<28}{'s/report':>9}{'CPU-s/rep':>10}{'vs plain':>9}{'vs floor':>9}"
+          f"{'peak MiB':>9}{'worker MiB':>11}")
     for name, r in rows.items():
-        print(f"{name:<24}{r['total_s']:>9.1f}{r['total_s'] / n:>10.2f}{r['cpu_s'] / n:>14.2f}"
-              f"{plain['total_s'] / r['total_s']:>11.1f}x{r['total_s'] / floor:>11.2f}x")
-    print(f"{'floor (cells+render)/' + str(jobs):<24}{floor:>9.1f}{floor / n:>10.2f}"
-          f"{plain['floor_work_s'] / n:>14.2f}")
-    fork = rows["runner (fork)"]
-    # Load-independent view: CPU seconds. The runner's reports (cells + rendering, no
-    # start-up) are the floor's work; everything else is what the runner adds.
-    floor_cpu = fork["report_cpu_s"]
-    print(f"\nCPU view: report work (floor) {floor_cpu / n:.2f} CPU-s/report; runner total "
-          f"{fork['cpu_s'] / n:.2f} ({fork['cpu_s'] / floor_cpu:.2f}x the floor); plain loop "
-          f"{plain['cpu_s'] / n:.2f}.\nOn an idle {jobs}-core machine: plain/runner about "
-          f"{jobs * plain['cpu_s'] / fork['cpu_s']:.1f}x, runner/floor about "
-          f"{fork['cpu_s'] / floor_cpu:.2f}x.")
-    print("\ntargets: plain/runner >= 4x and runner/floor <= 1.2x (issue 5, for 290 reports)")
-    (RESULTS / "batch_benchmark.json").write_text(json.dumps(
-        {"n": n, "jobs": jobs, "floor_s": floor, "load_avg": os.getloadavg(),
-         "results": {k: {kk: vv for kk, vv in v.items() if kk != "per_report_s"}
-                     for k, v in rows.items()}}, indent=1))
+        wall = r["wall_s"]
+        vs_plain = f"{plain['wall_s'] / wall:.1f}x" if plain else "-"
+        vs_floor = f"{wall / floor_wall:.2f}x" if floor_wall else "-"
+        print(f"{name:<28}{wall / n:>9.2f}{r['cpu_s'] / n:>10.2f}{vs_plain:>9}{vs_floor:>9}"
+              f"{r['peak_tree_mib']:>9.0f}{r['peak_worker_mib']:>11.0f}")
+    if floor:
+        print(f"{'floor: cells + render / ' + str(jobs):<28}{floor_wall / n:>9.2f}"
+              f"{floor['floor_cpu_s'] / n:>10.2f}"
+              + (f"{plain['wall_s'] / floor_wall:>8.1f}x" if plain else ""))
+    runner = rows.get("runner first run")
+    if floor and runner:
+        # Load-independent view: CPU seconds. The plain loop uses one core; the runner and
+        # the J-job floor use J, so on an idle J-core machine wall ratios follow from these.
+        f, r = floor["floor_cpu_s"], runner["cpu_s"]
+        line = (f"\nCPU view: floor {f / n:.2f} CPU-s/report, runner {r / n:.2f} "
+                f"({r / f:.2f}x the floor)")
+        if plain:
+            line += (f", plain {plain['cpu_s'] / n:.2f}; idle {jobs}-core estimate: runner "
+                     f"{jobs * plain['cpu_s'] / r:.1f}x faster than plain")
+        print(line)
+    print("\ntargets (issue 16, for 290 reports on 2 cores): runner >= 5x plain, <= 1.2x the "
+          "floor, peak memory per worker < 1.5 GiB")
 
 
 if __name__ == "__main__":

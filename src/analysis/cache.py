@@ -5,7 +5,9 @@ funnel data against all kommuner) through :func:`shared_artifact`. An entry is J
 fixed schema (frames column by column with their dtypes, a closed list of value types) and a
 SHA-256 of its payload: nothing in it can run code when it is read, and an entry that is
 truncated, edited, written by another user or not in this schema is removed and recomputed,
-never loaded. The folder and its files are readable by their owner only.
+never loaded. The folder and its files are readable by their owner only. A process keeps
+what it computed or read (in memory), so a warm batch worker shares it with every report it
+forks.
 """
 
 from __future__ import annotations
@@ -458,13 +460,50 @@ def shared_artifact(name: str, compute: Callable[[], Any], *,
             target.unlink(missing_ok=True)
             return False, None
 
+    remembered = _REMEMBERED.get(str(target))
+    if remembered is not None:
+        return _fresh(remembered)
     found, value = load()
-    if found:
-        return value
-    with directory_lock(cache / f".{safe}-{digest}.lock"):
-        found, value = load()  # computed by another report while we waited
-        if found:
-            return value
-        value = compute()
-        _write_entry(target, value, name=name, key=digest, types=types)
-        return value
+    if not found:
+        with directory_lock(cache / f".{safe}-{digest}.lock"):
+            found, value = load()  # computed by another report while we waited
+            if not found:
+                value = compute()
+                _write_entry(target, value, name=name, key=digest, types=types)
+                # every report then sees the value as read back, the one computing it too
+                found, read = load()
+                value = read if found else value
+    _remember(str(target), value)
+    return _fresh(value)
+
+
+#: Values of this process's shared artifacts by entry path (the path holds the content hash
+#: of their inputs and key): a batch worker computes or reads them before it forks, and its
+#: reports inherit them instead of decoding the JSON again. Aggregates only, in memory.
+_REMEMBERED: dict[str, Any] = {}
+_REMEMBER_AT_MOST = 16
+
+
+def _remember(path: str, value: Any) -> None:
+    _REMEMBERED.pop(path, None)
+    while len(_REMEMBERED) >= _REMEMBER_AT_MOST:
+        _REMEMBERED.pop(next(iter(_REMEMBERED)))
+    _REMEMBERED[path] = value
+
+
+def _fresh(value: Any) -> Any:
+    """A copy of a shared value that its caller may change without changing the shared one.
+
+    Containers are copied; frames are shallow copies (pandas copy-on-write copies a column
+    when either side writes it); frozen dataclasses are rebuilt from fresh fields.
+    """
+    if isinstance(value, pd.DataFrame):
+        return value.copy(deep=False)
+    if isinstance(value, dict):
+        return {k: _fresh(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_fresh(v) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.replace(value, **{f.name: _fresh(getattr(value, f.name))
+                                             for f in dataclasses.fields(value) if f.init})
+    return value

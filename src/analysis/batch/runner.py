@@ -190,7 +190,8 @@ def _run_local(tasks: list[dict], *, jobs: int, warm: list[str], log_dir: Path,
     while todo:
         outstanding: dict[str, dict] = {}
         try:
-            worker = WorkerProcess(warm, jobs=jobs, log_path=log_dir / f"worker-{restarts}.log")
+            worker = WorkerProcess(warm, jobs=jobs, log_path=log_dir / f"worker-{restarts}.log",
+                                   preload=todo[-1].get("preload"))
         except WorkerDied as exc:
             for task in reversed(todo):
                 yield _failed(task, str(exc))
@@ -217,6 +218,9 @@ def _run_local(tasks: list[dict], *, jobs: int, warm: list[str], log_dir: Path,
             worker.close()
 
 
+#: What a worker runs before forking the reports of a report notebook (see ``preload``).
+PRELOAD = "analysis.report.context.preload"
+
 _dask_local = threading.local()
 _dask_workers: list = []
 _dask_lock = threading.Lock()
@@ -229,7 +233,8 @@ def _dask_task(task: dict, warm: list[str], log_dir: str) -> dict:
         if worker is not None:
             worker.close()
         log = Path(log_dir) / f"dask-{os.getpid()}-{threading.get_ident()}.log"
-        worker = _dask_local.worker = WorkerProcess(warm, log_path=log)
+        worker = _dask_local.worker = WorkerProcess(warm, log_path=log,
+                                                    preload=task.get("preload"))
         _dask_local.warm = warm
         with _dask_lock:
             _dask_workers.append(worker)
@@ -281,7 +286,7 @@ def run_batch(notebook: str | os.PathLike, param_sets: Iterable[dict], *,
               forbidden_output_text: Iterable[str] = ("respondent_id",),
               respondent_ids: Iterable[str] | None = None,
               warm_imports: Iterable[str] | None = None,
-              progress: bool | None = None) -> BatchResult:
+              progress: bool | None = None, preload: bool = True) -> BatchResult:
     """Run a parameterised notebook once per parameter set and render the drafts.
 
     Parameters
@@ -343,6 +348,12 @@ def run_batch(notebook: str | os.PathLike, param_sets: Iterable[dict], *,
         ``isolation="kernel"``, where each kernel imports for itself).
     progress : bool, optional
         Progress bar with ETA on stderr; default when stderr is a terminal.
+    preload : bool, default True
+        For a report notebook (one that imports ``analysis.report`` and declares
+        ``data_dir``) run with ``isolation="fork"``: the warm worker reads the data folder and
+        the national tables once (:func:`analysis.report.context.preload`, with the first
+        report's parameters) before forking, and every report inherits them. A failing
+        preload is logged; the reports then read for themselves.
 
     Returns
     -------
@@ -381,14 +392,15 @@ def run_batch(notebook: str | os.PathLike, param_sets: Iterable[dict], *,
                            shared_cache_dir=shared_cache_dir, title=title, note=note,
                            reference_docx=reference_docx,
                            forbidden_output_text=tuple(forbidden_output_text),
-                           respondent_ids=respondent_ids, warm_imports=warm_imports, progress=progress, t_start=t_start)
+                           respondent_ids=respondent_ids, warm_imports=warm_imports, progress=progress,
+                           preload=preload, t_start=t_start)
 
 
 def _run_locked(nb, notebook: Path, param_sets: list, *, out: Path, work: Path, jobs: int,
                 resume: bool, formats: tuple, scheduler, data_files, name_key, isolation: str,
                 kernel_name: str, timeout, cwd, shared_cache_dir, title, note, reference_docx,
                 forbidden_output_text: tuple, respondent_ids, warm_imports, progress,
-                t_start: float) -> BatchResult:
+                preload: bool, t_start: float) -> BatchResult:
     import nbformat
 
     prepared = work / f"{notebook.stem}.ipynb"
@@ -428,7 +440,7 @@ def _run_locked(nb, notebook: Path, param_sets: list, *, out: Path, work: Path, 
                                    cwd=cwd, title=title, note=note, reference_docx=reference_docx,
                                    forbidden_output_text=forbidden_output_text,
                                    respondent_ids=respondent_ids, warm_imports=warm_imports,
-                                   progress=progress, t_start=t_start)
+                                   progress=progress, preload=preload, t_start=t_start)
     finally:
         if owned:
             shutil.rmtree(cache_dir, ignore_errors=True)
@@ -450,7 +462,7 @@ def _run_with_cache(nb, notebook: Path, param_sets: list, *, names, stems, decla
                     formats: tuple, scheduler, data_files, name_key, isolation: str,
                     kernel_name: str, timeout, cwd, title, note, reference_docx,
                     forbidden_output_text: tuple, respondent_ids, warm_imports, progress,
-                    t_start: float) -> BatchResult:
+                    preload: bool, t_start: float) -> BatchResult:
     from .guard import RespondentIds, scan_folder
 
     data_files = list(data_files)
@@ -492,6 +504,11 @@ def _run_with_cache(nb, notebook: Path, param_sets: list, *, names, stems, decla
             pending.append(task)
     if warm_imports is None:  # a kernel imports for itself; a forked child inherits
         warm_imports = imported_modules(nb) if isolation == "fork" else ()
+    if preload and isolation == "fork" and pending and "data_dir" in declared and any(
+            m == "analysis.report" or m.startswith("analysis.report.") for m in warm_imports):
+        spec = {"function": PRELOAD, "params": pending[0]["params"]}
+        for task in pending:
+            task["preload"] = spec
     _execute(pending, results, out=out, jobs=min(jobs, max(1, len(pending))),
              warm=sorted(set(warm_imports)), scheduler=scheduler, progress=progress,
              log_dir=work / "logs")

@@ -3,7 +3,10 @@
 A worker is a Python process running :func:`main` with BLAS pinned to one thread and the
 matplotlib inline backend in its environment. It imports what the notebook imports (the
 2-3 CPU-seconds a new kernel spends on pandas, statsmodels, seaborn ...) and then, for each
-report, forks a child that runs :func:`analysis.batch.execute.execute_item` and exits. The
+report, forks a child that runs :func:`analysis.batch.execute.execute_item` and exits. Before
+the first fork it can also run a preload function (the report notebook's
+:func:`analysis.report.context.preload`: the data folder and the national tables), so every
+report inherits them copy-on-write instead of reading them again. The
 child starts from the worker's untouched state, so nothing (pandas options, rcParams, working
 directory, environment, random state, warnings filters, modules patched by a notebook) can
 reach the next report. Tasks and results are JSON lines on a private pipe.
@@ -103,6 +106,26 @@ def _warm_rendering() -> None:
     extract_figures(nb)
     html_exporter().from_notebook_node(nb, resources={"metadata": {"name": "warm"}})
     _shell()
+
+
+def _preload(spec: dict | None) -> dict:
+    """Run ``spec["function"](spec["params"])`` before forking; never fails the worker.
+
+    A failure is written to the worker log and reported in the ready message; each report
+    then meets the same problem in its own cells, with its own error.
+    """
+    if not spec:
+        return {"preload": None}
+    t = time.perf_counter()
+    try:
+        module, _, name = str(spec["function"]).rpartition(".")
+        done = getattr(importlib.import_module(module), name)(dict(spec.get("params") or {}))
+        return {"preload": {"ok": True, "seconds": time.perf_counter() - t, "result": done}}
+    except BaseException as exc:  # noqa: BLE001 - reports must still run
+        print(f"preload {spec.get('function')} failed; reports load for themselves:\n"
+              + "".join(traceback.format_exception(exc)[-8:]), file=sys.stderr, flush=True)
+        return {"preload": {"ok": False, "seconds": time.perf_counter() - t,
+                            "error": f"{type(exc).__name__}: {exc}"}}
 
 
 def _child(task: dict, wfd: int, inherited: list[int]) -> None:
@@ -241,6 +264,7 @@ def main() -> None:
     config = json.loads(line)
     t = time.perf_counter()
     info = _warm(config.get("warm_imports", ()))
+    info.update(_preload(config.get("preload")))
     # Keep the garbage collector of each child off the parent's objects: collecting them
     # would touch (and so copy) every page inherited from the fork.
     gc.collect()
@@ -312,10 +336,14 @@ class WorkerProcess:
         Reports run concurrently.
     log_path : path
         The worker's stderr (kernel messages, warnings printed outside cells).
+    preload : dict, optional
+        ``{"function": "module.name", "params": {...}}``: called with the parameters before
+        the first report is forked (e.g. :func:`analysis.report.context.preload`); its
+        outcome is in ``info["preload"]``. A failing preload only costs time.
     """
 
     def __init__(self, warm_imports=(), *, jobs: int = 1, log_path: str | os.PathLike,
-                 startup_timeout: float = 600):
+                 startup_timeout: float = 600, preload: dict | None = None):
         Path(log_path).parent.mkdir(parents=True, exist_ok=True)
         self._log = open(log_path, "ab")
         self._lock = threading.Lock()
@@ -324,7 +352,8 @@ class WorkerProcess:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log,
             env=worker_environment())
         self._buf = b""
-        self._send({"warm_imports": list(warm_imports), "jobs": int(jobs)})
+        self._send({"warm_imports": list(warm_imports), "jobs": int(jobs),
+                    "preload": preload})
         self.info = self.receive(startup_timeout)
 
     def _send(self, obj: dict) -> None:

@@ -4,13 +4,17 @@ A data directory (the embedded sample, or an analyst's own) holds one file per k
 (docs/data-model.md). :func:`load_dataset` reads and validates them all with the readers of
 :mod:`analysis.io.tidy` and :mod:`analysis.io.survey_files`, records where every figure came
 from (sha256 per file) and whether the data are synthetic, and hands the frames to the
-statistics layer.
+statistics layer. :func:`load_dataset_shared` reads a folder once per process (in memory
+only, never on disk: the data hold survey microdata) and again when a file changes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +25,7 @@ from .incidents import read_incidents
 from .survey_files import read_items, read_survey
 from .tidy import _yaml_problem, read_margins, read_measures, read_tidy
 
-__all__ = ["load_dataset", "Dataset", "DATA_FILES"]
+__all__ = ["load_dataset", "load_dataset_shared", "Dataset", "DATA_FILES"]
 
 #: File name of each kind in a data directory.
 DATA_FILES = {"crimes": "crimes.csv", "population": "population.csv", "survey": "survey.csv",
@@ -214,3 +218,95 @@ def load_dataset(data_dir: str | Path, *, kinds=None, survey_kommuner=None) -> D
                    items=frames["items"], margins=frames["margins"], measures=frames["measures"],
                    synthetic=synthetic, label=label, files=dict(sorted(files.items())), path=root,
                    info=info, crimes_annual=frames["crimes_annual"], incidents=frames["incidents"])
+
+
+# ------------------------------------------------------------------ read once per process
+
+#: Folders read by :func:`load_dataset_shared` in this process: resolved path ->
+#: (the folder's file state when read, the Dataset). Memory only; at most _MEMO_SIZE folders.
+_MEMO: dict[Path, tuple[tuple, Dataset]] = {}
+_MEMO_SIZE = 2
+_MEMO_LOCK = threading.Lock()
+_FRAMES = ("crimes", "population", "survey", "items", "margins", "measures", "crimes_annual",
+           "incidents")
+
+
+def _folder_state(root: Path) -> tuple:
+    """(name, size, mtime_ns) of every file directly in ``root``: what load_dataset may read."""
+    state = []
+    with os.scandir(root) as entries:
+        for entry in entries:
+            if entry.is_file():
+                st = entry.stat()
+                state.append((entry.name, st.st_size, st.st_mtime_ns))
+    return tuple(sorted(state))
+
+
+def _private_view(ds: Dataset, path: Path) -> Dataset:
+    # Shallow copies: pandas copy-on-write (always on in pandas 3) copies a column when
+    # either side writes it, so a caller that edits its frames never edits the memo's.
+    frames = {name: (None if getattr(ds, name) is None else getattr(ds, name).copy(deep=False))
+              for name in _FRAMES}
+    return dataclasses.replace(ds, **frames, files=dict(ds.files), info=json.loads(
+        json.dumps(ds.info)), path=path)
+
+
+def load_dataset_shared(data_dir: str | Path) -> Dataset:
+    """:func:`load_dataset`, read once per process and again whenever a file of it changes.
+
+    The first call reads and validates the folder; later calls for the same folder return the
+    same data without reading anything, as long as every file directly in the folder has the
+    size and modification time (ns) it had when read: a file changed, added or removed means
+    the folder is read again. The data stay in this process's memory (never on disk: they
+    hold survey microdata). The batch runner's worker calls it before forking, so every
+    report inherits the data instead of reading them (:func:`analysis.report.context.preload`).
+
+    Each call returns its own :class:`Dataset` whose frames are shallow copies: with pandas'
+    copy-on-write, changing one of them changes neither the memo nor another caller's.
+
+    Parameters
+    ----------
+    data_dir : str or Path
+        As for :func:`load_dataset`.
+
+    Returns
+    -------
+    Dataset
+        With ``path`` as given.
+
+    Raises
+    ------
+    DataError, FileNotFoundError
+        As :func:`load_dataset` (a folder that fails is never remembered).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from analysis.sample import write_sample
+    >>> folder = Path(tempfile.mkdtemp()) / "data"
+    >>> _ = write_sample(folder, kommuner=["1760"])
+    >>> a = load_dataset_shared(folder)
+    >>> b = load_dataset_shared(folder)  # not read again
+    >>> b.crimes.equals(a.crimes), b.crimes is a.crimes
+    (True, False)
+    >>> os.utime(folder / "crimes.csv", ns=(1, 1))  # a changed file: read again
+    >>> load_dataset_shared(folder).crimes.equals(a.crimes)
+    True
+    """
+    root = Path(data_dir)
+    if not root.is_dir():
+        return load_dataset(root)  # its error
+    key = root.resolve()
+    state = _folder_state(key)
+    with _MEMO_LOCK:
+        hit = _MEMO.get(key)
+    if hit is None or hit[0] != state:
+        ds = load_dataset(key)
+        if _folder_state(key) == state:  # not changed while it was read
+            with _MEMO_LOCK:
+                _MEMO.pop(key, None)
+                while len(_MEMO) >= _MEMO_SIZE:
+                    _MEMO.pop(next(iter(_MEMO)))
+                _MEMO[key] = (state, ds)
+        hit = (state, ds)
+    return _private_view(hit[1], root)

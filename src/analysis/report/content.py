@@ -293,10 +293,12 @@ def jamforelse(ctx: ReportContext, crime_type: str, *, peers: str = "liknande"):
     """Funnel data for one crime type in the report year, against riket or similar kommuner."""
     if peers == "riket":
         return national_tables(ctx)["funnels"][crime_type]
+    panel = ctx.peer_panel  # built once per report: the same counts as ctx.crimes
+    data, population = (ctx.crimes, ctx.population) if panel is None else (panel, None)
     if peers == "lan":
-        return funnel_data(ctx.crimes, ctx.population, crime_type=crime_type, period=ctx.year,
+        return funnel_data(data, population, crime_type=crime_type, period=ctx.year,
                            peers="lan", focus=ctx.kommunkod)
-    return funnel_data(ctx.crimes, ctx.population, crime_type=crime_type, period=ctx.year,
+    return funnel_data(data, population, crime_type=crime_type, period=ctx.year,
                        peers=list(ctx.similar) + [ctx.kommunkod], focus=ctx.kommunkod)
 
 

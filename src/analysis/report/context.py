@@ -1,15 +1,18 @@
 """What a lägesbild is about: the kommun, the report year, its comparison group and its data.
 
-:func:`make_context` reads the data folder (each report reads it; nothing respondent-level is
-cached) and fixes the kommun, year and "liknande kommuner" (the kommun's SKR kommungrupp);
+:func:`make_context` reads the data folder (once per process, in memory only:
+:func:`analysis.io.load_dataset_shared`; nothing respondent-level is written to a cache) and
+fixes the kommun, year and "liknande kommuner" (the kommun's SKR kommungrupp);
 :func:`national_tables` computes the rates and funnels against all kommuner once per batch
-(:func:`analysis.cache.shared_artifact`, aggregates only). The sections of
-:mod:`analysis.report.content` take the :class:`ReportContext`.
+(:func:`analysis.cache.shared_artifact`, aggregates only). :func:`preload` does both in a
+batch worker before it forks its reports. The sections of :mod:`analysis.report.content` take
+the :class:`ReportContext`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Sequence
 
@@ -18,13 +21,16 @@ import pandas as pd
 
 from ..cache import shared_artifact
 from ..crime import crime_rates, funnel_data
+from ..crime.panel import MonthlyPanel, as_panel
 from ..crime.funnel import FunnelResult
 from ..crime_types import CRIME_TYPE_NAMES
-from ..io import Dataset, load_dataset
+from ..errors import DataError
+from ..io import Dataset, load_dataset_shared
+from ..paths import DEFAULT_DATA_DIR, resolve_data_dir
 from ..municipalities import kommungrupper, lan_of, municipalities, name_of, normalize_code
 
 __all__ = ["ReportContext", "make_context", "similar_kommuner", "comparison_group_name",
-           "national_tables"]
+           "national_tables", "preload"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,25 @@ class ReportContext:
     @property
     def population(self) -> pd.DataFrame:
         return self.dataset.population
+
+    @cached_property
+    def peer_panel(self) -> MonthlyPanel | None:
+        """Monthly panel of the kommun, its län and its comparison group, every crime type.
+
+        Built once per context for the funnels of the report (a funnel per crime type and
+        reference would otherwise build and check its own panel from the whole crimes frame);
+        the same counts and person-years, so the same funnels. ``None`` when the kommuner
+        cannot be put in one panel (e.g. a year without population that only one crime
+        type needs): each funnel then builds its own, with its own error. The context's
+        frames are read, never changed: make a new context for other data.
+        """
+        lanskod = municipalities().set_index("kommunkod")["lanskod"]
+        units = set(lanskod.index[lanskod == self.lanskod]) | set(self.similar) | {self.kommunkod}
+        crimes = self.crimes
+        try:
+            return as_panel(crimes[crimes["kommunkod"].astype(str).isin(units)], self.population)
+        except DataError:
+            return None
 
 
 def similar_kommuner(kommunkod: str, *, n: int | None = None, min_size: int = 5) -> list[str]:
@@ -129,14 +154,19 @@ def comparison_group_name(kommunkod: str, similar: Sequence[str]) -> str:
 
 
 def _load(data_dir: str | Path, cache_dir: str | None) -> Dataset:
-    # Never through the batch cache: the data set holds survey microdata.
-    return load_dataset(data_dir)
+    # Never through the batch cache: the data set holds survey microdata. Read once per
+    # process (memory only); a batch worker reads it before forking, its reports inherit it.
+    return load_dataset_shared(data_dir)
 
 
 def make_context(data_dir: str | Path, kommunkod: str, *, year: int | None = None,
                  similar: Sequence[str] | None = None, n_similar: int | None = None,
                  cache_dir: str | None = None) -> ReportContext:
-    """Load the data (read by each report; never cached) and fix what the report is about.
+    """Load the data (once per process, in memory) and fix what the report is about.
+
+    The folder is read by :func:`analysis.io.load_dataset_shared`: a second context for the
+    same folder in the same process (another kommun, or a batch report forked from a worker
+    that ran :func:`preload`) reads nothing, unless a file of the folder has changed since.
 
     Raises
     ------
@@ -194,3 +224,51 @@ def national_tables(ctx: ReportContext) -> dict:
                            key={"year": ctx.year, "funnel": "exact tails, additive (issue 11)",
                                 "levels": "covered län and riket only"},
                            types=(FunnelResult,))
+
+
+def preload(params: dict) -> dict:
+    """Read and compute, before a batch worker forks, what every report of the batch shares.
+
+    Called by the batch runner's warm worker with the parameters of the batch's first report
+    (``data_dir``, ``kommunkod``, ``year``, ``shared_cache_dir``; others are ignored): it reads
+    the data folder (:func:`make_context`, in memory only) and the national tables
+    (:func:`national_tables`, through the batch cache). Every report forked afterwards inherits
+    both and reads neither again. Nothing here is needed for correctness: a report whose
+    parameters differ computes what it needs itself.
+
+    Parameters
+    ----------
+    params : dict
+        A report's notebook parameters.
+
+    Returns
+    -------
+    dict
+        What was prepared: ``{"data_dir": str, "national_tables": bool}``.
+
+    Raises
+    ------
+    Exception
+        Whatever reading the data raises (the worker logs it; each report then meets the
+        same error itself, in its own cell).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from analysis.sample import write_sample
+    >>> folder = Path(tempfile.mkdtemp()) / "data"
+    >>> _ = write_sample(folder, kommuner=["1760"])
+    >>> preload({"data_dir": str(folder), "kommunkod": "1760", "year": 0})
+    {'data_dir': '...', 'national_tables': False}
+    """
+    data_dir = resolve_data_dir(params.get("data_dir") or DEFAULT_DATA_DIR,
+                                write_sample_if_missing=False)
+    cache_dir = params.get("shared_cache_dir") or None
+    code = params.get("kommunkod")
+    if not code:
+        load_dataset_shared(data_dir)
+        return {"data_dir": str(data_dir), "national_tables": False}
+    ctx = make_context(data_dir, str(code), year=params.get("year") or None, cache_dir=cache_dir)
+    if cache_dir is not None:  # without a batch cache nothing outlives the call
+        national_tables(ctx)
+    return {"data_dir": str(data_dir), "national_tables": cache_dir is not None}

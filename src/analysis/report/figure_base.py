@@ -66,12 +66,22 @@ class ReportFigure(Figure):
         return png, self._display_metadata(png)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        # Preferred over type-registered formatters (the inline backend registers one for
-        # every Figure), so the width and alt text survive in a kernel too.
         png = self._png()
+        meta = self._display_metadata(png)
         data = {"image/png": base64.b64encode(png).decode("ascii"),
-                "text/plain": f"<{type(self).__name__}: {self._display_metadata(png)['alt']}>"}
-        return data, {"image/png": self._display_metadata(png)}
+                "text/plain": f"<{type(self).__name__}: {meta['alt']}>"}
+        return data, {"image/png": meta}
+
+    def _ipython_display_(self):
+        # IPython asks this first and then no formatter at all. Through the formatters, the
+        # inline backend's PNG formatter (registered for every Figure) would draw the figure
+        # a second time (with bbox_inches="tight") and replace this PNG, losing its width.
+        # So a figure is drawn once: the PNG in the notebook is the one HTML, DOCX and the
+        # PNG files take.
+        from IPython.display import publish_display_data
+
+        data, metadata = self._repr_mimebundle_()
+        publish_display_data(data, metadata=metadata)
 
 
 def report_style() -> dict:
