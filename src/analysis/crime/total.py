@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..crime_types import AGGREGATES, TOTAL_CRIME_TYPE, bra_category
+from ..crime_types import AGGREGATES, TOTAL_CRIME_TYPE, drop_nested
 from ..errors import DataError
 from .funnel import funnel_data
 
@@ -19,14 +19,6 @@ __all__ = ["TOTAL_NAME", "total_crimes", "total_crime_rank"]
 
 #: Brå's name of the total.
 TOTAL_NAME = TOTAL_CRIME_TYPE
-
-
-def _ancestors(name: str) -> set[str]:
-    out, c = set(), bra_category(name)
-    while c is not None and c.parent is not None:
-        out.add(c.parent)
-        c = bra_category(c.parent)
-    return out
 
 
 def total_crimes(crimes: pd.DataFrame) -> tuple[pd.DataFrame, str, str]:
@@ -55,7 +47,7 @@ def total_crimes(crimes: pd.DataFrame) -> tuple[pd.DataFrame, str, str]:
         return out.reset_index(drop=True), TOTAL_NAME, "Brå:s samtliga anmälda brott"
     present = set(crimes["crime_type"].unique()) - set(AGGREGATES)
     # a category whose parent chapter (or type) is also present is inside it: count it once
-    types = sorted(t for t in present if not _ancestors(t) & present)
+    types = sorted(drop_nested(present))
     base = crimes[crimes["crime_type"].isin(types)]
     if not types:
         raise DataError("the crimes frame has no crime type to add up to a total")
