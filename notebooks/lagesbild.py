@@ -134,16 +134,19 @@ for row in notable.itertuples():
 # %%
 place = tp.tid_och_plats(ctx)
 display(Markdown(tp.tid_och_plats_text(place)))
+if len(tp.indoor_table(place)):
+    display(Markdown("#### Inomhus och utomhus"))
+    rt.show(tp.indoor_table(place), claims=tp.indoor_claims(place))
 if place["incidents"]:
     rt.show(tp.week_table(place))
     display(place_figures.weekday_hour_heatmap(place["weekday_hour"].table,
                                                title=f"Händelser per veckodag och timme, {ctx.kommun}",
                                                synthetic=ctx.dataset.synthetic))
     display(Markdown("#### Platser"))
-    rt.show(tp.places_table(place))
+    rt.show(tp.places_table(place), claims=tp.places_claims(place))
     if place["change"] is not None:
         display(Markdown("#### Platsernas andel, förändring"))
-        rt.show(tp.place_change_table(place))
+        rt.show(tp.place_change_table(place), claims=tp.place_change_claims(place))
 
 # %% [markdown]
 # ## Trygghet och oro
@@ -193,7 +196,7 @@ info = ai.annan_information(ctx, survey)
 display(Markdown(ai.annan_information_text(info)))
 if info is not None:
     display(Markdown("#### Jämfört med Nationella trygghetsundersökningen"))
-    rt.show(ai.ntu_table(info))
+    rt.show(ai.ntu_table(info), claims=ai.ntu_claims(info))
     display(Markdown("#### Skillnader mellan kvinnor och män och mellan åldersgrupper"))
     rt.show(ai.gaps_table(info))
     if len(info["remedy"]):
@@ -205,7 +208,9 @@ if info is not None:
 # ### Brottsligheten totalt
 
 # %%
-display(Markdown(ai.total_rank_text(ai.total_rank(ctx), ctx.kommun)))
+total = ai.total_rank(ctx)
+display(Markdown(ai.total_rank_text(total, ctx.kommun)))
+rt.show(ai.total_rank_table(total), claims=ai.total_rank_claims(total))
 
 # %% [markdown]
 # ### Problembild, samstämmighet och konsekvenser

@@ -86,8 +86,9 @@ def total_crime_rank(crimes: pd.DataFrame, population: pd.DataFrame, *, kommunko
     pandas.DataFrame
         Two rows (``scope`` ``riket`` and ``län``): ``crime_type, source, year, count, rate,
         ci_low, ci_high`` (per 100 000 and year, Garwood), ``target_rate`` (the peers' pooled
-        rate), ``verdict`` (``högre``/``lägre``/``ingen säkerställd skillnad``, the funnel's,
-        overdispersion allowed for), ``rank, rank_low, rank_high`` (1 = highest rate; the 95 %
+        rate), ``ratio, ratio_low, ratio_high`` (the kommun's rate over the peers', with the
+        interval the verdict used), ``p_value``, ``verdict`` (``högre``/``lägre``/``ingen
+        säkerställd skillnad``, the funnel's, overdispersion allowed for), ``rank, rank_low, rank_high`` (1 = highest rate; the 95 %
         interval of plausible ranks), ``rank_from_lowest, rank_from_lowest_low,
         rank_from_lowest_high`` (the same counted from the lowest rate, as "lägst i länet" is
         said), ``n_ranked``.
@@ -121,6 +122,8 @@ def total_crime_rank(crimes: pd.DataFrame, population: pd.DataFrame, *, kommunko
         rows.append({"scope": scope, "crime_type": name, "source": source, "year": int(year),
                      "count": int(me["count"]), "rate": me["estimate"], "ci_low": me["ci_low"],
                      "ci_high": me["ci_high"], "target_rate": me["target_rate"],
+                     "ratio": me["ratio"], "ratio_low": me["ratio_low"],
+                     "ratio_high": me["ratio_high"], "p_value": me["p_value"],
                      "verdict": me["verdict"], "rank": int(me["rank"]),
                      "rank_low": int(me["rank_low"]), "rank_high": int(me["rank_high"]),
                      "rank_from_lowest": n + 1 - int(me["rank"]),

@@ -14,11 +14,12 @@ import pandas as pd
 from ..crime.total import total_crime_rank
 from ..io.ntu import read_ntu_regional
 from ..verdicts import DECREASE, DIFFERENCE, HIGHER, INCREASE, LOWER
-from .tables import survey_label, survey_subject
+from .tables import _ci, _ratio_cell, interval_claim, survey_label, survey_subject, verdict_cell
 from .text import format_estimate, format_interval, format_number, format_percent, format_rate
 
 __all__ = ["annan_information", "annan_information_text", "ntu_table", "gaps_table",
-           "remedy_table", "total_rank", "total_rank_text"]
+           "remedy_table", "total_rank", "total_rank_text", "ntu_claims", "total_rank_table",
+           "total_rank_claims"]
 
 _LEVEL_NAME = {"kommun": "kommunen", "lan": "länet", "riket": "riket"}
 
@@ -217,6 +218,55 @@ def remedy_table(info: dict) -> pd.DataFrame:
                             for x in r.itertuples()],
         "Svarande": [format_number(n) for n in r["n"]],
         "Åtgärd": [how[k] for k in r["remedy"]]})
+
+
+def ntu_claims(info: dict) -> list[dict]:
+    """The claims of :func:`ntu_table`: the kommun's interval against NTU's figure, whose
+    rounding to whole percent makes the null a region (``ntu_low``–``ntu_high``)."""
+    return [interval_claim("ntu", i, f"{r.variable} ({r.level})", estimate=r.estimate,
+                           ci_low=r.ci_low, ci_high=r.ci_high, null=(r.ntu_low, r.ntu_high),
+                           verdict=r.verdict, column="Kommunen (95 % KI)",
+                           verdict_column="Bedömning", scale=100, small=bool(r.suppressed))
+            for i, r in enumerate(info["ntu"].itertuples())]
+
+
+def total_rank_table(rank: pd.DataFrame) -> pd.DataFrame:
+    """The total against riket and the län, with the plausible ranks (display).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"scope": ["riket", "län"], "count": 590, "rate": 5723.7,
+    ...     "ci_low": 5271.1, "ci_high": 6204.8, "target_rate": [6888.8, 6030.5],
+    ...     "ratio": [0.83, 0.95], "ratio_low": [0.70, 0.80], "ratio_high": [0.98, 1.12],
+    ...     "verdict": ["lägre", "ingen säkerställd skillnad"], "rank": [240, 7],
+    ...     "rank_low": [180, 2], "rank_high": [275, 14], "n_ranked": [290, 15]})
+    >>> total_rank_table(t)["Rang bland kommunerna (rimligt intervall)"].tolist()
+    ['240 (180–275) av 290', '7 (2–14) av 15']
+    """
+    return pd.DataFrame({
+        "Jämfört med": ["riket" if s == "riket" else "länet" for s in rank["scope"]],
+        "Antal": [format_number(v) for v in rank["count"]],
+        "Per 100 000 (95 % KI)": [f"{format_rate(r.rate)} ({_ci(r.ci_low, r.ci_high)})"
+                                  for r in rank.itertuples()],
+        "Jämförelsens nivå": [format_rate(v) for v in rank["target_rate"]],
+        "Skillnad (95 % KI)": [_ratio_cell(r.ratio, r.ratio_low, r.ratio_high)
+                               for r in rank.itertuples()],
+        "Bedömning": [verdict_cell(v, reference=("riket" if s == "riket" else "länet"))
+                      for v, s in zip(rank["verdict"], rank["scope"])],
+        "Rang bland kommunerna (rimligt intervall)": [
+            f"{int(r.rank)} ({int(r.rank_low)}–{int(r.rank_high)}) av {int(r.n_ranked)}"
+            for r in rank.itertuples()]})
+
+
+def total_rank_claims(rank: pd.DataFrame) -> list[dict]:
+    """The claims of :func:`total_rank_table` (the rate ratio against 1, printed as a percent
+    difference; the rank inside its plausible interval)."""
+    return [interval_claim("total_rank", i, r.scope, estimate=r.ratio, ci_low=r.ratio_low,
+                           ci_high=r.ratio_high, null=1.0, verdict=r.verdict,
+                           column="Skillnad (95 % KI)", verdict_column="Bedömning", scale=100,
+                           offset=1.0, rank=(r.rank, r.rank_low, r.rank_high),
+                           rank_column="Rang bland kommunerna (rimligt intervall)")
+            for i, r in enumerate(rank.itertuples())]
 
 
 def total_rank(ctx) -> pd.DataFrame:
