@@ -134,9 +134,6 @@ for row in notable.itertuples():
 # %%
 place = tp.tid_och_plats(ctx)
 display(Markdown(tp.tid_och_plats_text(place)))
-if len(tp.indoor_table(place)):
-    display(Markdown("#### Inomhus och utomhus"))
-    rt.show(tp.indoor_table(place), claims=tp.indoor_claims(place))
 if place["incidents"]:
     rt.show(tp.week_table(place))
     display(place_figures.weekday_hour_heatmap(place["weekday_hour"].table,
@@ -147,6 +144,9 @@ if place["incidents"]:
     if place["change"] is not None:
         display(Markdown("#### Platsernas andel, förändring"))
         rt.show(tp.place_change_table(place), claims=tp.place_change_claims(place))
+if len(tp.indoor_table(place)):
+    display(Markdown("#### Inomhus och utomhus"))
+    rt.show(tp.indoor_table(place), claims=tp.indoor_claims(place))
 
 # %% [markdown]
 # ## Trygghet och oro
