@@ -218,7 +218,8 @@ rt.show(ai.total_rank_table(total), claims=ai.total_rank_claims(total))
 # %%
 problems = an.problembild(ctx, levels, changes, trends)
 agreement = an.samstammighet(ctx, survey)
-display(Markdown(an.analys_text(problems, agreement, survey, info, kommun=ctx.kommun)))
+display(Markdown(an.analys_text(problems, agreement, survey, info, kommun=ctx.kommun,
+                               relation=place["relation"])))
 rt.show(an.problem_table(problems))
 rt.show(an.agreement_table(agreement))
 
