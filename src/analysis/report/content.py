@@ -24,7 +24,8 @@ import pandas as pd
 
 from ..crime import compare_periods
 from ..crime import seasonality_profile, trend
-from ..crime_types import CRIME_TYPE_NAMES, FOCUS_AREAS, TOTAL_CRIME_TYPE, is_subcategory
+from ..crime_types import (CRIME_TYPE_NAMES, FOCUS_AREAS, TOTAL_CRIME_TYPE, bra_category,
+                           is_subcategory)
 from ..crime import funnel_data
 from ..multiplicity import add_qvalues
 from ..errors import DataError
@@ -294,12 +295,18 @@ def fokusomraden(ctx: ReportContext, changes: pd.DataFrame, survey: dict | None)
         said = [f"{r.crime_type}: {r.x1} → {r.x2} ({VERDICT_TEXT.get(r.verdict, r.verdict)})"
                 for r in ch.itertuples()]
         # Brå's "därav" subcategories are inside a tested type: counts only, no verdict
+        parts = []
         for ct in spec["crime_types"]:
             if is_subcategory(ct) and ct not in set(ch["crime_type"]) and ct in by_year.index:
                 n = by_year.loc[ct]
-                said.append(f"{ct}: {int(n.get(ctx.year - 1, 0))} → "
-                            f"{int(n.get(ctx.year, 0))} (ingår i en brottstyp; "
-                            "prövas inte för sig)")
+                parent = bra_category(ct).parent
+                label = (f"därav {ct.removeprefix(parent + ', ')[:1].lower()}"
+                         f"{ct.removeprefix(parent + ', ')[1:]}" if parent in spec["crime_types"]
+                         else ct)
+                parts.append(f"{label}: {int(n.get(ctx.year - 1, 0))} → {int(n.get(ctx.year, 0))}")
+        if parts:
+            said.append(", ".join(parts) + f" (underkategori{'er' if len(parts) > 1 else ''} "
+                        "av Brå: prövas inte för sig)")
         crimes_text = "; ".join(said) or "–"
         ind = ""
         if survey is not None:
