@@ -99,8 +99,8 @@ def test_problem_picture_scores_only_verdicts(sections):
         r = rel.iloc[0]
         assert "redovisar inte brottsoffrens kön" not in text
         assert (f"av {format_number(r['count_whole'])} anmälda fall av misshandel under året gällde "
-                f"{format_number(r['count_part'])} våld mot en kvinna i en nära relation "
-                f"({format_estimate(r['share'], r['ci_low'], r['ci_high'])})") in text
+                f"{format_number(r['count_part'])} våld mot en kvinna i en nära relation, "
+                f"{format_estimate(r['share'], r['ci_low'], r['ci_high'])}.") in text
 
 
 @pytest.mark.slow

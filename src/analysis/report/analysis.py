@@ -246,13 +246,13 @@ def _consequences(problems: pd.DataFrame, survey: dict | None, gaps: pd.DataFram
                   relation: pd.DataFrame | None = None) -> str:
     if relation is not None and len(relation):
         r = relation.iloc[0]
-        share = ("för få fall för en andel" if r["small_numbers"] else
-                 format_estimate(r["share"], r["ci_low"], r["ci_high"]))
+        share = (" (för få fall för en andel)" if r["small_numbers"] else
+                 ", " + format_estimate(r["share"], r["ci_low"], r["ci_high"]))
         out = ["**Konsekvenser.** Brottsstatistiken per kommun säger något om brottsoffren bara "
                f"genom Brå:s underkategori våld mot kvinna i nära relation: av "
                f"{format_number(r['count_whole'])} anmälda fall av misshandel under året gällde "
-               f"{format_number(r['count_part'])} våld mot en kvinna i en nära relation "
-               f"({share})."]
+               f"{format_number(r['count_part'])} våld mot en kvinna i en nära relation"
+               f"{share}."]
     else:
         out = ["**Konsekvenser.** Brottsstatistiken per kommun redovisar inte brottsoffrens kön "
                "eller ålder."]
