@@ -320,8 +320,8 @@ def audit_text(text: str) -> list[str]:
         lo, hi = number(m.group(3)), number(m.group(4))
         if (m.group(1) == "inomhus" and not lo > 50) or (m.group(1) == "utomhus" and not hi < 50):
             out.append(f"'de flesta … {m.group(1)}' beside {lo}–{hi} %: {m.group(0)}")
-    for m in re.finditer(r"plats (\d+) av (\d+) räknat från den högsta nivån.*?allt från (\d+) "
-                         r"till (\d+)", t):
+    for m in re.finditer(r"plats (\d+) av (\d+) räknat från den högsta nivån(?:(?!Bland ).)*?"
+                         r"allt från (\d+) till (\d+)", t):
         r, n, lo, hi = map(int, m.groups())
         if not lo <= r <= hi <= n:
             out.append(f"rank {r} outside {lo}–{hi} of {n}: {m.group(0)}")

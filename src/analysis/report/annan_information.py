@@ -299,13 +299,20 @@ def total_rank_text(rank: pd.DataFrame, kommun: str) -> str:
     for scope, name in (("riket", "landets"), ("län", "länets")):
         x = r.loc[scope]
         level = {HIGHER: "högre än", LOWER: "lägre än"}.get(x["verdict"], "inte säkerställt skild från")
+        where = "riket" if scope == "riket" else "länet"
+        span = (f"Med hänsyn till slumpen kan platsen vara allt från {int(x['rank_low'])} till "
+                f"{int(x['rank_high'])} (95 % rimliga placeringar)"
+                if x["rank_low"] != x["rank_high"] else
+                "Platsen är densamma med hänsyn till slumpen (95 % rimliga placeringar)")
+        # the counting interval can exclude the comparison while the verdict, which allows
+        # for the spread between kommuner, does not: say so rather than leave a puzzle
+        spread = ("; skillnaden ryms inom den variation som finns mellan kommunerna (se "
+                  "tabellen)" if x["verdict"] not in (HIGHER, LOWER)
+                  and (k["ci_low"] > x["target_rate"] or k["ci_high"] < x["target_rate"]) else "")
         out.append(f"Bland {name} {int(x['n_ranked'])} kommuner har {kommun} plats "
                    f"{int(x['rank'])} av {int(x['n_ranked'])} räknat från den högsta nivån "
-                   f"(plats {int(x['rank_from_lowest'])} räknat från den lägsta). Med hänsyn till "
-                   f"slumpen kan platsen vara allt från {int(x['rank_low'])} till "
-                   f"{int(x['rank_high'])} (95 % rimliga placeringar); nivån är {level} "
-                   f"{'riket' if scope == 'riket' else 'länet'} "
-                   f"({format_rate(x['target_rate'])} per 100 000).")
+                   f"(plats {int(x['rank_from_lowest'])} räknat från den lägsta). {span}; nivån "
+                   f"är {level} {where} ({format_rate(x['target_rate'])} per 100 000){spread}.")
     out.append("En placering som \"nummer sex i landet\" kan bara sägas om hela intervallet av "
                "rimliga placeringar säger det.")
     return " ".join(out)
