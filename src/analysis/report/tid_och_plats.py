@@ -196,10 +196,17 @@ def _change_sentence(change: pd.DataFrame, years) -> str:
             "Bedömningen tar hänsyn till att alla platser prövas samtidigt (FDR 5 %).")
 
 
+def _half_decimals(lo: float, hi: float) -> int:
+    """Decimals for a share compared with one half: one when a whole-percent bound would print
+    as 50 % (a verdict "most" beside "50–59 %" would read as touching the half)."""
+    return 1 if 50 in (round(100 * lo), round(100 * hi)) else 0
+
+
 def _indoor_sentence(indoor: pd.DataFrame) -> str:
     out = []
     for r in indoor.itertuples():
-        share = format_estimate(r.share_indoors, r.ci_low, r.ci_high)
+        share = format_estimate(r.share_indoors, r.ci_low, r.ci_high,
+                                decimals=_half_decimals(r.ci_low, r.ci_high))
         if r.verdict == HIGHER:
             out.append(f"De flesta anmälda fallen av {r.crime.lower()} sker inomhus: {share}.")
         elif r.verdict != HIGHER and r.ci_high < 0.5:
@@ -297,9 +304,10 @@ def indoor_table(result: dict | None) -> pd.DataFrame:
         "Brott": indoor["crime"].to_numpy(),
         "Inomhus": [format_number(v) for v in indoor["indoors"]],
         "Utomhus": [format_number(v) for v in indoor["outdoors"]],
-        "Andel inomhus (95 % KI)": [f"{format_percent(r.share_indoors)} "
-                                    f"({_ci(r.ci_low, r.ci_high, kind='percent')})"
-                                    for r in indoor.itertuples()],
+        "Andel inomhus (95 % KI)": [
+            f"{format_percent(r.share_indoors, decimals=_half_decimals(r.ci_low, r.ci_high))} "
+            f"({_ci(r.ci_low, r.ci_high, kind='percent', decimals=_half_decimals(r.ci_low, r.ci_high))})"
+            for r in indoor.itertuples()],
         "Bedömning": [_indoor_verdict(r) for r in indoor.itertuples()]})
 
 
