@@ -142,7 +142,10 @@ def test_total_rank_sentence(sections):
     r = rank.set_index("scope")
     assert f"plats {int(r.at['riket', 'rank'])} av 290" in text
     assert f"allt från {int(r.at['riket', 'rank_low'])} till {int(r.at['riket', 'rank_high'])}" in text
-    assert "inte samtliga brott" in text
+    # the sample carries Brå's total (the types plus other crimes): ranked as itself
+    assert text.startswith(f"Anmälda brott totalt {ctx.year}: ") and "inte samtliga brott" not in text
+    c = ctx.crimes[(ctx.crimes.kommunkod == "1760") & (ctx.crimes.period.dt.year == ctx.year)]
+    assert r.at["riket", "count"] == c.loc[c.crime_type == "Samtliga brott", "count"].sum()
 
 
 def test_bra_subcategories_are_worded_with_their_intervals():
