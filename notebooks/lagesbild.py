@@ -157,10 +157,13 @@ if place["incidents"]:
                                                title=f"Händelser per veckodag och timme, {ctx.kommun}",
                                                synthetic=ctx.dataset.synthetic))
     display(Markdown("#### Platser"))
-    rt.show(tp.places_table(place))
+    rt.show(tp.places_table(place), claims=tp.places_claims(place))
     if place["change"] is not None:
         display(Markdown("#### Platsernas andel, förändring"))
-        rt.show(tp.place_change_table(place))
+        rt.show(tp.place_change_table(place), claims=tp.place_change_claims(place))
+if len(tp.indoor_table(place)):
+    display(Markdown("#### Inomhus och utomhus"))
+    rt.show(tp.indoor_table(place), claims=tp.indoor_claims(place))
 
 # %% [markdown]
 # ## Trygghet och oro
@@ -210,7 +213,7 @@ info = ai.annan_information(ctx, survey)
 display(Markdown(ai.annan_information_text(info)))
 if info is not None:
     display(Markdown("#### Jämfört med Nationella trygghetsundersökningen"))
-    rt.show(ai.ntu_table(info))
+    rt.show(ai.ntu_table(info), claims=ai.ntu_claims(info))
     display(Markdown("#### Skillnader mellan kvinnor och män och mellan åldersgrupper"))
     rt.show(ai.gaps_table(info))
     if len(info["remedy"]):
@@ -223,7 +226,9 @@ if info is not None:
 
 # %%
 if cov.covers("riket"):
-    display(Markdown(ai.total_rank_text(ai.total_rank(ctx), ctx.kommun)))
+    total = ai.total_rank(ctx)
+    display(Markdown(ai.total_rank_text(total, ctx.kommun)))
+    rt.show(ai.total_rank_table(total), claims=ai.total_rank_claims(total))
 else:
     display(Markdown("Kommunens placering bland landets och länets kommuner kan inte anges. "
                      + cv.missing_comparison_text(cov, ["riket", "lan"])))
@@ -234,7 +239,8 @@ else:
 # %%
 problems = an.problembild(ctx, levels, changes, trends)
 agreement = an.samstammighet(ctx, survey)
-display(Markdown(an.analys_text(problems, agreement, survey, info, kommun=ctx.kommun)))
+display(Markdown(an.analys_text(problems, agreement, survey, info, kommun=ctx.kommun,
+                               relation=place["relation"])))
 rt.show(an.problem_table(problems))
 rt.show(an.agreement_table(agreement))
 

@@ -7,7 +7,7 @@ import pytest
 
 from analysis.crime_types import (ALL_CRIME_TYPE_NAMES, BRA_CATEGORIES, CRIME_TYPE_NAMES,
                                   EXTRA_CRIME_TYPE_NAMES, TOTAL_CRIME_TYPE, canonical_crime_type,
-                                  suggest_crime_type)
+                                  suggest_crime_type, drop_nested, is_subcategory, FOCUS_AREAS)
 
 # the real labels of the issue ("0 of 9 real labels map"), from Brå's monthly kommun table
 REAL = {
@@ -43,12 +43,32 @@ def test_spreadsheet_spellings_and_codes():
 
 
 def test_model_keeps_the_sample_types_and_adds_the_new_ones_apart():
-    assert len(CRIME_TYPE_NAMES) == 12 and TOTAL_CRIME_TYPE not in CRIME_TYPE_NAMES
+    assert len(CRIME_TYPE_NAMES) == 15 and TOTAL_CRIME_TYPE not in CRIME_TYPE_NAMES
+    for name in ("Trafikbrott", "Bedrägeribrott", "Bidragsbrott"):  # modelled by the sample
+        assert name in CRIME_TYPE_NAMES and name not in EXTRA_CRIME_TYPE_NAMES
     for name in ("Samtliga brott", "Misshandel utomhus", "Misshandel inomhus",
-                 "Våld mot kvinna i nära relation", "Trafikbrott", "Rattfylleri (inkl. grovt)",
-                 "Bedrägeribrott", "Bidragsbrott", "Narkotikabrott, eget bruk",
-                 "Narkotikabrott, innehav", "Narkotikabrott, överlåtelse"):
+                 "Våld mot kvinna i nära relation", "Rattfylleri (inkl. grovt)",
+                 "Narkotikabrott, eget bruk", "Narkotikabrott, innehav",
+                 "Narkotikabrott, överlåtelse"):
         assert name in EXTRA_CRIME_TYPE_NAMES and name in ALL_CRIME_TYPE_NAMES
+    # the modelled types never contain each other, so a sum over them counts each crime once
+    assert drop_nested(CRIME_TYPE_NAMES) == CRIME_TYPE_NAMES
+    assert not any(is_subcategory(n) for n in CRIME_TYPE_NAMES)
+
+
+def test_focus_areas_follow_the_seed_kommuner():
+    ftypes = {a: s["crime_types"] for a, s in FOCUS_AREAS.items()}
+    assert "Misshandel utomhus" in ftypes["Trygghet på offentliga platser"]
+    assert "Misshandel (inkl. grov)" not in {t for v in ftypes.values() for t in v}
+    assert set(ftypes["Våld i nära relation"]) == {"Våld mot kvinna i nära relation",
+                                                   "Grov kvinnofridskränkning"}
+    assert "Rattfylleri (inkl. grovt)" in ftypes["Trafikmiljö"]
+    assert "Bidragsbrott" in ftypes["Välfärdsbrott och bedrägeri"]
+    # an area listing a crime with its subcategories sums the crime once
+    assert drop_nested(ftypes["Narkotika"]) == ("Narkotikabrott",)
+    assert drop_nested(ftypes["Trafikmiljö"]) == ("Trafikbrott",)
+    for names in ftypes.values():
+        assert all(n in ALL_CRIME_TYPE_NAMES for n in names)
 
 
 def test_alias_table_is_consistent():

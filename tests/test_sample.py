@@ -17,6 +17,7 @@ from analysis import SAMPLE_DATA_LABEL
 from analysis.crime_types import AGGREGATES, CRIME_TYPE_NAMES, CRIME_TYPES, FOCUS_AREAS
 from analysis.municipalities import municipalities
 from analysis.sample import SAMPLE_KOMMUNER, generate, write_sample
+from analysis.sample.crimes import NATIONAL_TOTAL, SUBCATEGORY_NAMES
 from analysis.sample.measures import MEASURES
 from analysis.schemas import AGE_GROUPS, SCHEMAS, validate
 
@@ -194,8 +195,9 @@ def test_a_failed_write_leaves_nothing_half_written(tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_full_sample_covers_all_kommuner_months_and_types(full):
     c = full.crimes
-    assert c["kommunkod"].nunique() == 290 and c["crime_type"].nunique() == len(CRIME_TYPE_NAMES)
-    assert len(c) == 290 * 12 * 132
+    names = set(CRIME_TYPE_NAMES) | set(SUBCATEGORY_NAMES) | {"Samtliga brott"}
+    assert c["kommunkod"].nunique() == 290 and set(c["crime_type"]) == names
+    assert len(names) == 15 + 7 + 1 and len(c) == 290 * len(names) * 132
     assert str(c["period"].min()) == "2015-01" and str(c["period"].max()) == "2025-12"
     assert set(SAMPLE_KOMMUNER) <= set(full.survey["kommunkod"])
     assert len(full.survey) < 1_000_000
@@ -208,6 +210,51 @@ def test_national_levels_match_the_crime_types(full):
     for ct in CRIME_TYPES:
         # Planted measures move Malmö's butiksstöld and Göteborg's bilbrott a few per cent.
         assert got[ct.name] == pytest.approx(ct.national_per_year, rel=0.06), ct.name
+
+
+@pytest.mark.slow
+def test_the_total_is_about_bras_and_never_below_its_parts(full):
+    c = full.crimes
+    wide = c.pivot_table(index=["kommunkod", "period"], columns="crime_type", values="count",
+                         aggfunc="sum")
+    total = wide["Samtliga brott"]
+    assert (total >= wide[list(CRIME_TYPE_NAMES)].sum(axis=1)).all()
+    in_2024 = total[wide.index.get_level_values("period").year == 2024].sum()
+    assert in_2024 == pytest.approx(NATIONAL_TOTAL, rel=0.03)  # Brå 2024: 1 489 319
+    # other crimes are a real share of the total everywhere, not a rounding rest
+    other = (total - wide[list(CRIME_TYPE_NAMES)].sum(axis=1)).groupby("kommunkod").sum()
+    assert (other / total.groupby("kommunkod").sum()).between(0.2, 0.5).all()
+
+
+def test_subcategories_are_splits_of_their_crime(subset):
+    wide = subset.crimes.pivot_table(index=["kommunkod", "period"], columns="crime_type",
+                                     values="count", aggfunc="sum")
+    assert (wide["Misshandel utomhus"] + wide["Misshandel inomhus"]
+            == wide["Misshandel (inkl. grov)"]).all()
+    assert (wide["Våld mot kvinna i nära relation"] <= wide["Misshandel inomhus"]).all()
+    narc = ["Narkotikabrott, eget bruk", "Narkotikabrott, innehav", "Narkotikabrott, överlåtelse"]
+    assert (wide[narc].sum(axis=1) <= wide["Narkotikabrott"]).all()
+    assert (wide["Rattfylleri (inkl. grovt)"] <= wide["Trafikbrott"]).all()
+    # every focus area's crime types are in the sample
+    assert {t for a in FOCUS_AREAS.values() for t in a["crime_types"]} <= set(wide.columns)
+
+
+def test_violence_is_mostly_indoors_in_small_kommuner_and_in_storfors(full):
+    from scipy import stats
+
+    c = full.crimes[full.crimes["period"].dt.year <= 2024]
+    by = c.pivot_table(index="kommunkod", columns="crime_type", values="count", aggfunc="sum")
+    share = by["Misshandel inomhus"] / by["Misshandel (inkl. grov)"]
+    pop = municipalities().set_index("kommunkod")["population"][share.index]
+    assert share[pop < 10_000].mean() > 0.58 > share[pop > 200_000].mean()
+    # Storfors, 2015–2024: the exact interval of the indoor share lies above one half
+    k, n = int(by.at["1760", "Misshandel inomhus"]), int(by.at["1760", "Misshandel (inkl. grov)"])
+    assert stats.binomtest(k, n).proportion_ci().low > 0.7
+    truth = full.truth["crimes"]["subcategories"]
+    rows = pd.DataFrame(truth["rows"], columns=truth["columns"]).set_index("kommunkod")
+    assert rows.at["1760", "indoor_share_misshandel"] == 0.85 and len(truth["rows"]) == 290
+    # national relationship share about a fifth of all misshandel, as Brå's order of magnitude
+    assert 0.18 < by["Våld mot kvinna i nära relation"].sum() / by["Misshandel (inkl. grov)"].sum() < 0.26
 
 
 @pytest.mark.slow
@@ -484,7 +531,7 @@ def test_the_data_layer_reads_the_written_sample(written):
         pytest.skip("analysis.io.load_dataset not available yet")
     data = io.load_dataset(written[0] / "a")
     assert data.synthetic and data.label == SAMPLE_DATA_LABEL
-    assert len(data.crimes) == 2 * 12 * 132 and set(data.survey["kommunkod"]) == {"1760", "2026"}
+    assert len(data.crimes) == 2 * (15 + 7 + 1) * 132 and set(data.survey["kommunkod"]) == {"1760", "2026"}
 
 
 def test_summary_and_truth_tables(subset):

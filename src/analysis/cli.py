@@ -131,6 +131,7 @@ class Kind(str, Enum):
     measures = "measures"
     municipalities = "municipalities"
     items = "items"
+    incidents = "incidents"
 
 
 def _fail(message: str, code: int = 1) -> None:

@@ -16,7 +16,8 @@ from functools import lru_cache
 
 __all__ = ["CrimeType", "CRIME_TYPES", "CRIME_TYPE_NAMES", "FOCUS_AREAS", "AGGREGATES",
            "canonical_crime_type", "suggest_crime_type", "BraCategory", "BRA_CATEGORIES",
-           "EXTRA_CRIME_TYPE_NAMES", "ALL_CRIME_TYPE_NAMES", "TOTAL_CRIME_TYPE", "bra_category"]
+           "EXTRA_CRIME_TYPE_NAMES", "ALL_CRIME_TYPE_NAMES", "TOTAL_CRIME_TYPE", "bra_category",
+           "ancestors", "drop_nested", "is_subcategory"]
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class CrimeType:
         Approximate national number of reported crimes a year in the mid-2020s. Used only to give
         the *synthetic* sample realistic levels; three values (sexualbrott, rån, skadegörelse-
         och narkotikabrott) are Brå's 2024 counts (secondary source), the rest are rounded
-        orders of magnitude.
+        orders of magnitude (bedrägeribrott, trafikbrott and bidragsbrott included).
     peak_months : tuple of int
         Months with the highest counts in a typical year (for the synthetic seasonality).
     urban_gradient : float
@@ -61,6 +62,9 @@ CRIME_TYPES: tuple[CrimeType, ...] = (
     CrimeType("Butiksstöld/snatteri", 60_000, (11, 12), 0.25, "Stöld, rån m.m. (8 kap.)"),
     CrimeType("Skadegörelsebrott", 198_979, (4, 5, 6, 7), 0.05, "Skadegörelsebrott (12 kap.)"),
     CrimeType("Narkotikabrott", 130_297, (3, 4, 5, 9, 10), 0.15, "Narkotikastrafflagen"),
+    CrimeType("Bedrägeribrott", 200_000, (1, 3, 10, 11), 0.15, "Bedrägeri och annan oredlighet (9 kap.)"),
+    CrimeType("Trafikbrott", 70_000, (6, 7, 8, 12), -0.10, "Trafikbrottslagen"),
+    CrimeType("Bidragsbrott", 4_000, (3, 9, 10), 0.0, "Bidragsbrottslagen"),
 )
 
 CRIME_TYPE_NAMES: tuple[str, ...] = tuple(c.name for c in CRIME_TYPES)
@@ -74,14 +78,25 @@ AGGREGATES: dict[str, tuple[str, ...]] = {
                    "Butiksstöld/snatteri", "Skadegörelsebrott"),
 }
 
-#: The focus areas a lägesbild treats, and the crime types (and survey items) that inform them.
+#: The focus areas a lägesbild treats, and the crime types (and survey items) that inform them
+#: (the areas the seed kommuner name: drugs, relationship violence and public places
+#: (Sandviken), traffic and drunk driving (Gagnef), välfärdsbrott (Storfors)). Violence in public
+#: places is Brå's "Misshandel utomhus"; relationship violence is "Våld mot kvinna i nära
+#: relation" with grov kvinnofridskränkning. An area may list a crime and its "därav"
+#: subcategories: a sum over an area counts each crime once (:func:`drop_nested`).
 FOCUS_AREAS: dict[str, dict[str, tuple[str, ...]]] = {
-    "Våld i nära relation": {"crime_types": ("Grov kvinnofridskränkning",), "survey_items": ()},
-    "Narkotika": {"crime_types": ("Narkotikabrott",), "survey_items": ("problem_narkotika",)},
+    "Våld i nära relation": {"crime_types": ("Våld mot kvinna i nära relation",
+                                             "Grov kvinnofridskränkning"), "survey_items": ()},
+    "Narkotika": {"crime_types": ("Narkotikabrott", "Narkotikabrott, eget bruk",
+                                  "Narkotikabrott, innehav", "Narkotikabrott, överlåtelse"),
+                  "survey_items": ("problem_narkotika",)},
     "Trygghet på offentliga platser": {
-        "crime_types": ("Misshandel (inkl. grov)", "Rån (inkl. grovt)", "Ofredande", "Skadegörelsebrott"),
+        "crime_types": ("Misshandel utomhus", "Rån (inkl. grovt)", "Ofredande", "Skadegörelsebrott"),
         "survey_items": ("otrygg_kvall", "problem_ungdomsgang")},
-    "Trafikmiljö": {"crime_types": (), "survey_items": ("problem_trafik",)},
+    "Trafikmiljö": {"crime_types": ("Trafikbrott", "Rattfylleri (inkl. grovt)"),
+                    "survey_items": ("problem_trafik",)},
+    "Välfärdsbrott och bedrägeri": {"crime_types": ("Bidragsbrott", "Bedrägeribrott"),
+                                    "survey_items": ()},
     "Belysning": {"crime_types": (), "survey_items": ("problem_belysning",)},
 }
 
@@ -308,3 +323,49 @@ def suggest_crime_type(name: str) -> str | None:
 def bra_category(name: str) -> BraCategory | None:
     """The :class:`BraCategory` of a canonical name (``None`` for the sample's aggregates)."""
     return next((c for c in BRA_CATEGORIES if c.name == name), None)
+
+
+def ancestors(name: str) -> tuple[str, ...]:
+    """The categories ``name`` is part of in Brå's hierarchy, nearest first.
+
+    Examples
+    --------
+    >>> ancestors("Misshandel utomhus")[:2]
+    ('Misshandel (inkl. grov)', 'Brott mot liv och hälsa (3 kap.)')
+    >>> ancestors("Våldsbrott")
+    ()
+    """
+    out, c = [], bra_category(name)
+    while c is not None and c.parent is not None:
+        out.append(c.parent)
+        c = bra_category(c.parent)
+    return tuple(out)
+
+
+def drop_nested(names) -> tuple[str, ...]:
+    """``names`` without those whose parent (or chapter, or the total) is among them too, so a
+    sum over the result counts every crime once; order kept.
+
+    Examples
+    --------
+    >>> drop_nested(["Trafikbrott", "Rattfylleri (inkl. grovt)", "Bidragsbrott"])
+    ('Trafikbrott', 'Bidragsbrott')
+    >>> drop_nested(["Misshandel utomhus", "Misshandel inomhus"])
+    ('Misshandel utomhus', 'Misshandel inomhus')
+    """
+    names = tuple(dict.fromkeys(names))
+    present = set(names)
+    return tuple(n for n in names if not set(ancestors(n)) & present)
+
+
+def is_subcategory(name: str) -> bool:
+    """True for Brå's "därav" subcategories (``level == "subtype"``): the report marks them
+    and never adds them to their crime.
+
+    Examples
+    --------
+    >>> is_subcategory("Misshandel inomhus"), is_subcategory("Misshandel (inkl. grov)")
+    (True, False)
+    """
+    c = bra_category(name)
+    return c is not None and c.level == "subtype"

@@ -12,7 +12,18 @@ them (HTML or the Markdown the notebook displays) and checks, row by row:
 - the printed interval is the claim's interval (the sidecar and the text agree);
 - every rank lies inside its printed interval;
 - no percent change from a base below the small-number threshold;
-- in the summary, every "statistiskt säkerställd" sentence prints an interval without the null.
+- in the summary, every "statistiskt säkerställd" sentence prints an interval without the null;
+- tables whose verdict compares an interval with a null value or region (claims with
+  ``interval_claim``: places against an even spread, a place's odds ratio, the survey against
+  NTU, the total against riket and the län, the indoor share against one half): the printed
+  interval is the claim's, a word of direction ("högre", "fler", "de flesta inomhus", …) only
+  where the whole interval lies on that side of the null, an interval clear of the null without
+  such a word says why, never a direction from too few cases, ranks inside their intervals;
+- in the text (:func:`audit_text`): "de flesta … sker inomhus/utomhus" only with an interval
+  on that side of one half, a rank "plats R av N" inside "allt från L till H", "högre/lägre än
+  riket/länet" with the printed rate interval on that side of the printed comparison level, a
+  peak hour "N gånger så många" with an interval above 1, "högre/lägre än i länet/riket" (NTU)
+  with the interval on that side of NTU's figure.
 """
 
 from __future__ import annotations
@@ -154,6 +165,9 @@ def audit_events(events) -> list[str]:
         q = bh([c["p_value"] for c in claims])
         for row, c in zip(last_table, claims):
             n_claims += 1
+            if c.get("interval_claim"):
+                problems += audit_interval_claim(row, c)
+                continue
             where = f"{c['kind']} {c['subject']}"
             verdict_cell = row.get("Bedömning", "")
             sig = _significant(verdict_cell)
@@ -215,3 +229,121 @@ def audit_summary(bullets) -> list[str]:
         if counts and number(counts.group(1)) < THRESHOLD and "%" in b.replace("95\u00a0% KI", "").replace("95 % KI", ""):
             problems.append(f"percent change from a small base: {b}")
     return problems
+
+
+# --------------------------------------------------------------------- claims against a null region
+
+_UP_WORDS = ("högre", "fler", "ökning", "ökat", "ökade", "de flesta inomhus")
+_DOWN_WORDS = ("lägre", "färre", "minskning", "minskat", "minskade", "de flesta utomhus")
+_WHY = ("korrektion", "för få", "avrundning", "kan inte bedömas")
+_SPAN = re.compile(rf"^\s*(\d+)\s*(?:–\s*(\d+))?\s*$")
+
+
+def _direction(cell: str) -> str | None:
+    cell = cell.strip().lower()
+    if cell.startswith(("ingen", "inte")):
+        return None
+    if cell.startswith(_UP_WORDS):
+        return "up"
+    if cell.startswith(_DOWN_WORDS):
+        return "down"
+    return None
+
+
+def _printed_interval(cell: str):
+    """The last "a–b" or "a till b" in a cell, with the decimals printed (for the rounding)."""
+    text = cell.replace("\u2212", "-").replace("\u00a0", " ")
+    found = re.findall(rf"({_NUM})\s*%?\s*(?:–|till)\s*({_NUM})\s*%?", text)
+    if not found:
+        return None
+    a, b = found[-1]
+    decimals = max(len(x.split(",")[1]) if "," in x else 0 for x in (a, b))
+    return number(a), number(b), decimals
+
+
+def audit_interval_claim(row: dict, c: dict) -> list[str]:
+    """One table row against its ``interval_claim`` (see the module docstring)."""
+    out, where = [], f"{c['kind']} {c['subject']}"
+    cell, verdict = row.get(c["column"], ""), row.get(c["verdict_column"], "")
+    direction = _direction(verdict)
+    lo, hi, n_lo, n_hi = c["ci_low"], c["ci_high"], c["null_low"], c["null_high"]
+    printed = _printed_interval(cell)
+    if printed is not None and lo is not None:
+        a, b, d = printed
+        tol = 0.5 * 10 ** -d + 1e-9
+        want = ((lo - c["offset"]) * c["scale"], (hi - c["offset"]) * c["scale"])
+        if abs(a - want[0]) > tol or abs(b - want[1]) > tol:
+            out.append(f"{where}: printed {a}–{b}, claim {want[0]:.3f}–{want[1]:.3f}")
+    if direction is not None:
+        if c["small"]:
+            out.append(f"{where}: '{verdict}' from too few cases")
+        if printed is None or lo is None:
+            out.append(f"{where}: '{verdict}' without an interval")
+        elif direction == "up" and not lo > n_hi:
+            out.append(f"{where}: '{verdict}' but the interval {lo:.4g}–{hi:.4g} reaches the "
+                       f"null {n_hi:.4g}")
+        elif direction == "down" and not hi < n_lo:
+            out.append(f"{where}: '{verdict}' but the interval {lo:.4g}–{hi:.4g} reaches the "
+                       f"null {n_lo:.4g}")
+        if c["q_value"] is not None and c["q_value"] > 0.05:
+            out.append(f"{where}: '{verdict}' but the corrected test says q = {c['q_value']:.3g}")
+    elif lo is not None and (lo > n_hi or hi < n_lo) and not any(w in verdict for w in _WHY):
+        out.append(f"{where}: interval {lo:.4g}–{hi:.4g} clear of the null but the verdict "
+                   f"'{verdict}' does not say why")
+    if c.get("rank") is not None:
+        if not c["rank_low"] <= c["rank"] <= c["rank_high"]:
+            out.append(f"{where}: claimed rank outside its interval")
+        shown = row.get(c.get("rank_column") or "", "")
+        m = _SPAN.match(shown) or _RANK.match(shown)
+        if m is None:
+            out.append(f"{where}: rank cell {shown!r} unreadable")
+        elif _RANK.match(shown) is None:
+            a = int(m.group(1))
+            b = int(m.group(2)) if m.group(2) else a
+            if (a, b) != (c["rank_low"], c["rank_high"]):
+                out.append(f"{where}: printed ranks {shown!r}, claim "
+                           f"{c['rank_low']}–{c['rank_high']}")
+    return out
+
+
+# ------------------------------------------------------------------------------ claims in sentences
+
+_PCT_CI = rf"({_NUM})\s%\s\(95\s%\sKI\s({_NUM})–({_NUM})\s%\)"
+
+
+def audit_text(text: str) -> list[str]:
+    """The sentences of the new sections against the intervals printed in them."""
+    t = text.replace("\u00a0", " ").replace("\u2212", "-")
+    out = []
+    for m in re.finditer(rf"[Dd]e flesta [^.:;]*? sker (inomhus|utomhus)(?::|; andelen inomhus "
+                         rf"är) {_PCT_CI}", t):
+        lo, hi = number(m.group(3)), number(m.group(4))
+        if (m.group(1) == "inomhus" and not lo > 50) or (m.group(1) == "utomhus" and not hi < 50):
+            out.append(f"'de flesta … {m.group(1)}' beside {lo}–{hi} %: {m.group(0)}")
+    for m in re.finditer(r"plats (\d+) av (\d+) räknat från den högsta nivån(?:(?!Bland ).)*?"
+                         r"allt från (\d+) till (\d+)", t):
+        r, n, lo, hi = map(int, m.groups())
+        if not lo <= r <= hi <= n:
+            out.append(f"rank {r} outside {lo}–{hi} of {n}: {m.group(0)}")
+    rate = re.search(rf"({_NUM}) \(95 % KI ({_NUM})–({_NUM})\) per 100 000 invånare", t)
+    for m in re.finditer(rf"nivån är (högre än|lägre än) (riket|länet) \(({_NUM}) per 100 000\)", t):
+        if rate is None:
+            out.append(f"'{m.group(0)}' without the rate's interval")
+            continue
+        lo, hi, ref = number(rate.group(2)), number(rate.group(3)), number(m.group(3))
+        if (m.group(1) == "högre än" and not lo > ref) or (m.group(1) == "lägre än" and not hi < ref):
+            out.append(f"'{m.group(0)}' but the rate's interval is {lo}–{hi}")
+    for m in re.finditer(rf"(\d+) händelser, ({_NUM}) gånger så många som vid jämn fördelning "
+                         rf"\(95 % KI ({_NUM})–({_NUM})\)", t):
+        if not number(m.group(3)) > 1:
+            out.append(f"peak hour whose interval reaches 1: {m.group(0)}")
+    for m in re.finditer(rf"är {_PCT_CI}, mot (\d+) % i [^()]*? och (\d+) % i riket \([^)]*\): "
+                         r"([^.]*)\.", t):
+        lo, hi = number(m.group(2)), number(m.group(3))
+        lan, riket, said = number(m.group(4)), number(m.group(5)), m.group(6)
+        for word, ref in (("i länet", lan), ("i riket", riket)):
+            if f"högre än {word}" in said and not lo >= ref:
+                out.append(f"'högre än {word}' beside {lo}–{hi} % against {ref} %")
+            if f"lägre än {word}" in said and not hi <= ref:
+                out.append(f"'lägre än {word}' beside {lo}–{hi} % against {ref} %")
+    return out

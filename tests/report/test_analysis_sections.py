@@ -15,7 +15,7 @@ from analysis.report import annan_information as ai
 from analysis.report import bridge as br
 from analysis.report import content as rc
 from analysis.report import tid_och_plats as tp
-from analysis.report.text import format_percent
+from analysis.report.text import format_estimate, format_number, format_percent
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +91,16 @@ def test_problem_picture_scores_only_verdicts(sections):
         assert "Konsekvenser" in text and "redovisar inte brottsoffrens kön" in text
         for r in p[p["problem"]].head(5).itertuples():
             assert f"{int(r.rank)}. " in text
+        # with Brå's relationship subcategory, the consequences say what it shows, interval included
+        rel = tp.tid_och_plats(sections[code]["ctx"])["relation"]
+        text = an.analys_text(p, sections[code]["agreement"], sections[code]["survey"],
+                              sections[code]["info"], kommun=sections[code]["ctx"].kommun,
+                              relation=rel)
+        r = rel.iloc[0]
+        assert "redovisar inte brottsoffrens kön" not in text
+        assert (f"av {format_number(r['count_whole'])} anmälda fall av misshandel under året gällde "
+                f"{format_number(r['count_part'])} våld mot en kvinna i en nära relation, "
+                f"{format_estimate(r['share'], r['ci_low'], r['ci_high'])}.") in text
 
 
 @pytest.mark.slow
@@ -132,7 +142,10 @@ def test_total_rank_sentence(sections):
     r = rank.set_index("scope")
     assert f"plats {int(r.at['riket', 'rank'])} av 290" in text
     assert f"allt från {int(r.at['riket', 'rank_low'])} till {int(r.at['riket', 'rank_high'])}" in text
-    assert "inte samtliga brott" in text
+    # the sample carries Brå's total (the types plus other crimes): ranked as itself
+    assert text.startswith(f"Anmälda brott totalt {ctx.year}: ") and "inte samtliga brott" not in text
+    c = ctx.crimes[(ctx.crimes.kommunkod == "1760") & (ctx.crimes.period.dt.year == ctx.year)]
+    assert r.at["riket", "count"] == c.loc[c.crime_type == "Samtliga brott", "count"].sum()
 
 
 def test_bra_subcategories_are_worded_with_their_intervals():

@@ -8,13 +8,17 @@ tables and the Sammanfattning are built exactly as the notebook displays them
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from analysis import SAMPLE_DATA_LABEL
 from analysis.municipalities import municipalities
+from analysis.report import annan_information as ai
 from analysis.report import captions as cap, content as rc, tables as rt, wording as tx
+from analysis.report import tid_och_plats as tp
 
-from .audit import audit_events, audit_summary, markdown_events
+from .audit import audit_events, audit_summary, audit_text, markdown_events
 
 
 def _kommuner() -> list[str]:
@@ -38,9 +42,13 @@ class _Drafts(dict):
         return self[code]
 
 
+_DATA: dict = {}
+
+
 @pytest.fixture(scope="module")
 def drafts(full_sample, tmp_path_factory):
-    return _Drafts(full_sample, str(tmp_path_factory.mktemp("audit-cache")))
+    _DATA.update(dir=full_sample, cache=str(tmp_path_factory.mktemp("audit-cache")))
+    return _Drafts(full_sample, _DATA["cache"])
 
 
 def _build(full_sample, code, cache):
@@ -48,7 +56,8 @@ def _build(full_sample, code, cache):
     if True:
         ctx = rc.make_context(full_sample, code, cache_dir=cache)
         levels, changes, trends = rc.omfattning(ctx), rc.forandring(ctx), rc.utveckling(ctx)
-        survey = rc.trygghet(ctx) if i % 4 == 0 or code in ("2181", "1080") else None
+        survey = (rc.trygghet(ctx) if i % 4 == 0 or code in ("2181", "1080", "2026", "1760")
+                  else None)
         parts = [tx.report_heading(ctx.kommun, ctx.year, synthetic=ctx.dataset.synthetic)]
         summary = rc.sammanfattning(ctx, changes, trends, levels, survey)
         parts.append(summary.summary())
@@ -66,7 +75,34 @@ def _build(full_sample, code, cache):
             if "change" in survey:
                 parts.append(rt.as_markdown(rt.change_table(survey["change"]))
                              + rt.claims_comment(rt.claims("survey_change", survey["change"])))
+        parts += _new_sections(ctx, survey)
         return {"markdown": "\n\n".join(parts), "summary": summary, "levels": levels}
+
+
+def _shown(table, claims) -> str:
+    return rt.as_markdown(table) + rt.claims_comment(claims)
+
+
+def _new_sections(ctx, survey) -> list[str]:
+    """Issue 12's sections as the notebook shows them: Tid och plats (incidents for the four
+    sample kommuner; Brå's indoor split everywhere), Annan information, the total's rank."""
+    parts = []
+    place = tp.tid_och_plats(ctx)
+    parts.append(tp.tid_och_plats_text(place))
+    if len(tp.indoor_table(place)):
+        parts.append(_shown(tp.indoor_table(place), tp.indoor_claims(place)))
+    if place["incidents"]:
+        parts.append(_shown(tp.places_table(place), tp.places_claims(place)))
+        if place["change"] is not None:
+            parts.append(_shown(tp.place_change_table(place), tp.place_change_claims(place)))
+    if survey is not None:
+        info = ai.annan_information(ctx, survey)
+        parts.append(ai.annan_information_text(info))
+        parts.append(_shown(ai.ntu_table(info), ai.ntu_claims(info)))
+    total = ai.total_rank(ctx)
+    parts.append(ai.total_rank_text(total, ctx.kommun))
+    parts.append(_shown(ai.total_rank_table(total), ai.total_rank_claims(total)))
+    return parts
 
 
 def test_the_audit_covers_at_least_30_kommuner_from_smallest_to_largest():
@@ -79,7 +115,8 @@ def test_the_audit_covers_at_least_30_kommuner_from_smallest_to_largest():
 def test_every_claim_agrees_with_the_text(drafts, code):
     d = drafts[code]
     assert SAMPLE_DATA_LABEL in d["markdown"]
-    problems = audit_events(markdown_events(d["markdown"])) + audit_summary(d["summary"].sentences)
+    problems = (audit_events(markdown_events(d["markdown"])) + audit_summary(d["summary"].sentences)
+                + audit_text(d["markdown"]))
     assert not problems, "\n".join(problems)
 
 
@@ -92,3 +129,84 @@ def test_the_audit_catches_a_verdict_that_contradicts_its_interval(drafts):
     assert any("rank outside" in p for p in audit_events(markdown_events(bad_rank)))
     assert audit_summary(["Anmälda rån ökade med 50 % från 2024 till 2025 (4 → 6 anmälda), "
                           "en statistiskt säkerställd ökning."])
+
+
+def _kinds(md: str) -> set[str]:
+    return {c["kind"] for kind, payload in markdown_events(md) if kind == "claims" for c in payload}
+
+
+def test_the_new_sections_carry_claims_in_every_kommun(drafts):
+    """The total's rank and the indoor share in all kommuner audited; NTU where there is a
+    survey; places and their changes for the sample kommuner (the only ones with incidents)."""
+    for code in KOMMUNER:
+        kinds = _kinds(drafts[code]["markdown"])
+        assert {"total_rank", "indoor"} <= kinds, code
+        if code in ("2181", "2026", "1760", "1080"):
+            assert {"places", "place_change", "ntu"} <= kinds, code
+    # "de flesta … sker inomhus" is said where the interval allows it, and only there
+    said = [c for c in KOMMUNER if "De flesta anmälda fallen av misshandel sker inomhus" in
+            drafts[c]["markdown"]]
+    assert "1760" in said and 0 < len(said) < len(KOMMUNER)
+
+
+def _forge_row(md: str, kind: str, column: str, old: str, new: str) -> str:
+    """Replace ``old`` by ``new`` in the first row of the first table whose claims are ``kind``."""
+    lines = md.splitlines()
+    for i, line in enumerate(lines):
+        if f'"kind": "{kind}"' in line:
+            j = i - 1
+            while j >= 0 and not lines[j].startswith("|"):
+                j -= 1
+            while j >= 0 and lines[j].startswith("|"):
+                j -= 1
+            for k in range(j + 3, i):
+                if old in lines[k]:
+                    lines[k] = lines[k].replace(old, new, 1)
+                    return "\n".join(lines)
+    raise AssertionError(f"no {kind} row with {old!r} ({column})")
+
+
+def test_the_audit_catches_contradictions_in_the_new_sections(drafts):
+    """Planted contradictions in each new kind of claim are caught (the audit can fail)."""
+    md = drafts["1760"]["markdown"]
+    assert not audit_events(markdown_events(md)) and not audit_text(md)
+    # the indoor share: "de flesta utomhus" beside an interval above one half
+    forged = _forge_row(md, "indoor", "Bedömning", "de flesta inomhus (säkerställt)",
+                        "de flesta utomhus (säkerställt)")
+    assert any("indoor" in p and "reaches the null" in p for p in audit_events(markdown_events(forged)))
+    # the indoor sentence: the claim without the interval that supports it
+    forged = re.sub(r"(sker inomhus: \d+\xa0% \(95\xa0% KI )\d+", r"\g<1>44", md, count=1)
+    assert forged != md and any("de flesta" in p for p in audit_text(forged))
+    # the total's rank: a rank outside its interval, in the table and in the text
+    t = ai.total_rank(rc.make_context(_DATA["dir"], "1760", cache_dir=_DATA["cache"]))
+    r = t.set_index("scope").loc["riket"]
+    cell = f"{r['rank']} ({r['rank_low']}–{r['rank_high']}) av 290"
+    forged = md.replace(cell, f"{r['rank']} ({r['rank'] + 1}–{r['rank_high']}) av 290", 1)
+    assert any("rank outside" in p for p in audit_events(markdown_events(forged)))
+    forged = md.replace(f"allt från {r['rank_low']} till", f"allt från {r['rank'] + 1} till", 1)
+    assert any("rank" in p for p in audit_text(forged))
+    # the total's level: "högre än riket" beside a rate interval below riket's level
+    forged = md.replace("nivån är lägre än riket", "nivån är högre än riket", 1)
+    assert forged != md and any("högre än riket" in p for p in audit_text(forged))
+    forged = _forge_row(md, "total_rank", "Bedömning", "lägre än riket (säkerställt)",
+                        "högre än riket (säkerställt)")
+    assert any("total_rank" in p for p in audit_events(markdown_events(forged)))
+    # a place: "fler" beside a share whose interval lies below an even spread
+    forged = _forge_row(md, "places", "Jämfört med jämn fördelning", "färre (säkerställt)",
+                        "fler (säkerställt)")
+    assert any("places" in p and "reaches the null" in p for p in audit_events(markdown_events(forged)))
+    # a printed interval that is not the claim's
+    first = re.search(r"\| (\d+)\xa0% \((\d+)–", md[md.index("| Plats | Antal"):])
+    old = first.group(0)
+    forged = _forge_row(md, "places", "Andel av alla (95 % KI)", old,
+                        old.replace(f"({first.group(2)}–", f"({int(first.group(2)) - 10}–"))
+    assert any("printed" in p for p in audit_events(markdown_events(forged)))
+    # NTU: "lägre" beside an interval above NTU's figure, in the table and in the text
+    forged = _forge_row(md, "ntu", "Bedömning", "högre (säkerställt)", "lägre (säkerställt)")
+    assert any("ntu" in p for p in audit_events(markdown_events(forged)))
+    forged = md.replace("högre än i länet och högre än i riket", "lägre än i länet och högre än i riket", 1)
+    assert forged != md and any("lägre än i länet" in p for p in audit_text(forged))
+    # a place's change called an increase although it is too small to judge
+    forged = _forge_row(md, "place_change", "Bedömning", "för få händelser för en bedömning",
+                        "ökning")
+    assert any("place_change" in p for p in audit_events(markdown_events(forged)))

@@ -218,15 +218,19 @@ def _summary_bullets(html: str) -> list[str]:
 @pytest.mark.parametrize("code", list(KOMMUNER))
 def test_rendered_draft_passes_the_claims_audit(drafts, code):
     """The audit of tests/report/audit.py on the HTML a reader gets (issue 11, item 12)."""
-    from .audit import audit_events, audit_summary, html_events
+    from .audit import audit_events, audit_summary, audit_text, html_events
 
     html = (drafts / f"lagesbild_{code}.html").read_text(encoding="utf-8")
     assert LABEL in html
     events = html_events(html)
     assert sum(k == "claims" for k, _ in events) >= 4
+    # issue 12's tables carry claims too: the total's rank and the indoor share everywhere
+    kinds = {c["kind"] for k, payload in events if k == "claims" for c in payload}
+    assert {"total_rank", "indoor"} <= kinds
     bullets = _summary_bullets(html)
     assert bullets
-    problems = audit_events(events) + audit_summary(bullets)
+    problems = (audit_events(events) + audit_summary(bullets)
+                + audit_text(_text(drafts / f"lagesbild_{code}.html")))
     assert not problems, "\n".join(problems)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..crime_types import AGGREGATES, TOTAL_CRIME_TYPE, bra_category
+from ..crime_types import AGGREGATES, TOTAL_CRIME_TYPE, drop_nested
 from ..errors import DataError
 from .funnel import funnel_data
 
@@ -19,14 +19,6 @@ __all__ = ["TOTAL_NAME", "total_crimes", "total_crime_rank"]
 
 #: Brå's name of the total.
 TOTAL_NAME = TOTAL_CRIME_TYPE
-
-
-def _ancestors(name: str) -> set[str]:
-    out, c = set(), bra_category(name)
-    while c is not None and c.parent is not None:
-        out.add(c.parent)
-        c = bra_category(c.parent)
-    return out
 
 
 def total_crimes(crimes: pd.DataFrame) -> tuple[pd.DataFrame, str, str]:
@@ -55,7 +47,7 @@ def total_crimes(crimes: pd.DataFrame) -> tuple[pd.DataFrame, str, str]:
         return out.reset_index(drop=True), TOTAL_NAME, "Brå:s samtliga anmälda brott"
     present = set(crimes["crime_type"].unique()) - set(AGGREGATES)
     # a category whose parent chapter (or type) is also present is inside it: count it once
-    types = sorted(t for t in present if not _ancestors(t) & present)
+    types = sorted(drop_nested(present))
     base = crimes[crimes["crime_type"].isin(types)]
     if not types:
         raise DataError("the crimes frame has no crime type to add up to a total")
@@ -94,8 +86,9 @@ def total_crime_rank(crimes: pd.DataFrame, population: pd.DataFrame, *, kommunko
     pandas.DataFrame
         Two rows (``scope`` ``riket`` and ``län``): ``crime_type, source, year, count, rate,
         ci_low, ci_high`` (per 100 000 and year, Garwood), ``target_rate`` (the peers' pooled
-        rate), ``verdict`` (``högre``/``lägre``/``ingen säkerställd skillnad``, the funnel's,
-        overdispersion allowed for), ``rank, rank_low, rank_high`` (1 = highest rate; the 95 %
+        rate), ``ratio, ratio_low, ratio_high`` (the kommun's rate over the peers', with the
+        interval the verdict used), ``p_value``, ``verdict`` (``högre``/``lägre``/``ingen
+        säkerställd skillnad``, the funnel's, overdispersion allowed for), ``rank, rank_low, rank_high`` (1 = highest rate; the 95 %
         interval of plausible ranks), ``rank_from_lowest, rank_from_lowest_low,
         rank_from_lowest_high`` (the same counted from the lowest rate, as "lägst i länet" is
         said), ``n_ranked``.
@@ -129,6 +122,8 @@ def total_crime_rank(crimes: pd.DataFrame, population: pd.DataFrame, *, kommunko
         rows.append({"scope": scope, "crime_type": name, "source": source, "year": int(year),
                      "count": int(me["count"]), "rate": me["estimate"], "ci_low": me["ci_low"],
                      "ci_high": me["ci_high"], "target_rate": me["target_rate"],
+                     "ratio": me["ratio"], "ratio_low": me["ratio_low"],
+                     "ratio_high": me["ratio_high"], "p_value": me["p_value"],
                      "verdict": me["verdict"], "rank": int(me["rank"]),
                      "rank_low": int(me["rank_low"]), "rank_high": int(me["rank_high"]),
                      "rank_from_lowest": n + 1 - int(me["rank"]),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..crime_types import AGGREGATES, canonical_crime_type
+from ..crime_types import AGGREGATES, canonical_crime_type, drop_nested
 from ..crime.panel import person_years
 from ..errors import DataError
 
@@ -52,7 +52,8 @@ def _expand(crimes: pd.DataFrame, crime_types: tuple[str, ...]) -> tuple[str, ..
             out.extend(AGGREGATES[ct])
         else:
             out.append(ct)
-    return tuple(dict.fromkeys(out))
+    # a subcategory listed with its crime ("Narkotikabrott" and "…, innehav") is inside it
+    return drop_nested(out)
 
 
 def monthly_series(crimes: pd.DataFrame, population: pd.DataFrame | None, *, kommunkod: str,

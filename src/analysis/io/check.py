@@ -15,10 +15,11 @@ from pathlib import Path
 import pandas as pd
 
 from .. import SAMPLE_DATA_LABEL
-from ..errors import Problem
+from ..errors import DataError, Problem
 from ..schemas import SCHEMAS
 from ..problems import format_count
-from .readers import conversion_lines, read_export
+from .incidents import read_incidents
+from .readers import ReadFile, _lines, conversion_lines, read_export
 
 __all__ = ["CheckResult", "check_file", "CHECK_KINDS", "measure_timing", "MIN_PRE_MONTHS"]
 
@@ -27,7 +28,7 @@ __all__ = ["CheckResult", "check_file", "CHECK_KINDS", "measure_timing", "MIN_PR
 MIN_PRE_MONTHS = 24
 
 CHECK_KINDS = ("crimes", "crimes_annual", "population", "survey", "margins", "measures",
-               "municipalities", "items")
+               "municipalities", "items", "incidents")
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,10 @@ def check_file(path: str | Path, kind: str, *, items: str | Path | None = None,
     Parameters
     ----------
     path : str or Path
-    kind : {"crimes", "population", "survey", "margins", "measures", "municipalities", "items"}
+    kind : {"crimes", "crimes_annual", "population", "survey", "margins", "measures", \
+"municipalities", "items", "incidents"}
+        ``incidents`` is the kommun's own incident file (:func:`analysis.io.read_incidents`:
+        Swedish headings such as ``datum;tid;plats;typ;källa`` are accepted and said).
     items, margins, kommunkod : optional
         For ``survey``: also check answers against the item catalogue, respondents against
         the margins, and that every respondent belongs to ``kommunkod``.
@@ -128,7 +132,8 @@ def check_file(path: str | Path, kind: str, *, items: str | Path | None = None,
     if not path.exists():
         return CheckResult(False, (Problem("file not found", file=name),), "", name, kind)
     opts = {"items": items, "margins": margins, "kommunkod": kommunkod} if kind == "survey" else {}
-    rf = read_export(path, kind=kind, allow_gaps=allow_gaps, **opts)
+    rf = _read_incidents(path) if kind == "incidents" else \
+        read_export(path, kind=kind, allow_gaps=allow_gaps, **opts)
     if not rf.ok:
         probs = tuple(rf.problem_objects) or tuple(Problem(ln) for ln in rf.problems)
         return CheckResult(False, probs, "", name, kind, lines=tuple(rf.problems),
@@ -156,6 +161,27 @@ def check_file(path: str | Path, kind: str, *, items: str | Path | None = None,
                 expected=r.expected) for r in timing[timing["status"] != "ok"].itertuples())
             text += f"\nchecked against: {crimes.name} (months per kommun)"
     return CheckResult(True, (), text, name, kind, df, notes=notes)
+
+
+def _read_incidents(path: Path) -> ReadFile:
+    """The incident file read as :func:`read_export` reads the other kinds (never raises for
+    bad data): the incident reader, which knows the Swedish headings, does the work."""
+    rf = ReadFile(str(path))
+    try:
+        frame = read_incidents(path)
+    except DataError as err:
+        rf.problems, rf.total_problems = _lines(err)
+        rf.problem_objects = list(err.problems)
+        return rf
+    except (OSError, UnicodeError) as err:
+        rf.problems = [f"{path}: cannot be read: {err}"]
+        return rf
+    rf.ok, rf.frame, rf.rows, rf.kind, rf.format = True, frame, len(frame), "incidents", "tidy-csv"
+    renamed = frame.attrs.get("renamed") or {}
+    rf.notes.append("recognised as the kommun's incident file" + (
+        " (headings renamed: " + ", ".join(f"{a} → {b}" for a, b in renamed.items()) + ")"
+        if renamed else ""))
+    return rf
 
 
 def _line(lines, i: int) -> int | None:
@@ -317,4 +343,11 @@ def profile(df: pd.DataFrame, kind: str) -> str:
                      f"running: {int(df['end'].isna().sum())}")
     elif kind == "items":
         lines.append("items: " + ", ".join(df["item"]))
+    elif kind == "incidents" and len(df):
+        lines.append(f"dates: {df['date'].min().date()} to {df['date'].max().date()}; "
+                     f"without a clock time: {_n(df['time'].isna().sum())}")
+        for col, what in (("place", "places"), ("type", "types"), ("source", "sources")):
+            top = df[col].value_counts()
+            lines.append(f"{what} ({top.size}): " + ", ".join(
+                f"{k} {_n(v)}" for k, v in top.head(8).items()) + (" ..." if top.size > 8 else ""))
     return "\n".join(lines)

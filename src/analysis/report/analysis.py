@@ -197,12 +197,15 @@ def _direction(verdict: str, subject: str) -> str:
 
 
 def analys_text(problems: pd.DataFrame, agreement: pd.DataFrame, survey: dict | None,
-                info: dict | None, *, kommun: str, n_max: int = 5) -> str:
+                info: dict | None, *, kommun: str, n_max: int = 5,
+                relation: pd.DataFrame | None = None) -> str:
     """The Analys section's sentences (Markdown): problems, agreement, consequences.
 
     ``survey`` is :func:`analysis.report.content.trygghet`'s result and ``info``
     :func:`analysis.report.annan_information.annan_information`'s (its sex and age gaps);
-    either may be ``None``.
+    either may be ``None``. ``relation`` is the share of misshandel that is våld mot kvinna i
+    nära relation (:func:`analysis.crime.place.part_share`, as
+    :func:`analysis.report.tid_och_plats.tid_och_plats` returns it), when the data carry it.
     """
     gaps = info["gaps"] if info is not None else None
     parts = []
@@ -255,13 +258,24 @@ def analys_text(problems: pd.DataFrame, agreement: pd.DataFrame, survey: dict | 
                        "bara enkäten": "Bara enkäten visar en förändring.",
                        "ingen förändring i någon källa": "Ingen av källorna visar en säkerställd förändring."}[a.agreement]
             parts.append(f"*{a.theme}:* {crime}; {surv}. {verdict}")
-    parts.append(_consequences(problems, survey, gaps))
+    parts.append(_consequences(problems, survey, gaps, relation))
     return "\n\n".join(p for p in parts if p)
 
 
-def _consequences(problems: pd.DataFrame, survey: dict | None, gaps: pd.DataFrame | None) -> str:
-    out = ["**Konsekvenser.** Brottsstatistiken per kommun redovisar inte brottsoffrens kön "
-           "eller ålder."]
+def _consequences(problems: pd.DataFrame, survey: dict | None, gaps: pd.DataFrame | None,
+                  relation: pd.DataFrame | None = None) -> str:
+    if relation is not None and len(relation):
+        r = relation.iloc[0]
+        share = (" (för få fall för en andel)" if r["small_numbers"] else
+                 ", " + format_estimate(r["share"], r["ci_low"], r["ci_high"]))
+        out = ["**Konsekvenser.** Brottsstatistiken per kommun säger något om brottsoffren bara "
+               f"genom Brå:s underkategori våld mot kvinna i nära relation: av "
+               f"{format_number(r['count_whole'])} anmälda fall av misshandel under året gällde "
+               f"{format_number(r['count_part'])} våld mot en kvinna i en nära relation"
+               f"{share}."]
+    else:
+        out = ["**Konsekvenser.** Brottsstatistiken per kommun redovisar inte brottsoffrens kön "
+               "eller ålder."]
     gk = problems.set_index("crime_type")
     if "Grov kvinnofridskränkning" in gk.index:
         n = int(gk.at["Grov kvinnofridskränkning", "count"])

@@ -14,11 +14,12 @@ import pandas as pd
 from ..crime.total import total_crime_rank
 from ..io.ntu import read_ntu_regional
 from ..verdicts import DECREASE, DIFFERENCE, HIGHER, INCREASE, LOWER
-from .tables import survey_label, survey_subject
+from .tables import _ci, _ratio_cell, interval_claim, survey_label, survey_subject, verdict_cell
 from .text import format_estimate, format_interval, format_number, format_percent, format_rate
 
 __all__ = ["annan_information", "annan_information_text", "ntu_table", "gaps_table",
-           "remedy_table", "total_rank", "total_rank_text"]
+           "remedy_table", "total_rank", "total_rank_text", "ntu_claims", "total_rank_table",
+           "total_rank_claims"]
 
 _LEVEL_NAME = {"kommun": "kommunen", "lan": "länet", "riket": "riket"}
 
@@ -219,6 +220,55 @@ def remedy_table(info: dict) -> pd.DataFrame:
         "Åtgärd": [how[k] for k in r["remedy"]]})
 
 
+def ntu_claims(info: dict) -> list[dict]:
+    """The claims of :func:`ntu_table`: the kommun's interval against NTU's figure, whose
+    rounding to whole percent makes the null a region (``ntu_low``–``ntu_high``)."""
+    return [interval_claim("ntu", i, f"{r.variable} ({r.level})", estimate=r.estimate,
+                           ci_low=r.ci_low, ci_high=r.ci_high, null=(r.ntu_low, r.ntu_high),
+                           verdict=r.verdict, column="Kommunen (95 % KI)",
+                           verdict_column="Bedömning", scale=100, small=bool(r.suppressed))
+            for i, r in enumerate(info["ntu"].itertuples())]
+
+
+def total_rank_table(rank: pd.DataFrame) -> pd.DataFrame:
+    """The total against riket and the län, with the plausible ranks (display).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"scope": ["riket", "län"], "count": 590, "rate": 5723.7,
+    ...     "ci_low": 5271.1, "ci_high": 6204.8, "target_rate": [6888.8, 6030.5],
+    ...     "ratio": [0.83, 0.95], "ratio_low": [0.70, 0.80], "ratio_high": [0.98, 1.12],
+    ...     "verdict": ["lägre", "ingen säkerställd skillnad"], "rank": [240, 7],
+    ...     "rank_low": [180, 2], "rank_high": [275, 14], "n_ranked": [290, 15]})
+    >>> total_rank_table(t)["Rang bland kommunerna (rimligt intervall)"].tolist()
+    ['240 (180–275) av 290', '7 (2–14) av 15']
+    """
+    return pd.DataFrame({
+        "Jämfört med": ["riket" if s == "riket" else "länet" for s in rank["scope"]],
+        "Antal": [format_number(v) for v in rank["count"]],
+        "Per 100 000 (95 % KI)": [f"{format_rate(r.rate)} ({_ci(r.ci_low, r.ci_high)})"
+                                  for r in rank.itertuples()],
+        "Jämförelsens nivå": [format_rate(v) for v in rank["target_rate"]],
+        "Skillnad (95 % KI)": [_ratio_cell(r.ratio, r.ratio_low, r.ratio_high)
+                               for r in rank.itertuples()],
+        "Bedömning": [verdict_cell(v, reference=("riket" if s == "riket" else "länet"))
+                      for v, s in zip(rank["verdict"], rank["scope"])],
+        "Rang bland kommunerna (rimligt intervall)": [
+            f"{int(r.rank)} ({int(r.rank_low)}–{int(r.rank_high)}) av {int(r.n_ranked)}"
+            for r in rank.itertuples()]})
+
+
+def total_rank_claims(rank: pd.DataFrame) -> list[dict]:
+    """The claims of :func:`total_rank_table` (the rate ratio against 1, printed as a percent
+    difference; the rank inside its plausible interval)."""
+    return [interval_claim("total_rank", i, r.scope, estimate=r.ratio, ci_low=r.ratio_low,
+                           ci_high=r.ratio_high, null=1.0, verdict=r.verdict,
+                           column="Skillnad (95 % KI)", verdict_column="Bedömning", scale=100,
+                           offset=1.0, rank=(r.rank, r.rank_low, r.rank_high),
+                           rank_column="Rang bland kommunerna (rimligt intervall)")
+            for i, r in enumerate(rank.itertuples())]
+
+
 def total_rank(ctx) -> pd.DataFrame:
     """The total crime rank of the kommun in the report year
     (:func:`analysis.crime.total.total_crime_rank`; about a second)."""
@@ -249,13 +299,20 @@ def total_rank_text(rank: pd.DataFrame, kommun: str) -> str:
     for scope, name in (("riket", "landets"), ("län", "länets")):
         x = r.loc[scope]
         level = {HIGHER: "högre än", LOWER: "lägre än"}.get(x["verdict"], "inte säkerställt skild från")
+        where = "riket" if scope == "riket" else "länet"
+        span = (f"Med hänsyn till slumpen kan platsen vara allt från {int(x['rank_low'])} till "
+                f"{int(x['rank_high'])} (95 % rimliga placeringar)"
+                if x["rank_low"] != x["rank_high"] else
+                "Platsen är densamma med hänsyn till slumpen (95 % rimliga placeringar)")
+        # the counting interval can exclude the comparison while the verdict, which allows
+        # for the spread between kommuner, does not: say so rather than leave a puzzle
+        spread = ("; skillnaden ryms inom den variation som finns mellan kommunerna (se "
+                  "tabellen)" if x["verdict"] not in (HIGHER, LOWER)
+                  and (k["ci_low"] > x["target_rate"] or k["ci_high"] < x["target_rate"]) else "")
         out.append(f"Bland {name} {int(x['n_ranked'])} kommuner har {kommun} plats "
                    f"{int(x['rank'])} av {int(x['n_ranked'])} räknat från den högsta nivån "
-                   f"(plats {int(x['rank_from_lowest'])} räknat från den lägsta). Med hänsyn till "
-                   f"slumpen kan platsen vara allt från {int(x['rank_low'])} till "
-                   f"{int(x['rank_high'])} (95 % rimliga placeringar); nivån är {level} "
-                   f"{'riket' if scope == 'riket' else 'länet'} "
-                   f"({format_rate(x['target_rate'])} per 100 000).")
+                   f"(plats {int(x['rank_from_lowest'])} räknat från den lägsta). {span}; nivån "
+                   f"är {level} {where} ({format_rate(x['target_rate'])} per 100 000){spread}.")
     out.append("En placering som \"nummer sex i landet\" kan bara sägas om hela intervallet av "
                "rimliga placeringar säger det.")
     return " ".join(out)

@@ -24,7 +24,8 @@ import pandas as pd
 
 from ..crime import compare_periods
 from ..crime import seasonality_profile, trend
-from ..crime_types import CRIME_TYPE_NAMES, FOCUS_AREAS
+from ..crime_types import (CRIME_TYPE_NAMES, FOCUS_AREAS, TOTAL_CRIME_TYPE, bra_category,
+                           is_subcategory)
 from ..crime import funnel_data
 from ..multiplicity import add_qvalues
 from ..errors import DataError
@@ -53,6 +54,15 @@ def _fdr(table: pd.DataFrame, significant: Sequence[str], null_verdict: str) -> 
     keep = ~out["verdict"].isin(significant) | out["survives"]
     out["verdict"] = out["verdict"].where(keep, null_verdict)
     return out
+
+
+def _own_series(crimes: pd.DataFrame) -> pd.DataFrame:
+    """The crime types a table of changes or trends tests: without the total and Brå's "därav"
+    subcategories, which sit inside the types (a change of Misshandel inomhus is part of the
+    change of misshandel; testing both would count it twice in one FDR family)."""
+    names = crimes["crime_type"].astype(str)
+    keep = [n for n in names.unique() if n != TOTAL_CRIME_TYPE and not is_subcategory(n)]
+    return crimes[names.isin(keep)]
 
 
 def preliminary_years(ctx: ReportContext) -> list[int]:
@@ -219,8 +229,8 @@ def forandring(ctx: ReportContext) -> pd.DataFrame:
     gets ``ej bedömbar`` and no test. ``verdict`` is the corrected verdict (what every table and
     sentence shows), ``verdict_uncorrected`` the crime type's own test.
     """
-    cmp = compare_periods(ctx.crimes, ctx.population, period1=ctx.year - 1, period2=ctx.year,
-                          areas=[ctx.kommunkod])
+    cmp = compare_periods(_own_series(ctx.crimes), ctx.population, period1=ctx.year - 1,
+                          period2=ctx.year, areas=[ctx.kommunkod])
     cmp = cmp.drop(columns=["q_value", "survives", "fdr_level", "n_tests", "verdict_fdr"],
                    errors="ignore")
     # the small-number rule decides the verdict too: no claim of change from a base below it
@@ -242,7 +252,7 @@ def utveckling(ctx: ReportContext) -> pd.DataFrame:
     crime types (the *trends* family; ``verdict_uncorrected`` the row's own).
     """
     start = max(SERIES_BREAK, ctx.crimes["period"].min())
-    res = trend(ctx.crimes, ctx.population, areas=[ctx.kommunkod], start=start,
+    res = trend(_own_series(ctx.crimes), ctx.population, areas=[ctx.kommunkod], start=start,
                 end=pd.Period(f"{ctx.year}-12", "M"))
     t = res.table.drop(columns=["q_value", "survives", "fdr_level", "n_tests", "verdict_fdr"],
                        errors="ignore")
@@ -286,7 +296,7 @@ def utveckling_segments(ctx: ReportContext, crime_types: Sequence[str]) -> pd.Da
 
 def fordelning_over_aret(ctx: ReportContext) -> pd.DataFrame:
     """Seasonality profile: which months are high, per crime type (kommun, whole series)."""
-    return seasonality_profile(ctx.crimes, ctx.population, areas=[ctx.kommunkod])
+    return seasonality_profile(_own_series(ctx.crimes), ctx.population, areas=[ctx.kommunkod])
 
 
 def jamforelse(ctx: ReportContext, crime_type: str, *, peers: str = "liknande"):
@@ -304,11 +314,28 @@ def jamforelse(ctx: ReportContext, crime_type: str, *, peers: str = "liknande"):
 
 def fokusomraden(ctx: ReportContext, changes: pd.DataFrame, survey: dict | None) -> pd.DataFrame:
     """One row per focus area: its crime types' change and its survey indicators' levels."""
+    mine = ctx.crimes[ctx.crimes["kommunkod"] == ctx.kommunkod]
+    by_year = (mine.groupby([mine["crime_type"].astype(str), mine["period"].dt.year])["count"]
+               .sum().unstack(fill_value=0))
     rows = []
     for area, spec in FOCUS_AREAS.items():
         ch = changes[changes["crime_type"].isin(spec["crime_types"])]
-        crimes_text = "; ".join(f"{r.crime_type}: {r.x1} → {r.x2} ({VERDICT_TEXT.get(r.verdict, r.verdict)})"
-                                for r in ch.itertuples()) or "–"
+        said = [f"{r.crime_type}: {r.x1} → {r.x2} ({VERDICT_TEXT.get(r.verdict, r.verdict)})"
+                for r in ch.itertuples()]
+        # Brå's "därav" subcategories are inside a tested type: counts only, no verdict
+        parts = []
+        for ct in spec["crime_types"]:
+            if is_subcategory(ct) and ct not in set(ch["crime_type"]) and ct in by_year.index:
+                n = by_year.loc[ct]
+                parent = bra_category(ct).parent
+                label = (f"därav {ct.removeprefix(parent + ', ')[:1].lower()}"
+                         f"{ct.removeprefix(parent + ', ')[1:]}" if parent in spec["crime_types"]
+                         else ct)
+                parts.append(f"{label}: {int(n.get(ctx.year - 1, 0))} → {int(n.get(ctx.year, 0))}")
+        if parts:
+            said.append(", ".join(parts) + f" (underkategori{'er' if len(parts) > 1 else ''} "
+                        "av Brå: prövas inte för sig)")
+        crimes_text = "; ".join(said) or "–"
         ind = ""
         if survey is not None:
             t = survey["kommun"]

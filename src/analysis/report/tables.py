@@ -22,7 +22,7 @@ __all__ = ["as_markdown", "show", "SURVEY_SUBJECTS", "SURVEY_LABELS", "survey_la
            "utveckling_table", "season_table", "rank_table", "survey_table", "change_table",
            "small_area_table", "measures_table", "evaluation_table", "VERDICT_TEXT", "survey_subject",
            "indicator_names", "verdict_cell", "sex_gap_table", "claims", "claims_comment",
-           "CLAIMS_MARKER"]
+           "CLAIMS_MARKER", "interval_claim"]
 
 #: Short labels of the sample catalogue's indicators (item → label in tables and text).
 SURVEY_LABELS = {
@@ -156,6 +156,47 @@ def claims(kind: str, frame: pd.DataFrame) -> list[dict]:
             c.update(rank=int(r["rank"]), rank_low=int(r["rank_low"]), rank_high=int(r["rank_high"]))
         out.append(c)
     return out
+
+
+def interval_claim(kind: str, row: int, subject: str, *, estimate, ci_low, ci_high, null,
+                   verdict: str, column: str, verdict_column: str, scale: float = 1.0,
+                   offset: float = 0.0, small: bool = False, p_value=None, q_value=None, survives=None,
+                   rank: tuple | None = None, rank_column: str | None = None) -> dict:
+    """The claim of one row of a table whose verdict compares an interval with a null value or
+    region (a place's share against an even spread, an indicator against NTU, a share against
+    one half): what the audit of the drafts checks the printed row against.
+
+    ``null`` is a number or a ``(low, high)`` region (NTU's rounding); ``column`` is the heading
+    of the column that prints the interval (``scale`` times the claim minus ``offset``: 100 for
+    percentages, offset 1 for a rate ratio printed as a percent difference) and
+    ``verdict_column`` the one that words the verdict; ``verdict`` is the statistics layer's
+    word (``högre``, ``lägre``, ``ökning``, ``minskning`` or a no-difference word); ``rank`` an
+    optional ``(rank, low, high)`` printed in ``rank_column``.
+
+    Examples
+    --------
+    >>> c = interval_claim("indoor", 0, "Misshandel", estimate=0.79, ci_low=0.64, ci_high=0.91,
+    ...                    null=0.5, verdict="högre", column="Andel inomhus (95 % KI)",
+    ...                    verdict_column="Bedömning", scale=100)
+    >>> c["null_low"], c["null_high"], c["scale"]
+    (0.5, 0.5, 100.0)
+    """
+    lo_null, hi_null = null if isinstance(null, tuple) else (null, null)
+
+    def num(v):
+        return None if v is None or pd.isna(v) else float(v)
+    c = {"kind": kind, "row": int(row), "subject": str(subject), "estimate": num(estimate),
+         "ci_low": num(ci_low), "ci_high": num(ci_high), "null": num(lo_null),
+         "null_low": num(lo_null), "null_high": num(hi_null), "verdict": str(verdict),
+         "column": column, "verdict_column": verdict_column, "scale": float(scale),
+         "offset": float(offset),
+         "small": bool(small), "p_value": num(p_value), "q_value": num(q_value),
+         "survives": None if survives is None or pd.isna(survives) else bool(survives),
+         "base_count": None, "interval_claim": True}
+    if rank is not None:
+        c.update(rank=int(rank[0]), rank_low=int(rank[1]), rank_high=int(rank[2]),
+                 rank_column=rank_column)
+    return c
 
 
 def claims_comment(items: list[dict]) -> str:

@@ -56,6 +56,16 @@ _CRIME_SUBJECTS = {
     "Våldsbrott": "anmälda våldsbrott",
     "Mängdbrott": "anmälda mängdbrott",
     "Samtliga brott": "anmälda brott totalt",
+    "Bedrägeribrott": "anmälda bedrägeribrott",
+    "Trafikbrott": "anmälda trafikbrott",
+    "Bidragsbrott": "anmälda bidragsbrott (välfärdsbrott)",
+    "Misshandel utomhus": "anmäld misshandel utomhus",
+    "Misshandel inomhus": "anmäld misshandel inomhus",
+    "Våld mot kvinna i nära relation": "anmäld misshandel av kvinnor i nära relationer",
+    "Rattfylleri (inkl. grovt)": "anmälda rattfylleribrott (inkl. grova)",
+    "Narkotikabrott, eget bruk": "anmälda narkotikabrott som gäller eget bruk",
+    "Narkotikabrott, innehav": "anmälda narkotikabrott som gäller innehav",
+    "Narkotikabrott, överlåtelse": "anmälda narkotikabrott som gäller överlåtelse",
 }
 
 
@@ -381,7 +391,9 @@ def crime_subject(crime_type: str) -> str:
     Examples
     --------
     >>> crime_subject("Cykelstöld"), crime_subject("Bedrägeribrott")
-    ('anmälda cykelstölder', 'anmälda brott i kategorin bedrägeribrott')
+    ('anmälda cykelstölder', 'anmälda bedrägeribrott')
+    >>> crime_subject("Brott mot allmänheten (13–15 kap.)")
+    'anmälda brott i kategorin brott mot allmänheten (13–15 kap.)'
     """
     return _CRIME_SUBJECTS.get(crime_type, f"anmälda brott i kategorin {crime_type.lower()}")
 

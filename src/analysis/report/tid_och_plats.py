@@ -14,13 +14,14 @@ import pandas as pd
 
 from ..crime.place import indoor_share, part_share, place_change, top_places, weekday_hour
 from ..swedish import WEEKDAY_NAMES
-from ..verdicts import DECREASE, DIFFERENCE, HIGHER, INCREASE
+from ..verdicts import DECREASE, DIFFERENCE, HIGHER, INCREASE, LOWER
 from .escape import md_text
-from .tables import _ci
+from .tables import _ci, interval_claim
 from .text import format_estimate, format_interval, format_number, format_percent
 
 __all__ = ["tid_och_plats", "tid_och_plats_text", "week_table", "places_table",
-           "place_change_table"]
+           "place_change_table", "places_claims", "place_change_claims", "indoor_table",
+           "indoor_claims"]
 
 #: The week in six four-hour bands, for the display table (the tests use all 168 hours).
 _BANDS = ((0, 4), (4, 8), (8, 12), (12, 16), (16, 20), (20, 24))
@@ -195,10 +196,17 @@ def _change_sentence(change: pd.DataFrame, years) -> str:
             "Bedömningen tar hänsyn till att alla platser prövas samtidigt (FDR 5 %).")
 
 
+def _half_decimals(lo: float, hi: float) -> int:
+    """Decimals for a share compared with one half: one when a whole-percent bound would print
+    as 50 % (a verdict "most" beside "50–59 %" would read as touching the half)."""
+    return 1 if 50 in (round(100 * lo), round(100 * hi)) else 0
+
+
 def _indoor_sentence(indoor: pd.DataFrame) -> str:
     out = []
     for r in indoor.itertuples():
-        share = format_estimate(r.share_indoors, r.ci_low, r.ci_high)
+        share = format_estimate(r.share_indoors, r.ci_low, r.ci_high,
+                                decimals=_half_decimals(r.ci_low, r.ci_high))
         if r.verdict == HIGHER:
             out.append(f"De flesta anmälda fallen av {r.crime.lower()} sker inomhus: {share}.")
         elif r.verdict != HIGHER and r.ci_high < 0.5:
@@ -248,6 +256,81 @@ def _place_verdict(verdict: str, small: bool, excludes_null: bool) -> str:
         return "för få händelser för en bedömning"
     return {"högre": "fler (säkerställt)", "lägre": "färre (säkerställt)"}.get(
         verdict, "ingen säkerställd skillnad" + (_AFTER_FDR if excludes_null else ""))
+
+
+def places_claims(result: dict, *, n: int = 10) -> list[dict]:
+    """The claims of :func:`places_table` (share against an even spread, plausible ranks)."""
+    return [interval_claim("places", i, r.place, estimate=r.share, ci_low=r.share_low,
+                           ci_high=r.share_high, null=r.expected_share, verdict=r.verdict,
+                           column="Andel av alla (95 % KI)",
+                           verdict_column="Jämfört med jämn fördelning", scale=100,
+                           small=r.small_numbers, p_value=r.p_value, q_value=r.q_value,
+                           rank=(r.rank, r.rank_low, r.rank_high),
+                           rank_column="Rimlig plats i rangordningen")
+            for i, r in enumerate(result["places"].head(n).itertuples())]
+
+
+def place_change_claims(result: dict) -> list[dict]:
+    """The claims of :func:`place_change_table` (odds ratio against 1)."""
+    ch = result.get("change")
+    if ch is None:
+        return []
+    return [interval_claim("place_change", i, r.place, estimate=r.odds_ratio, ci_low=r.ci_low,
+                           ci_high=r.ci_high, null=1.0, verdict=r.verdict,
+                           column="Oddskvot (95 % KI)", verdict_column="Bedömning",
+                           small=r.small_numbers, p_value=r.p_value, q_value=r.q_value,
+                           survives=r.survives)
+            for i, r in enumerate(ch.itertuples())]
+
+
+def indoor_table(result: dict | None) -> pd.DataFrame:
+    """Brå's indoor/outdoor split of a crime in the report year, with the share indoors and
+    whether most happen indoors (display; empty when the data have no split).
+
+    Examples
+    --------
+    >>> r = {"indoor": pd.DataFrame({"crime": ["Misshandel"], "indoors": [31], "outdoors": [8],
+    ...      "share_indoors": [31 / 39], "ci_low": [0.636], "ci_high": [0.907], "ci_level": [0.95],
+    ...      "verdict": ["högre"], "small_numbers": [False]})}
+    >>> [c.replace('\xa0', ' ') for c in indoor_table(r).iloc[0, 3:]]
+    ['79 % (64–91 %)', 'de flesta inomhus (säkerställt)']
+    >>> indoor_claims(r)[0]["null"]
+    0.5
+    """
+    indoor = None if result is None else result.get("indoor")
+    if indoor is None or not len(indoor):
+        return pd.DataFrame()
+    return pd.DataFrame({
+        "Brott": indoor["crime"].to_numpy(),
+        "Inomhus": [format_number(v) for v in indoor["indoors"]],
+        "Utomhus": [format_number(v) for v in indoor["outdoors"]],
+        "Andel inomhus (95 % KI)": [
+            f"{format_percent(r.share_indoors, decimals=_half_decimals(r.ci_low, r.ci_high))} "
+            f"({_ci(r.ci_low, r.ci_high, kind='percent', decimals=_half_decimals(r.ci_low, r.ci_high))})"
+            for r in indoor.itertuples()],
+        "Bedömning": [_indoor_verdict(r) for r in indoor.itertuples()]})
+
+
+def _indoor_verdict(r) -> str:
+    if r.small_numbers:
+        return "för få fall för en bedömning"
+    if r.verdict == HIGHER:
+        return "de flesta inomhus (säkerställt)"
+    if r.verdict == LOWER:
+        return "de flesta utomhus (säkerställt)"
+    return "inte säkerställt om de flesta sker inomhus eller utomhus"
+
+
+def indoor_claims(result: dict | None) -> list[dict]:
+    """The claims of :func:`indoor_table` (the indoor share against one half)."""
+    indoor = None if result is None else result.get("indoor")
+    if indoor is None:
+        return []
+    return [interval_claim("indoor", i, r.crime, estimate=r.share_indoors, ci_low=r.ci_low,
+                           ci_high=r.ci_high, null=0.5, verdict=r.verdict,
+                           column="Andel inomhus (95 % KI)", verdict_column="Bedömning",
+                           scale=100, small=r.small_numbers)
+            for i, r in enumerate(indoor.itertuples())]
 
 
 def place_change_table(result: dict) -> pd.DataFrame:

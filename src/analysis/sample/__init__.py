@@ -111,7 +111,8 @@ class SampleData:
             f"seed {self.seed}, {len(self.kommuner)} kommuner, generator analysis.sample "
             f"{SAMPLE_VERSION}",
             f"crimes: {len(self.crimes):,} rows ({FIRST_YEAR}-01..{LAST_YEAR}-12, "
-            f"{len(CRIME_TYPE_NAMES)} types; {', '.join(map(str, PRELIMINARY_YEARS))} preliminär)",
+            f"{len(CRIME_TYPE_NAMES)} types, {len(_crimes.SUBCATEGORY_NAMES)} subcategories and the total; "
+            f"{', '.join(map(str, PRELIMINARY_YEARS))} preliminär)",
             f"survey: {n_resp:,} respondents in {', '.join(map(str, SURVEY_YEARS))}; "
             f"{len(self.items)} items; {len(self.margins):,} margin cells",
             f"measures: {len(self.measures)} ({n_effects} with a planted effect)",

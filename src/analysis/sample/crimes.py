@@ -12,6 +12,14 @@ Model (per kommun k, crime type t, month m), all parameters written to the plant
 
 ``tau_m`` is years since the middle of 2024, and ``R_t`` is set so that the expected national
 total in 2024 (before planted measure effects) equals ``CrimeType.national_per_year``.
+
+Brå's "därav" subcategories are splits of their crime's monthly count, so a part never exceeds
+its whole: misshandel into inomhus + utomhus (Binomial with the kommun's indoor share, higher in
+small kommuner), våld mot kvinna i nära relation out of misshandel inomhus, the narkotika split
+(eget bruk, innehav, överlåtelse and an unpublished rest; multinomial) and rattfylleri out of
+trafikbrott. ``Samtliga brott`` is the sum of the types above plus an "other crimes" component
+(Poisson-gamma, level such that the national total in 2024 is about Brå's 1 489 319), so the
+total is at least the sum of its parts in every month.
 """
 
 from __future__ import annotations
@@ -22,13 +30,13 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from ..crime_types import AGGREGATES, CRIME_TYPES
+from ..crime_types import AGGREGATES, CRIME_TYPES, TOTAL_CRIME_TYPE
 from . import measures as _measures
 from ._base import (KEY_CRIME_EFFECT, KEY_CRIME_NOISE, LAST_YEAR, PRELIMINARY_YEARS, YEARS,
                     KommunProfiles, kommun_profiles, months, population_by_year, stable_key, stream)
 
 __all__ = ["TYPE_PARAMETERS", "AR_RHO", "AR_SIGMA", "population_frame", "crimes_frame",
-           "crime_truth"]
+           "crime_truth", "SUBCATEGORY_NAMES", "NATIONAL_TOTAL"]
 
 #: Per crime type: national trend of the rate (log scale, per year), seasonal amplitude and
 #: gamma overdispersion phi. Narkotikabrott and bostadsinbrott are the lumpiest series (police
@@ -46,6 +54,9 @@ TYPE_PARAMETERS: dict[str, tuple[float, float, float]] = {
     "Butiksstöld/snatteri": (0.010, 0.12, 0.06),
     "Skadegörelsebrott": (-0.010, 0.15, 0.05),
     "Narkotikabrott": (0.020, 0.10, 0.15),
+    "Bedrägeribrott": (0.040, 0.08, 0.10),
+    "Trafikbrott": (0.000, 0.10, 0.06),
+    "Bidragsbrott": (-0.020, 0.10, 0.20),
 }
 _DEFAULT_PARAMETERS = (0.0, 0.10, 0.06)
 AR_RHO, AR_SIGMA = 0.5, 0.05
@@ -54,6 +65,31 @@ REFERENCE_POPULATION = 15_000
 REFERENCE_YEAR = 2024
 #: Storfors gets about four våldsbrott a month, as in the seed material.
 ANCHORS = {("1760", "Våldsbrott"): 4.0}
+
+#: Brå's national total of reported crimes in 2024 (domain notes §3.1); the sample's "other
+#: crimes" component fills the gap between it and the types above.
+NATIONAL_TOTAL = 1_489_319
+#: Other crimes: gamma overdispersion, kommun spread (log scale) and urban gradient.
+OTHER_PHI, OTHER_SD, OTHER_GRADIENT = 0.02, 0.15, 0.10
+_MISSHANDEL, _INOMHUS, _UTOMHUS, _RELATION = ("Misshandel (inkl. grov)", "Misshandel inomhus",
+                                              "Misshandel utomhus",
+                                              "Våld mot kvinna i nära relation")
+#: Indoor share of misshandel: logit = logit(INDOOR_SHARE) - INDOOR_URBAN * urbanity + sd * z
+#: (most violence indoors in small kommuner, about half in the largest).
+INDOOR_SHARE, INDOOR_URBAN, INDOOR_SD = 0.58, 0.25, 0.25
+#: Storfors: "the great majority of violent crimes happen in homes" (seed material).
+INDOOR_ANCHORS = {"1760": 0.85}
+#: Share of all misshandel that is våld mot kvinna i nära relation (drawn out of the indoor part).
+RELATION_SHARE, RELATION_SD = 0.22, 0.15
+#: The narkotika split Brå publishes, with the unpublished rest (tillverkning, annat) last.
+NARCOTICS_SPLIT = (("Narkotikabrott, eget bruk", 0.50), ("Narkotikabrott, innehav", 0.36),
+                   ("Narkotikabrott, överlåtelse", 0.05), (None, 0.09))
+#: Rattfylleri (inkl. drograttfylleri) out of all trafikbrott.
+DRUNK_DRIVING = ("Trafikbrott", "Rattfylleri (inkl. grovt)", 0.40)
+#: The subcategories the sample writes, in file order (after the types, before the total).
+SUBCATEGORY_NAMES: tuple[str, ...] = (
+    (_UTOMHUS, _INOMHUS, _RELATION) + tuple(n for n, _ in NARCOTICS_SPLIT if n)
+    + (DRUNK_DRIVING[1],))
 
 
 def _parameters(name: str) -> tuple[float, float, float]:
@@ -80,6 +116,9 @@ class _World:
     theta: np.ndarray      # (290, T) log trend per year
     scale: np.ndarray      # (T,) R_t
     expected_ref: np.ndarray  # (290, T) expected count in the reference year, no measures
+    other_rate: np.ndarray    # (290,) other crimes per person-year
+    indoor: np.ndarray        # (290,) indoor share of misshandel
+    relation: np.ndarray      # (290,) share of misshandel against a woman in a close relation
 
 
 def _calendar():
@@ -132,7 +171,20 @@ def _world(seed: int) -> _World:
             x[k, cols] *= per_month / current
     base = _expected_base(x, theta, pop_m, tau, days, seas, ref)
     scale = national / base.sum(axis=0)
-    return _World(prof, x, theta, scale, base * scale[None, :])
+    # other crimes, and the subcategory shares: one stream per kommun, keyed by the total's name
+    z = np.array([stream(seed, KEY_CRIME_EFFECT, int(code), stable_key(TOTAL_CRIME_TYPE))
+                  .normal(size=3) for code in prof.code])
+    other = ((prof.population_2025 / REFERENCE_POPULATION) ** OTHER_GRADIENT
+             * np.exp(prof.crime_level + OTHER_SD * z[:, 0]))
+    person_years = (pop_m[:, ref] * days[None, ref]).sum(axis=1)
+    other *= (NATIONAL_TOTAL - national.sum()) / (other * person_years).sum()
+    logit = (np.log(INDOOR_SHARE / (1 - INDOOR_SHARE)) - INDOOR_URBAN * prof.urbanity
+             + INDOOR_SD * z[:, 1])
+    indoor = 1 / (1 + np.exp(-logit))
+    for code, share in INDOOR_ANCHORS.items():
+        indoor[prof.code == code] = share
+    relation = np.minimum(RELATION_SHARE * np.exp(RELATION_SD * z[:, 2]), 0.9 * indoor)
+    return _World(prof, x, theta, scale, base * scale[None, :], other, indoor, relation)
 
 
 def population_frame(seed: int, kommuner) -> pd.DataFrame:
@@ -178,15 +230,45 @@ def crimes_frame(seed: int, kommuner) -> pd.DataFrame:
     counts = np.empty((n_k * n_t, n_m), dtype=np.int64)
     for r, rng in enumerate(rngs):  # kommun-major, the order the streams were made in
         counts[r] = rng.poisson(lam[r])
+    counts = counts.reshape(n_k, n_t, n_m)
+    extra = np.stack([_parts_and_total(seed, w, k, counts[i], pop_m[k] * days)
+                      for i, k in enumerate(idx)])
+    counts = np.concatenate([counts, extra], axis=1)
+    names = np.array([c.name for c in CRIME_TYPES] + list(SUBCATEGORY_NAMES) + [TOTAL_CRIME_TYPE],
+                     dtype=object)
+    n_s = len(names)
     status = np.where(np.isin(year, PRELIMINARY_YEARS), "preliminär", "slutlig")
     return pd.DataFrame({
-        "kommunkod": pd.Series(np.repeat(w.profiles.code[idx], n_t * n_m), dtype="str"),
-        "period": pd.PeriodIndex.from_ordinals(np.tile(per.asi8, n_k * n_t), freq="M"),
-        "crime_type": pd.Series(np.tile(np.repeat(np.array([c.name for c in CRIME_TYPES],
-                                                           dtype=object), n_m), n_k), dtype="str"),
+        "kommunkod": pd.Series(np.repeat(w.profiles.code[idx], n_s * n_m), dtype="str"),
+        "period": pd.PeriodIndex.from_ordinals(np.tile(per.asi8, n_k * n_s), freq="M"),
+        "crime_type": pd.Series(np.tile(np.repeat(names, n_m), n_k), dtype="str"),
         "count": counts.reshape(-1),
-        "status": pd.Series(np.tile(status.astype(object), n_k * n_t), dtype="str"),
+        "status": pd.Series(np.tile(status.astype(object), n_k * n_s), dtype="str"),
     })
+
+
+def _parts_and_total(seed: int, w: _World, k: int, counts: np.ndarray,
+                     person_years: np.ndarray) -> np.ndarray:
+    """The subcategories (splits of their crime's counts) and the total of one kommun, in the
+    order of ``SUBCATEGORY_NAMES`` + the total; ``counts`` is (types, months)."""
+    code = int(w.profiles.code[k])
+    names = [c.name for c in CRIME_TYPES]
+
+    def rng(name):
+        return stream(seed, KEY_CRIME_NOISE, code, stable_key(name))
+
+    mis = counts[names.index(_MISSHANDEL)]
+    inne = rng(_INOMHUS).binomial(mis, w.indoor[k])
+    relation = rng(_RELATION).binomial(inne, w.relation[k] / w.indoor[k])
+    narc = rng(NARCOTICS_SPLIT[0][0]).multinomial(
+        counts[names.index("Narkotikabrott")], [p for _, p in NARCOTICS_SPLIT])
+    parent, _, share = DRUNK_DRIVING
+    drunk = rng(DRUNK_DRIVING[1]).binomial(counts[names.index(parent)], share)
+    g = rng(TOTAL_CRIME_TYPE)
+    lam = w.other_rate[k] * person_years * g.gamma(1 / OTHER_PHI, OTHER_PHI, size=len(mis))
+    total = counts.sum(axis=0) + g.poisson(lam)
+    return np.vstack([mis - inne, inne, relation, narc[:, 0], narc[:, 1], narc[:, 2], drunk,
+                      total]).astype(np.int64)
 
 
 def crime_truth(seed: int, kommuner) -> dict:
@@ -213,7 +295,25 @@ def crime_truth(seed: int, kommuner) -> dict:
             "overdispersion_phi": phi,
             "urban_gradient": ct.urban_gradient,
         }
+    _, year, _, t_end, _, days = _calendar()
+    ref = year == REFERENCE_YEAR
+    other = w.other_rate * (_population_by_month(w.profiles, t_end)[:, ref] * days[ref]).sum(1)
+    shares = [[w.profiles.code[k], round(float(w.indoor[k]), 6), round(float(w.relation[k]), 6),
+               round(float(other[k]), 3)] for k in idx]
     return {
+        "subcategories": {
+            "model": ("Misshandel inomhus ~ Binomial(misshandel, indoor_share); utomhus = the rest; "
+                      "Våld mot kvinna i nära relation ~ Binomial(inomhus, relation_share / "
+                      "indoor_share); narkotika split ~ Multinomial(narkotikabrott, shares); "
+                      "rattfylleri ~ Binomial(trafikbrott, share); Samtliga brott = the types + "
+                      "Poisson-gamma other crimes"),
+            "narcotics_split": {str(n or "övrigt (publiceras inte)"): p for n, p in NARCOTICS_SPLIT},
+            "drunk_driving_share_of_trafikbrott": DRUNK_DRIVING[2],
+            "national_total_reference_year": NATIONAL_TOTAL,
+            "other_crimes_overdispersion_phi": OTHER_PHI,
+            "columns": ["kommunkod", "indoor_share_misshandel", "relation_share_misshandel",
+                        "expected_other_crimes_reference_year"],
+            "rows": shares},
         "model": ("count ~ Poisson(mu * exp(e - var(e)/2) * G), G ~ Gamma(1/phi, phi), "
                   "e AR(1); mu = rate * population * exp(log_trend * years since mid-2024) * "
                   "seasonal factor * days/365.25 * planted measure effect"),
