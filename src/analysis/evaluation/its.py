@@ -3,9 +3,10 @@
 Segmented Poisson / quasi-Poisson / negative-binomial regression with a log-population offset,
 pre-trend, level change (optionally phased in) and optional slope change, with Fourier or month
 seasonality. The default interval is the one the coverage simulation showed to hold (see
-``docs/measure-evaluation.md``): the quasi-Poisson t-statistic calibrated by placebo-in-space
-over the 19 donor kommuner nearest in size (an "AR(1) plus noise" sandwich when no calibration
-is possible, flagged as not reliable). :mod:`.verdict` turns the
+``docs/measure-evaluation.md``): placebo-in-space over the 19 donor kommuner nearest in size,
+every unit's t-statistic studentised by its own "AR(1) plus noise" standard error
+(:mod:`.placebo`; a pooled "AR(1) plus noise" sandwich when no calibration is possible, flagged
+as not reliable). :mod:`.verdict` turns the
 result into a verdict; :mod:`.plots` draws ``.counterfactual``.
 """
 
