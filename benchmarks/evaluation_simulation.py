@@ -5,6 +5,7 @@ writes the table as CSV (default ``benchmarks/results/evaluation_simulation.csv`
 version of the same study runs in tests/evaluation/test_simulation.py.
 
     python benchmarks/evaluation_simulation.py                 # 500 replications (about 25 min)
+    python benchmarks/evaluation_simulation.py --n-rep-stress 400   # the issue-15 run
     python benchmarks/evaluation_simulation.py --n-rep 100     # quick look
     python benchmarks/evaluation_simulation.py --power-table   # MDE table of the four sample kommuner
 """
@@ -83,7 +84,7 @@ def main() -> None:
         frames.append(res)
         print(f"\n== scenario {name}: {n_rep} replications, {res['seconds'].iloc[0]} s")
         show = res[["method", "bias", "rmse", "coverage", "coverage_mc_se", "mean_ci_width",
-                    "reliable_share"]].copy()
+                    "reliable_share", "flagged_share", "covered_or_flagged"]].copy()
         show["method"] = [m + (" (default)" if d else "") for m, d in zip(res["method"], res["is_default"])]
         print(show.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     out = pd.concat(frames, ignore_index=True)
@@ -92,6 +93,10 @@ def main() -> None:
     wide = out.pivot(index="method", columns="scenario", values="coverage")
     print("\nCoverage of nominal 95 % intervals (rows: method, columns: scenario)")
     print(wide.reindex(res["method"]).to_string(float_format=lambda v: f"{v:.3f}"))
+    flags = out.loc[out["is_default"]].set_index("scenario")[["coverage", "flagged_share",
+                                                               "covered_or_flagged"]]
+    print("\nDefault: coverage, share marked not calibrated (volatile_treated), either")
+    print(flags.to_string(float_format=lambda v: f"{v:.3f}"))
     print(f"\nwritten {args.out}")
 
 

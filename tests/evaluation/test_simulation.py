@@ -39,7 +39,7 @@ def test_simulated_world_matches_its_description():
     assert donors.min() > 1 and donors.max() < 260
 
 
-@pytest.mark.parametrize("scenario, seed", [("large", 9), ("volatile_treated", 2)])
+@pytest.mark.parametrize("scenario, seed", [("large", 9), ("volatile_treated", 3)])
 def test_simulation_default_is_what_fit_its_does(scenario, seed):
     """The simulated default and fit_its's default give the same interval (independent routes:
     batched arrays there, frames and donor selection here), the volatility check included."""
@@ -59,7 +59,7 @@ def test_simulation_default_is_what_fit_its_does(scenario, seed):
     est, covered, width, _, flag = _run(y, pop, sc, (DEFAULT_METHOD,), np.log(0.8))[DEFAULT_METHOD]
     assert flag == res.volatility.out_of_line
     if scenario == "volatile_treated":  # this seed: the treated kommun is out of line, widened
-        assert res.volatility.out_of_line and res.volatility.widening > 1.2
+        assert res.volatility.out_of_line and res.volatility.widening > 2
     assert np.log(row["estimate"]) == pytest.approx(est, rel=1e-8)
     assert np.log(row["ci_high"] / row["ci_low"]) == pytest.approx(width, rel=1e-8)
     assert covered == (row["ci_low"] <= 0.8 <= row["ci_high"])

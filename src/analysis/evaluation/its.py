@@ -3,9 +3,10 @@
 Segmented Poisson / quasi-Poisson / negative-binomial regression with a log-population offset,
 pre-trend, level change (optionally phased in) and optional slope change, with Fourier or month
 seasonality. The default interval is the one the coverage simulation showed to hold (see
-``docs/measure-evaluation.md``): the quasi-Poisson t-statistic calibrated by placebo-in-space
-over the 19 donor kommuner nearest in size (an "AR(1) plus noise" sandwich when no calibration
-is possible, flagged as not reliable). :mod:`.verdict` turns the
+``docs/measure-evaluation.md``): placebo-in-space over the 19 donor kommuner nearest in size,
+every unit's t-statistic studentised by its own "AR(1) plus noise" standard error
+(:mod:`.placebo`; a pooled "AR(1) plus noise" sandwich when no calibration is possible, flagged
+as not reliable). :mod:`.verdict` turns the
 result into a verdict; :mod:`.plots` draws ``.counterfactual``.
 """
 
@@ -216,9 +217,10 @@ def fit_its(series: pd.DataFrame, *, start, end=None, count: str = "count",
     interval is right when the treated t-statistic is exchangeable with theirs
     (:func:`placebo_critical_value`). That needs the treated kommun to be as noisy as its
     donors: :func:`~analysis.evaluation.placebo.volatility_check` standardises every unit by
-    its own "AR(1) plus noise" standard error, and when that placebo interval is wider the
-    default is widened to it (``.volatility.widening``; the p-value is the larger of the two).
-    A treated kommun that wanders more than every donor is flagged ``.volatility.out_of_line``
+    its own (bias-corrected) "AR(1) plus noise" standard error, and the placebo interval of
+    those t-statistics is the default (``.volatility.widening``: its width over the plain
+    quasi-Poisson placebo interval; the p-value is its placebo p-value, so they agree). A
+    treated kommun that wanders more than every donor is flagged ``.volatility.out_of_line``
     (the verdict's caveat ``volatile_treated``).
 
     References
@@ -319,14 +321,14 @@ def fit_its(series: pd.DataFrame, *, start, end=None, count: str = "count",
             notes.append(f"only {len(t_pl)} placebo donors: a {ci_level:.0%} placebo interval needs "
                          f"at least {MIN_PLACEBOS}")
         else:
-            # the calibration assumes the treated kommun is as noisy as its donors: check it,
-            # and widen to the own-AR placebo interval when that one is wider
+            # the calibration assumes the treated kommun is as noisy as its donors: standardise
+            # every unit by its own wandering first (the own-AR placebo interval)
             vol = volatility_check(fit, dfit, placebo["used"].to_numpy(), j=j, pre=since < 0,
                                    se_default=se_lvl, donor_se_default=d_se,
                                    critical_value=crit, units=codes, floor=floor,
                                    ci_level=ci_level)
             crit = crit * vol.widening
-            p = max(p, vol.p_value)
+            p = vol.p_value
         df_out = np.nan
     elif inference in ("t", "normal"):
         if inference == "normal":

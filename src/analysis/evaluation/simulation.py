@@ -70,9 +70,10 @@ SCENARIOS = {
 METHODS = ("naive_before_after", "its_poisson", "its_quasipoisson", "its_negbin", "its_hac",
            "its_ar", "its_ar_placebo", "did_one_comparison", "controlled_its_cluster",
            "synthetic_control", "its_quasipoisson_placebo_plain", "its_quasipoisson_placebo")
-#: What fit_its does by default: quasi-Poisson t calibrated on the 19 size-nearest donors
-#: (dispersion floored at 1), widened to the own-AR placebo interval when that is wider
-#: (``_plain``: without that volatility check).
+#: What fit_its does by default: the placebo interval over the 19 size-nearest donors of
+#: t-statistics standardised by each unit's own AR(1)-plus-noise SE (dispersion floored at 1);
+#: flagged when the treated kommun wanders more than every donor (``_plain``: the
+#: quasi-Poisson t calibrated without that volatility check).
 DEFAULT_METHOD = "its_quasipoisson_placebo"
 
 
@@ -166,11 +167,12 @@ def _run(y, pop, sc: Scenario, methods, truth, ci_level=0.95):
             use = near if K - 1 >= MIN_PLACEBOS else np.arange(1, K)
             crit = placebo_critical_value(est[use] / se[use], ci_level)
             flag = False
-            if np.isfinite(crit) and not name.endswith("_plain"):
-                # the volatility check: widen to the own-AR placebo interval if that is wider
+            if np.isfinite(crit) and name == DEFAULT_METHOD:
+                # the volatility check: the placebo interval of t-statistics standardised by
+                # each unit's own (bias-corrected) AR(1)-plus-noise SE
                 t_own = est / np.sqrt(v_own)
                 c_own = placebo_critical_value(t_own[use], ci_level)
-                crit = max(crit, c_own * np.sqrt(v_own[0]) / se[0])
+                crit = c_own * np.sqrt(v_own[0]) / se[0]
                 infl = v_own / se ** 2
                 flag = bool(np.all(infl[use] < infl[0]))
             if np.isfinite(crit):
