@@ -62,10 +62,7 @@ if cov.covers("riket"):
 else:
     display(Markdown(tx.section_heading(f"Anmälda brott {ctx.year} i {ctx.kommun}")))
     display(Markdown(cv.missing_comparison_text(cov, ["riket", "lan"])))
-    display(Markdown(f"Tabellen visar kommunens anmälda brott {ctx.year}, antal och per 100\u00a0000 "
-                     "invånare (folkmängd 31 december) med 95-procentigt konfidensintervall"
-                     + (f", och {ctx.lan}s nivå" if cov.covers("lan") else "")
-                     + ". En stjärna (*) markerar färre än 10 anmälda brott."))
+    display(Markdown(cv.own_levels_intro(cov, ctx.year)))
     rt.show(rt.omfattning_table(levels))
 display(Markdown(tx.preliminary_note(rc.preliminary_years(ctx))))
 
@@ -128,8 +125,8 @@ if cov.covers(comparison):
     display(Markdown(tx.comparison_intro(comparison, ctx.similar,
                                          rc.comparison_group_name(ctx.kommunkod, ctx.similar))))
 else:
-    display(Markdown(cv.missing_comparison_text(cov, [comparison])
-                     + " Därför visas inga trattdiagram eller rangplatser."))
+    display(Markdown(cv.missing_comparison_text(
+        cov, [comparison], then="Därför visas inga trattdiagram eller rangplatser.")))
 for row in (notable.itertuples() if cov.covers(comparison) else ()):
     funnel = rc.jamforelse(ctx, row.crime_type, peers=comparison)
     display(Markdown(tx.section_heading(row.crime_type, ": jämförelse med ", tx.reference_name(comparison))))
@@ -230,8 +227,8 @@ if cov.covers("riket"):
     display(Markdown(ai.total_rank_text(total, ctx.kommun)))
     rt.show(ai.total_rank_table(total), claims=ai.total_rank_claims(total))
 else:
-    display(Markdown("Kommunens placering bland landets och länets kommuner kan inte anges. "
-                     + cv.missing_comparison_text(cov, ["riket", "lan"])))
+    display(Markdown(cv.missing_comparison_text(
+        cov, ["riket", "lan"], lead="Kommunens placering bland landets och länets kommuner kan inte anges.")))
 
 # %% [markdown]
 # ### Problembild, samstämmighet och konsekvenser

@@ -34,3 +34,8 @@ def sample_world():
     from analysis.sample import generate
 
     return generate(kommuner=SUBSET)
+
+
+#: Report notebooks used as test fixtures run with parameters the tests give them; importing
+#: them as modules (doctest collection) would run them without.
+collect_ignore_glob = ["fixtures/notebooks/*.py"]

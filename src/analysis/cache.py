@@ -462,7 +462,9 @@ def shared_artifact(name: str, compute: Callable[[], Any], *,
 
     remembered = _REMEMBERED.get(str(target))
     if remembered is not None:
-        return _fresh(remembered)
+        if remembered[0] == _entry_signature(target):
+            return _fresh(remembered[1])
+        _REMEMBERED.pop(str(target), None)  # changed on disk since: read and verify it again
     found, value = load()
     if not found:
         with directory_lock(cache / f".{safe}-{digest}.lock"):
@@ -480,15 +482,30 @@ def shared_artifact(name: str, compute: Callable[[], Any], *,
 #: Values of this process's shared artifacts by entry path (the path holds the content hash
 #: of their inputs and key): a batch worker computes or reads them before it forks, and its
 #: reports inherit them instead of decoding the JSON again. Aggregates only, in memory.
-_REMEMBERED: dict[str, Any] = {}
+_REMEMBERED: dict[str, tuple[str, Any]] = {}  # path -> (entry signature, value)
 _REMEMBER_AT_MOST = 16
+
+
+def _entry_signature(path: Path) -> str | None:
+    """What a remembered value must still match on disk: a private regular file of this user
+    with the same bytes (their SHA-256); ``None`` when it is missing or not private."""
+    try:
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o077:
+            return None
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def _remember(path: str, value: Any) -> None:
     _REMEMBERED.pop(path, None)
+    sig = _entry_signature(Path(path))
+    if sig is None:
+        return
     while len(_REMEMBERED) >= _REMEMBER_AT_MOST:
         _REMEMBERED.pop(next(iter(_REMEMBERED)))
-    _REMEMBERED[path] = value
+    _REMEMBERED[path] = (sig, value)
 
 
 def _fresh(value: Any) -> Any:

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.crime_types import bra_category
 from analysis.municipalities import municipalities
 
 #: Brå's labels (as in the statistikdatabas) and ids for the sample's crime types.
@@ -43,6 +44,18 @@ BRA_LABELS = {
 }
 
 
+def bra_label(crime_type: str) -> tuple[str, str]:
+    """Brå's label and id for a sample crime type: the statistikdatabas label above, else the
+    first of Brå's own labels in the alias table (the total, the newer types, the "därav"
+    subcategories) with its statistikdatabas id where it has one."""
+    if crime_type in BRA_LABELS:
+        return BRA_LABELS[crime_type]
+    cat = bra_category(crime_type)
+    if cat is None:
+        raise KeyError(f"no Brå label for {crime_type!r}")
+    return cat.labels[0], (cat.codes[-1] if cat.codes else "")
+
+
 def write_bra_long(crimes: pd.DataFrame, population: pd.DataFrame, path: Path) -> None:
     """Brå's kommun × month table, one row per kommun, crime type and month, with Brå's rate
     (count / population 31 December of the year before × 100 000, whole numbers)."""
@@ -52,8 +65,8 @@ def write_bra_long(crimes: pd.DataFrame, population: pd.DataFrame, path: Path) -
     prev = pd.MultiIndex.from_arrays([crimes["kommunkod"], period.year - 1])
     denom = pop.reindex(prev).to_numpy(float)
     rate = np.floor(crimes["count"].to_numpy(float) / denom * 1e5 + 0.5)
-    lab = crimes["crime_type"].map(lambda c: BRA_LABELS[c][0])
-    ids = crimes["crime_type"].map(lambda c: BRA_LABELS[c][1])
+    lab = crimes["crime_type"].map(lambda c: bra_label(c)[0])
+    ids = crimes["crime_type"].map(lambda c: bra_label(c)[1])
     out = pd.DataFrame({"År": period.year, "Månad": [f"{m}.0" for m in period.month],
                         "Preliminär": (crimes["status"] == "preliminär").map({True: "True", False: "False"}),
                         "Kommun": crimes["kommunkod"].map(names), "Brott": lab, "Brott_ID": ids,

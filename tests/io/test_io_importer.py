@@ -134,13 +134,13 @@ def test_cross_file_problems_that_would_break_the_report(tmp_path, full_sample):
     shutil.copy(full_sample / "items.csv", src / "items.csv")
     (src / "measures.csv").write_text(
         "measure_id,kommunkod,name,focus_area,start,end,target_crime_types,area,indicator,description\n"
-        "M1,1760,Trafik,Trafikmiljö,2023-01-01,,Rattfylleri (inkl. grovt),,,\n", encoding="utf-8")
+        "M1,1760,Fickstöld,Trygghet på offentliga platser,2023-01-01,,Fickstöld,,,\n", encoding="utf-8")
     res = import_exports(src, tmp_path / "out")
     assert not res.ok
     text = "\n".join(res.problems) + "\n".join(p for f in res.files for p in f.problems)
     assert "lonely PSU" in text
     assert "no population for 1760 2015, 1760 2016" in text
-    assert "measure M1 targets 'Rattfylleri (inkl. grovt)'" in text
+    assert "measure M1 targets 'Fickstöld'" in text
     assert not (tmp_path / "out").exists()
     sv.assign(psu=None).to_csv(src / "survey.csv", index=False)   # not clustered after all
     res = import_exports(src, tmp_path / "out")

@@ -16,7 +16,7 @@ import pytest
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 TEMPLATES = ["lagesbild.py", "utvardering.py"]
 REPORT_MODULES = {"rc", "rt", "tx", "cap", "er", "figures", "evaluation_figures",
-                  "tp", "ai", "an", "br", "place_figures"}  # import aliases
+                  "tp", "ai", "an", "br", "cv", "place_figures"}  # import aliases
 
 
 def _code(name: str) -> list[ast.Module]:

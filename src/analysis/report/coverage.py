@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ..municipalities import municipalities, name_of
 
-__all__ = ["Coverage", "coverage", "REFERENCES", "missing_comparison_text", "NOT_COMPARED"]
+__all__ = ["Coverage", "coverage", "REFERENCES", "missing_comparison_text", "NOT_COMPARED", "own_levels_intro"]
 
 #: The comparisons of a lägesbild, in the order the draft names them.
 REFERENCES = ("riket", "lan", "liknande")
@@ -86,10 +86,12 @@ def coverage(ctx) -> Coverage:
                     len(have & similar), len(similar))
 
 
-def missing_comparison_text(cov: Coverage, references=None) -> str:
+def missing_comparison_text(cov: Coverage, references=None, *, lead: str = "",
+                            then: str = "") -> str:
     """The draft's sentences for comparisons that cannot be made: which, why, which file to add.
 
-    Empty when every reference asked for is covered.
+    Empty when every reference asked for is covered. ``lead`` and ``then`` are sentences of
+    the report's own (never data text) put before and after, e.g. what the draft leaves out.
 
     Examples
     --------
@@ -117,9 +119,25 @@ def missing_comparison_text(cov: Coverage, references=None) -> str:
              f"alla kommuner i {cov.lan}" if refs == ["lan"] else
              "kommunerna i jämförelsegruppen" if refs == ["liknande"] else
              f"alla kommuner i {cov.lan} och i jämförelsegruppen")
-    return (f"{head} saknas. Datamappen har anmälda brott för {' och '.join(have)}, och "
+    text = (f"{head} saknas. Datamappen har anmälda brott för {' och '.join(have)}, och "
             f"{levels_text} {'nivå räknas som en summa' if len(levels) == 1 else 'nivåer räknas som summor'} "
             f"över alla {'dess' if len(levels) == 1 else 'deras'} kommuner; en del av kommunerna ger "
             "ingen rättvisande nivå. "
             f"Lägg till Brå:s tabell över anmälda brott för {which} (statistikdatabasen, samma "
             f"brottstyper och månader) och SCB:s folkmängd för {which}, och kör `lagesbild import` igen.")
+    return " ".join(t for t in (lead, text, then) if t)
+
+
+def own_levels_intro(cov: Coverage, year: int) -> str:
+    """The sentence before the kommun's own rates when riket is not in the data.
+
+    Examples
+    --------
+    >>> cov = Coverage("1760", "Storfors", "Värmlands län", 1, 290, 1, 16, 0, 15)
+    >>> own_levels_intro(cov, 2025)[:60]
+    'Tabellen visar kommunens anmälda brott 2025, antal och per 1'
+    """
+    lan = f", och {cov.lan}s nivå" if cov.covers("lan") else ""
+    return (f"Tabellen visar kommunens anmälda brott {int(year)}, antal och per 100\u00a0000 invånare "
+            f"(folkmängd 31 december) med 95-procentigt konfidensintervall{lan}. En stjärna (*) "
+            "markerar färre än 10 anmälda brott.")

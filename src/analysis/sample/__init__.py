@@ -151,7 +151,7 @@ def generate(seed: int = DEFAULT_SEED, *, kommuner=None) -> SampleData:
     --------
     >>> s = generate(kommuner=["Storfors"])
     >>> s.kommuner, len(s.crimes), sorted(s.survey["year"].unique().tolist())
-    (('1760',), 1584, [2019, 2021, 2023, 2025])
+    (('1760',), 3036, [2019, 2021, 2023, 2025])
     >>> vald = ["Misshandel (inkl. grov)", "Rån (inkl. grovt)", "Grov kvinnofridskränkning"]
     >>> per_month = s.crimes[s.crimes.crime_type.isin(vald)].groupby("period")["count"].sum()
     >>> round(float(per_month.mean()), 1)  # about four a month, as in the seed material
