@@ -92,6 +92,20 @@ def test_no_events_is_not_estimable():
     assert np.isnan(f.params[0]).all() and not f.converged[0]
 
 
+def test_a_singular_series_does_not_stop_the_others(data):
+    """A series whose design is singular (here a column that is zero wherever it has weight)
+    is reported as not estimable; the other series of the batch fit as they would alone."""
+    y, X, off = data
+    X3 = np.stack([X.copy() for _ in range(y.shape[0])])
+    w = np.ones_like(y, dtype=float)
+    X3[2, :, 1] = 0.0  # series 2: its second column carries no information
+    f = fit_batch(y, X3, offset=off, weights=w)
+    assert not f.estimable[2] and np.isnan(f.params[2]).all()
+    alone = fit_batch(y[5], X, offset=off[5])
+    np.testing.assert_allclose(f.params[5], alone.params[0], rtol=1e-10)
+    assert f.estimable[np.arange(y.shape[0]) != 2].all()
+
+
 def test_hac_lag_zero_is_hc0(data):
     """Newey-West with lag 0 is White's HC0 sandwich (statsmodels cov_type='HC0')."""
     y, X, off = data

@@ -160,8 +160,20 @@ def _solve_wls(X: np.ndarray, w: np.ndarray, z: np.ndarray) -> tuple[np.ndarray,
         XtW = np.swapaxes(X, 1, 2) * w[:, None, :]
         A = XtW @ X
         b = (XtW @ z[:, :, None])[:, :, 0]
-    inv = np.linalg.inv(A)
-    return (inv @ b[:, :, None])[:, :, 0], inv
+    try:
+        inv = np.linalg.inv(A)
+    except np.linalg.LinAlgError:
+        # one singular series (e.g. every weighted mean underflowed to 0) must not stop the
+        # others: solve series by series and give the singular ones NaN, which fit_batch
+        # reports as not estimable
+        inv = np.full_like(A, np.nan)
+        for s in range(A.shape[0]):
+            try:
+                inv[s] = np.linalg.inv(A[s])
+            except np.linalg.LinAlgError:
+                pass
+    with np.errstate(invalid="ignore"):
+        return (inv @ b[:, :, None])[:, :, 0], inv
 
 
 def _linpred(X: np.ndarray, beta: np.ndarray) -> np.ndarray:
