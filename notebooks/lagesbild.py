@@ -55,7 +55,8 @@ display(Markdown(tx.method_note()))
 
 # %%
 if cov.covers("riket"):
-    display(Markdown(tx.omfattning_intro(ctx.kommun, ctx.lan, ctx.year)))
+    display(Markdown(tx.omfattning_intro(ctx.kommun, ctx.lan, ctx.year, n_types=rc.family_size(levels),
+                                         n_rows=len(levels))))
     display(Markdown(tx.section_heading(f"Anmälda brott {ctx.year} jämfört med länet och riket")))
     display(Markdown(cap.omfattning_sentence(levels, year=ctx.year)))
     rt.show(rt.omfattning_table(levels), claims=rt.claims("levels", levels))
@@ -75,7 +76,7 @@ figures.bar_ci(levels.assign(suppressed=False), category="crime_type", y="rate",
 # ### Utveckling
 
 # %%
-display(Markdown(tx.change_intro(ctx.year - 1, ctx.year)))
+display(Markdown(tx.change_intro(ctx.year - 1, ctx.year, n_types=rc.family_size(changes), n_rows=len(changes))))
 display(Markdown(tx.section_heading(f"Förändring från {ctx.year - 1} till {ctx.year}")))
 display(Markdown(cap.forandring_sentence(changes)))
 rt.show(rt.forandring_table(changes), claims=rt.claims("changes", changes))

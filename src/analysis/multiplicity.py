@@ -15,7 +15,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["bh_qvalues", "add_qvalues", "FAMILIES"]
+__all__ = ["bh_qvalues", "add_qvalues", "FAMILIES", "family_size"]
 
 #: The lägesbild's FDR families: section → the tests corrected together (5 % FDR each).
 FAMILIES = {
@@ -120,3 +120,18 @@ def add_qvalues(df: pd.DataFrame, *, p_col: str = "p_value", by: Sequence[str] |
     out["fdr_level"] = alpha
     out["n_tests"] = ntests
     return out
+
+
+def family_size(table: pd.DataFrame) -> int:
+    """How many rows of a table were tested together (its FDR family, from :func:`add_qvalues`).
+
+    ``n_tests`` where the table has it, else the rows with a p-value, else 0.
+
+    Examples
+    --------
+    >>> family_size(add_qvalues(pd.DataFrame({"p_value": [0.01, None, 0.2]})))
+    2
+    """
+    if "n_tests" in table and table["n_tests"].notna().any():
+        return int(table["n_tests"].max())
+    return int(table["p_value"].notna().sum()) if "p_value" in table else 0

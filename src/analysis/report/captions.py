@@ -8,26 +8,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .text import format_number, format_percent
+from ..multiplicity import family_size
+from .text import count_word, format_number, format_percent
 
 __all__ = ["count_word", "omfattning_sentence", "forandring_sentence", "utveckling_sentence",
            "survey_sentence", "sex_gap_sentence", "survey_change_summary", "rank_sentence",
            "segments_sentence", "segments_text"]
-
-
-_WORDS = ("noll", "en", "två", "tre", "fyra", "fem", "sex", "sju", "åtta", "nio", "tio", "elva",
-          "tolv")
-
-
-def count_word(n: int) -> str:
-    """Numbers up to twelve in words in running text, larger ones as digits.
-
-    Examples
-    --------
-    >>> count_word(12), count_word(290)
-    ('tolv', '290')
-    """
-    return _WORDS[n] if 0 <= n < len(_WORDS) else format_number(n)
 
 
 def _names(types) -> str:
@@ -73,7 +59,7 @@ def forandring_sentence(changes: pd.DataFrame) -> str:
         body = "Statistiskt säkerställt " + "; ".join(bits)
     if lost:
         body += (f" ({count_word(lost)} förändring{'ar' if lost > 1 else ''} håller inte vid "
-                 "korrektion för att tolv brottstyper prövas samtidigt)")
+                 f"korrektion för att {count_word(family_size(changes) or len(changes))} brottstyper prövas samtidigt)")
     return head + body + "."
 
 

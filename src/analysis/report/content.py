@@ -27,7 +27,7 @@ from ..crime import seasonality_profile, trend
 from ..crime_types import (CRIME_TYPE_NAMES, FOCUS_AREAS, TOTAL_CRIME_TYPE, bra_category,
                            is_subcategory)
 from ..crime import funnel_data
-from ..multiplicity import add_qvalues
+from ..multiplicity import add_qvalues, family_size
 from ..errors import DataError
 from ..verdicts import (DEFAULT_THRESHOLD, DECREASE, DIFFERENCE, HIGHER, INCREASE, LOWER, NO_CHANGE, NO_DIFFERENCE,
                         NOT_ASSESSABLE)
@@ -41,7 +41,7 @@ __all__ = ["ReportContext", "make_context", "similar_kommuner", "comparison_grou
            "utveckling_segments", "preliminary_years", "omfattning", "forandring",
            "utveckling", "fordelning_over_aret", "fokusomraden", "jamforelse", "trygghet",
            "atgarder", "sammanfattning", "provenance", "national_tables",
-           "notable_crime_types", "rate_history"]
+           "notable_crime_types", "rate_history", "family_size"]
 
 SERIES_BREAK = pd.Period("2015-01", freq="M")
 

@@ -18,7 +18,7 @@ from .. import SAMPLE_DATA_LABEL
 from ..swedish import MONTH_NAMES as _MONTHS
 from ..verdicts import CHANGE_VERDICTS, COMPARISON_VERDICTS
 
-__all__ = [
+__all__ = ["count_word", 
     "NBSP", "NNBSP", "MINUS", "SUPPRESSED", "MISSING", "SAMPLE_DATA_LABEL",
     "format_number", "format_percent", "format_rate", "format_interval", "format_estimate",
     "format_month", "format_date", "format_period", "format_cell", "format_table",
@@ -427,3 +427,18 @@ def sample_data_label(dataset_info: dict | None) -> str:
     ''
     """
     return SAMPLE_DATA_LABEL if dataset_info and dataset_info.get("synthetic") else ""
+
+
+_WORDS = ("noll", "en", "två", "tre", "fyra", "fem", "sex", "sju", "åtta", "nio", "tio", "elva",
+          "tolv")
+
+
+def count_word(n: int) -> str:
+    """Numbers up to twelve in words in running text, larger ones as digits.
+
+    Examples
+    --------
+    >>> count_word(12), count_word(290)
+    ('tolv', '290')
+    """
+    return _WORDS[n] if 0 <= n < len(_WORDS) else format_number(n)

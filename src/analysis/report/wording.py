@@ -13,7 +13,7 @@ from .. import SAMPLE_DATA_LABEL
 from ..municipalities import code_for_name, kommun_phrase, name_of
 from ..verdicts import DEFAULT_THRESHOLD
 from .escape import md_text
-from .text import NBSP
+from .text import NBSP, count_word
 
 __all__ = ["report_heading", "method_note", "omfattning_intro", "change_intro", "comparison_intro",
            "survey_intro", "reference_name", "preliminary_note", "caveat_text", "CAVEATS",
@@ -54,28 +54,50 @@ def method_note() -> str:
     """How to read the verdicts (shown under the key findings)."""
     return ("*Så läser du bedömningarna:* en förändring kallas **statistiskt säkerställd** bara när "
             "95-procentigt konfidensintervall och test visar det, med hänsyn till att antalet brott "
-            "varierar mer från månad till månad än rena slumpen (överspridning) och till att tolv "
+            "varierar mer från månad till månad än rena slumpen (överspridning) och till att flera "
             "brottstyper prövas samtidigt (Benjamini–Hochberg, FDR 5 %). Annars står det *ingen "
             "statistiskt säkerställd förändring*, vilket inte betyder att läget är oförändrat utan "
             "att skillnaden ryms inom den normala variationen.")
 
 
-def omfattning_intro(kommun: str, lan: str, year: int) -> str:
+def _tested(n_types: int | None, n_rows: int | None) -> str:
+    """'sju brottstyper (de övriga har för få fall för ett test)': the FDR family in words."""
+    if not n_types:
+        return "flera brottstyper"
+    rest = " (de övriga har för få fall för ett test)" if n_rows and n_rows > n_types else ""
+    return f"{count_word(n_types)} brottstyp{'er' if n_types != 1 else ''}{rest}"
+
+
+def omfattning_intro(kommun: str, lan: str, year: int, n_types: int | None = None,
+                     n_rows: int | None = None) -> str:
+    """The paragraph before the Omfattning table; ``n_types`` is the number of crime types it
+    tests together (its multiple-comparison family), ``n_rows`` the number it shows.
+
+    Examples
+    --------
+    >>> "korrektion för att sju brottstyper (de övriga har för få fall för ett test) prövas" in (
+    ...     omfattning_intro("Storfors", "Värmlands län", 2025, n_types=7, n_rows=15))
+    True
+    """
+    tested = _tested(n_types, n_rows)
     return (f"Anmälda brott i {kommun} under {year}, antal och per 100{NBSP}000 invånare "
             f"(folkmängd 31 december), jämfört med {lan} och riket. Skillnaden mot riket anges i "
             f"procent med ett 95-procentigt konfidensintervall som tar hänsyn både till slumpen i "
             f"små tal och till att kommuner skiljer sig åt av många skäl; bedömningen bygger på "
-            f"samma intervall och på en korrektion för att tolv brottstyper prövas samtidigt. "
+            f"samma intervall och på en korrektion för att {tested} prövas samtidigt. "
             f"Rangen räknas bland landets 290 kommuner (1 = högst nivå) och anges med ett intervall "
             f"av rimliga rangplatser. En stjärna (*) markerar färre än {DEFAULT_THRESHOLD} anmälda "
             f"brott: då görs ingen bedömning.")
 
 
-def change_intro(year1: int, year2: int) -> str:
+def change_intro(year1: int, year2: int, n_types: int | None = None,
+                 n_rows: int | None = None) -> str:
+    """The paragraph before the change table; ``n_types``, ``n_rows`` as in :func:`omfattning_intro`."""
+    tested = _tested(n_types, n_rows)
     return (f"Förändringen mellan {year1} och {year2} per brottstyp. Procentuell förändring visas "
             f"inte när antalet {year1} är färre än {DEFAULT_THRESHOLD}; då anges antalen. "
             f"Bedömningen bygger på kvoten mellan åren med ett intervall som tar hänsyn till den "
-            f"normala variationen mellan år, och på en korrektion för att tolv brottstyper prövas "
+            f"normala variationen mellan år, och på en korrektion för att {tested} prövas "
             f"samtidigt (Benjamini–Hochberg).")
 
 
