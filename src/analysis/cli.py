@@ -510,6 +510,7 @@ def _unevaluable(measures, data: Path) -> dict[str, str]:
     import pandas as pd
 
     from .io.check import measure_timing
+    from .io.tidy import _fast_months
 
     with_crimes = measures[measures["target_crime_types"].notna()
                            & (measures["target_crime_types"].astype(str).str.strip() != "")]
@@ -517,8 +518,9 @@ def _unevaluable(measures, data: Path) -> dict[str, str]:
         return {}
     try:
         crimes = pd.read_csv(data / "crimes.csv", usecols=["kommunkod", "period"], dtype=str)
+        # each distinct month parsed once (parsing every row took 9 s on the sample)
         crimes = crimes.assign(kommunkod=crimes["kommunkod"].str.zfill(4),
-                               period=pd.PeriodIndex(crimes["period"], freq="M"))
+                               period=pd.PeriodIndex(_fast_months(crimes["period"]), freq="M"))
     except (ValueError, OSError, UnicodeError):
         return {}  # the evaluation reports will say what is wrong with the file
     timing = measure_timing(with_crimes, crimes)
