@@ -102,8 +102,9 @@ def task_setup(_: list[str]) -> int:
 def task_lab(args: list[str]) -> int:
     ensure_venv()
     data = ROOT / "data" / "sample"
-    if not (data / "DATASET.json").exists():
-        run([str(PY), "-m", "analysis", "sample", "--out", str(data)])
+    if not sample_is_current(data):
+        run([str(PY), "-m", "analysis", "sample", "--out", str(data),
+             *(["--overwrite"] if data.exists() else [])])
     extra = os.pathsep.join(filter(None, [str(ROOT / ".jupyter"), os.environ.get("JUPYTER_CONFIG_PATH")]))
     env = dict(os.environ, JUPYTER_CONFIG_PATH=extra)
     cmd = [str(VENV / "bin" / "jupyter"), "lab", *(args or ["notebooks/utforska.py"])]
@@ -133,13 +134,37 @@ def parallel_args(args: list[str]) -> list[str]:
     return ["-n", str(workers), "--dist", "loadfile"] if workers > 1 else []
 
 
+def sample_is_current(data: Path) -> bool:
+    """True when ``data`` holds the sample of this checkout's generator version.
+
+    An older sample (written before an upgrade changed the generator, e.g. new crime types)
+    is written again rather than silently reported on; the version is read from the source,
+    as this runs before the package is importable.
+    """
+    import json
+    import re
+    meta = data / "DATASET.json"
+    if not meta.is_file():
+        return False
+    source = (ROOT / "src" / "analysis" / "sample" / "__init__.py").read_text(encoding="utf-8")
+    want = re.search(r'^SAMPLE_VERSION = "([^"]+)"', source, re.M)
+    try:
+        have = json.loads(meta.read_text(encoding="utf-8")).get("version")
+    except (ValueError, OSError):
+        return False
+    if want and have != want.group(1):
+        say(f"{data} holds sample version {have}; this checkout generates {want.group(1)}: writing it again")
+        return False
+    return True
+
+
 def task_reports(args: list[str]) -> int:
     ensure_venv()
     args = args[1:] if args[:1] == ["--"] else args
     cli = [str(PY), "-m", "analysis.cli"]
     data = ROOT / "data" / "sample"
-    if not (data / "DATASET.json").exists():
-        run(cli + ["sample", "--out", str(data)])
+    if not sample_is_current(data):
+        run(cli + ["sample", "--out", str(data), *(["--overwrite"] if data.exists() else [])])
     env = dict(os.environ, MPLBACKEND="Agg")
     return subprocess.run(cli + ["reports", "--data", str(data), "--out", str(ROOT / "reports"),
                                  *(args or [a for k in SAMPLE_KOMMUNER for a in ("--kommun", k)])], cwd=ROOT, env=env).returncode

@@ -75,3 +75,34 @@ def test_no_notebook_outputs_committed():
         for cell in data.get("cells", []):
             if cell.get("cell_type") == "code":
                 assert not cell.get("outputs") and not cell.get("execution_count"), nb
+
+
+def _tasks():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("lagesbild_tasks_pkg", ROOT / "tasks.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_reports_task_writes_the_sample_again_when_it_is_from_another_generator(tmp_path):
+    """`python3 tasks.py reports` must not report on a sample an upgrade has made stale."""
+    import json
+
+    from analysis.sample import SAMPLE_VERSION
+    tasks = _tasks()
+    assert not tasks.sample_is_current(tmp_path / "none")
+    (tmp_path / "DATASET.json").write_text(json.dumps({"version": SAMPLE_VERSION}))
+    assert tasks.sample_is_current(tmp_path)
+    (tmp_path / "DATASET.json").write_text(json.dumps({"version": "0.9"}))
+    assert not tasks.sample_is_current(tmp_path)
+    (tmp_path / "DATASET.json").write_text("{not json")
+    assert not tasks.sample_is_current(tmp_path)
+
+
+def test_the_test_task_runs_in_parallel_unless_told_otherwise():
+    tasks = _tasks()
+    chosen = tasks.parallel_args([])
+    assert chosen == [] or chosen[:1] == ["-n"]
+    for given in (["-n", "0"], ["-p", "no:xdist"], ["tests/test_cli.py::test_x"], ["--numprocesses=3"]):
+        assert tasks.parallel_args(given) == []

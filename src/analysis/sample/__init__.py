@@ -35,7 +35,7 @@ __all__ = ["SampleData", "generate", "write_sample", "DEFAULT_SEED", "SAMPLE_KOM
 
 LABEL = SAMPLE_DATA_LABEL
 #: Version of the generating model. Bump it whenever the same seed would give other numbers.
-SAMPLE_VERSION = "1.1"
+SAMPLE_VERSION = "1.2"  # 1.2: Samtliga brott, new types, Brå's därav subcategories (issue 12)
 _FRAME_KINDS = ("crimes", "population", "survey", "items", "margins", "measures")
 
 
