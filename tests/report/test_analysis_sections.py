@@ -164,3 +164,18 @@ def test_bra_subcategories_are_worded_with_their_intervals():
     assert "De flesta anmälda fallen av misshandel sker inomhus: 70 %" in text
     assert "Av 120 anmälda fall av misshandel 2024 gällde 24 våld mot kvinna i nära relation: 20 %" in text
     assert "95 % KI" in text
+
+
+def test_a_few_cases_outdoors_are_not_called_the_majority():
+    """0 of 9 cases indoors: the exact interval lies below one half, but the small-number rule
+    gives no verdict, so the sentence may not say "de flesta … sker utomhus"."""
+    from analysis.crime.place import indoor_share
+    per = pd.period_range("2024-01", periods=12, freq="M")
+    counts = {"Misshandel inomhus": [0] * 12, "Misshandel utomhus": [1] * 9 + [0] * 3}
+    crimes = pd.concat([pd.DataFrame({"kommunkod": "1760", "period": per, "crime_type": t, "count": k})
+                        for t, k in counts.items()])
+    indoor = indoor_share(crimes, kommunkod="1760", year=2024)
+    assert bool(indoor["small_numbers"].iloc[0]) and indoor["ci_high"].iloc[0] < 0.5
+    text = tp.tid_och_plats_text({"incidents": False, "year": 2024, "indoor": indoor,
+                                  "relation": None})
+    assert "sker utomhus" not in text and "inte säkerställt" in text

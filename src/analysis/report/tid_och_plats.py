@@ -209,7 +209,7 @@ def _indoor_sentence(indoor: pd.DataFrame) -> str:
                                 decimals=_half_decimals(r.ci_low, r.ci_high))
         if r.verdict == HIGHER:
             out.append(f"De flesta anmälda fallen av {r.crime.lower()} sker inomhus: {share}.")
-        elif r.verdict != HIGHER and r.ci_high < 0.5:
+        elif r.verdict == LOWER:  # the verdict, never the bare interval: few cases get none
             out.append(f"De flesta anmälda fallen av {r.crime.lower()} sker utomhus; andelen "
                        f"inomhus är {share}.")
         else:
