@@ -349,3 +349,23 @@ def test_evaluation_figures_are_report_figures_in_swedish():
         assert fig.alt_text and fig.alt_text != "Figur"
     event = _texts(_evaluation_figures()["event"])
     assert "0,75" in event and "1" in event
+
+
+def test_a_long_title_beside_long_tick_labels_is_wrapped_inside_the_figure():
+    """Long tick labels push a left-aligned title right; it must not run past the edge."""
+    import pandas as pd
+
+    from analysis.report import figures
+    levels = pd.DataFrame({"crime_type": ["Grov kvinnofridskränkning", "Butiksstöld/snatteri"],
+                           "rate": [26.0, 106.0], "ci_low": [1.0, 50.0], "ci_high": [140.0, 200.0],
+                           "suppressed": [False, False]})
+    title = "Anmälda brott per 100\u00a0000 invånare 2025, Storfors (95\u00a0% KI)"
+    fig = figures.bar_ci(levels, category="crime_type", y="rate", kind="rate", title=title,
+                         source="Brå", synthetic=True)
+    from matplotlib.backends.backend_agg import RendererAgg
+    renderer = RendererAgg(fig.bbox.width, fig.bbox.height, fig.dpi)
+    ax = fig.axes[0]
+    shown = ax.get_title("left")
+    art = next(c for c in ax.get_children() if getattr(c, "get_text", None) and c.get_text() == shown)
+    assert art.get_window_extent(renderer).x1 <= fig.bbox.width
+    assert shown.replace("\n", " ") == title

@@ -22,6 +22,7 @@ import numpy as np
 import seaborn as sns
 from matplotlib import ticker
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from .. import SAMPLE_DATA_LABEL
 from ..swedish import MONTH_ABBREVIATIONS
@@ -180,8 +181,34 @@ def _finish(fig: Figure, *, note: str | None = None, source: str | None = None,
         fig.alt_text = " ".join(str(alt).split())
     # Laid out once, here: a layout engine would redo it at every draw (about half the cost
     # of rendering a report figure). Legends outside the axes are part of the layout.
-    fig.tight_layout(pad=0.5, rect=(0, min(0.4, 0.012 + len(lines) * step + 0.01), 1, 1))
+    rect = (0, min(0.4, 0.012 + len(lines) * step + 0.01), 1, 1)
+    fig.tight_layout(pad=0.5, rect=rect)
+    # a left-aligned title starts at the axes, which long tick labels push right: a title
+    # running past the figure's edge would be cut off, so wrap it and lay out again
+    if _wrap_long_titles(fig):
+        fig.tight_layout(pad=0.5, rect=rect)
     return fig
+
+
+def _wrap_long_titles(fig: Figure) -> bool:
+    from matplotlib.backends.backend_agg import RendererAgg  # the PNG's own renderer
+    renderer = RendererAgg(fig.bbox.width, fig.bbox.height, fig.dpi)
+    right = fig.bbox.width - 2
+    wrapped = False
+    for ax in fig.axes:
+        title = ax.get_title("left")
+        if not title or "\n" in title:
+            continue
+        art = next((c for c in ax.get_children()
+                    if isinstance(c, Text) and c.get_text() == title), None)
+        if art is None:
+            continue
+        box = art.get_window_extent(renderer)
+        if box.x1 > right and box.width > 0:
+            chars = max(int(len(title) * (right - box.x0) / box.width) - 1, 20)
+            ax.set_title(textwrap.fill(title, width=chars), loc="left")
+            wrapped = True
+    return wrapped
 
 
 def _nice_ticks(low: float, high: float, *, log: bool) -> list[float]:
