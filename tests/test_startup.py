@@ -77,3 +77,24 @@ def test_help_starts_faster_than_importing_pandas():
     pandas = _fastest(["-c", "import pandas"])
     help_ = _fastest(["-m", "analysis", "--help"])
     assert help_ <= 1.0 * pandas, f"--help {help_:.2f} s, import pandas {pandas:.2f} s"
+
+
+def test_a_command_that_reads_notebooks_skips_the_iri_grammar(tmp_path):
+    # `lagesbild evaluate` imports nbformat (through the batch runner); jsonschema would then
+    # compile rfc3987_syntax's grammar (1.7 s). The command marks it absent, and notebooks
+    # still validate without it.
+    code = ("import sys\n"
+            "from analysis.cli import main\n"
+            "sys.argv = ['lagesbild', 'evaluate', '--measure', 'NO-SUCH', '--data', sys.argv[1]]\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "import nbformat\n"
+            "nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('1')])\n"
+            "nbformat.validate(nb)\n"
+            "print(sys.modules.get('rfc3987_syntax', 'absent'))\n")
+    (tmp_path / "measures.csv").write_text("measure_id\nM1\n", encoding="utf-8")
+    res = subprocess.run([sys.executable, "-X", "importtime", "-c", code, str(tmp_path)],
+                         capture_output=True, text=True, env=_env(), timeout=120)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.stdout.strip() == "None"
+    assert "rfc3987_syntax.syntax_helpers" not in res.stderr  # the grammar was never built
+    assert "nbformat" in res.stderr  # the command did read the notebook machinery

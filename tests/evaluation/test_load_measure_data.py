@@ -51,3 +51,40 @@ def test_no_survey_read_without_a_survey_indicator(folder):
 def test_unknown_measure_is_a_data_error(folder):
     with pytest.raises(DataError, match="not in the registry"):
         load_measure_data(folder, "M9999-01")
+
+
+def test_crimes_are_read_once_per_process_for_every_measure(folder, monkeypatch):
+    import analysis.io.dataset as dataset
+
+    reads = []
+    real = dataset.load_dataset
+    monkeypatch.setattr(dataset, "_MEMO", {})
+    monkeypatch.setattr(dataset, "load_dataset",
+                        lambda d, **kw: reads.append(kw.get("kinds")) or real(d, **kw))
+    first = load_measure_data(folder, "M2181-01")
+    second = load_measure_data(folder, "M1760-01")  # another län: its own survey
+    assert reads == [("measures",)]
+    assert set(first.survey["kommunkod"]) == {"2180", "2181"}
+    assert set(second.survey["kommunkod"]) == {"1760"}
+    assert second.crimes.equals(first.crimes) and second.crimes is not first.crimes
+
+
+def test_problems_of_crimes_and_survey_are_reported_together(folder, tmp_path):
+    import shutil
+
+    copy = tmp_path / "bad"
+    shutil.copytree(folder, copy, symlinks=False, ignore=shutil.ignore_patterns("measures2"))
+    crimes = (copy / "crimes.csv").read_text(encoding="utf-8").splitlines()
+    crimes[1] = crimes[1].replace(crimes[1].split(",")[0], "99999", 1)
+    (copy / "crimes.csv").write_text("\n".join(crimes) + "\n", encoding="utf-8")
+    survey = (copy / "survey.csv").read_text(encoding="utf-8").splitlines()
+    cols = survey[0].split(",")
+    at = next(i for i, line in enumerate(survey) if line.split(",")[1] == "2181")
+    row = survey[at].split(",")
+    row[cols.index("design_weight")] = "-1"
+    survey[at] = ",".join(row)
+    (copy / "survey.csv").write_text("\n".join(survey) + "\n", encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        load_measure_data(copy, "M2181-02")
+    files = {p.file.rsplit("/", 1)[-1] for p in err.value.problems}
+    assert {"crimes.csv", "survey.csv"} <= files

@@ -1,6 +1,9 @@
 """load_dataset_shared: a data folder read once per process, again when a file changes."""
 
 import os
+import shutil
+
+import pandas as pd
 
 import pytest
 
@@ -22,7 +25,8 @@ def folder(tmp_path_factory):
 def reads(monkeypatch):
     calls = []
     real = dataset.load_dataset
-    monkeypatch.setattr(dataset, "load_dataset", lambda d: calls.append(d) or real(d))
+    monkeypatch.setattr(dataset, "load_dataset",
+                        lambda d, **kw: calls.append(d) or real(d, **kw))
     monkeypatch.setattr(dataset, "_MEMO", {})
     return calls
 
@@ -113,3 +117,41 @@ def test_make_context_uses_the_memo(folder, reads):
     a = make_context(folder, "1760")
     b = make_context(folder, "1761")
     assert len(reads) == 1 and a.dataset.crimes.equals(b.dataset.crimes)
+
+
+def test_each_choice_of_kinds_is_remembered_on_its_own(folder, reads):
+    part = load_dataset_shared(folder, kinds=("measures",))
+    assert part.survey is None and part.incidents is None and part.measures is not None
+    again = load_dataset_shared(folder, kinds=["measures"])  # same kinds, any collection
+    whole = load_dataset_shared(folder)
+    assert len(reads) == 2
+    assert again.crimes.equals(part.crimes) and whole.survey is not None
+    assert set(part.files) < set(whole.files)
+
+
+def test_with_survey_equals_reading_the_survey_with_everything_else(folder):
+    from analysis.io import with_survey
+
+    direct = load_dataset(folder, kinds=("measures", "survey"), survey_kommuner={"1760"})
+    later = with_survey(load_dataset(folder, kinds=("measures",)), survey_kommuner={"1760"})
+    for name in ("survey", "items", "margins", "crimes", "population", "measures"):
+        pd.testing.assert_frame_equal(getattr(later, name), getattr(direct, name))
+    assert later.files == direct.files
+    assert set(later.survey["kommunkod"]) == {"1760"}
+
+
+def test_with_survey_reports_the_survey_problems(folder, tmp_path):
+    from analysis.errors import DataError
+    from analysis.io import with_survey
+
+    copy = tmp_path / "copy"
+    shutil.copytree(folder, copy)
+    lines = (copy / "survey.csv").read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    row = lines[1].split(",")
+    row[header.index("kommunkod")] = "9999"
+    (copy / "survey.csv").write_text("\n".join([lines[0], ",".join(row), *lines[2:]]) + "\n",
+                                     encoding="utf-8")
+    base = load_dataset(copy, kinds=("measures",))
+    with pytest.raises(DataError, match="row 2.*kommunkod"):
+        with_survey(base)

@@ -47,6 +47,17 @@ def test_preload_reads_the_folder_and_says_what_it_prepared(folder, tmp_path):
 
     out = preload({"data_dir": str(folder), "other": 1})
     assert out == {"data_dir": str(folder.resolve()), "national_tables": False}
-    assert folder.resolve() in dataset._MEMO
+    assert (folder.resolve(), None) in dataset._MEMO
     with pytest.raises(FileNotFoundError):
         preload({"data_dir": str(tmp_path / "missing"), "kommunkod": "1080"})
+
+
+def test_preload_for_an_evaluation_reads_what_every_measure_shares(folder, monkeypatch):
+    import analysis.io.dataset as dataset
+
+    monkeypatch.setattr(dataset, "_MEMO", {})
+    out = preload({"data_dir": str(folder), "measure_id": "M1760-01"})
+    assert out == {"data_dir": str(folder.resolve()), "national_tables": False}
+    assert list(dataset._MEMO) == [(folder.resolve(), frozenset({"measures"}))]
+    state, ds = dataset._MEMO[(folder.resolve(), frozenset({"measures"}))]
+    assert ds.survey is None and ds.measures is not None  # no respondents held for the batch

@@ -30,6 +30,21 @@ _EXPORTS = {
 __all__ = list(_EXPORTS)
 
 
+def skip_iri_grammar() -> None:
+    """Keep ``jsonschema`` (imported by nbformat) from building its IRI grammar in this process.
+
+    jsonschema imports the optional ``rfc3987_syntax`` when it is installed (it is, through
+    jupyter_events), which compiles a Lark grammar at import: about 1.7 s of every process
+    that imports nbformat, more than the rest of a draft's start-up. Notebooks never need IRI
+    format checks, so the ``lagesbild`` command and the batch workers mark the module as
+    absent; jsonschema then simply has no "iri" format checker. A library user's process is
+    left alone.
+    """
+    import sys
+
+    sys.modules.setdefault("rfc3987_syntax", None)  # None: "import rfc3987_syntax" fails
+
+
 def __getattr__(name: str):
     if name not in _EXPORTS:
         raise AttributeError(f"module 'analysis.batch' has no attribute {name!r}")

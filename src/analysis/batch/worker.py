@@ -238,9 +238,9 @@ class _Children:
 
 def main() -> None:
     """Worker loop: config line, then task lines on stdin; result lines on the saved stdout."""
-    # jsonschema (imported by nbformat) builds an IRI grammar at import, several CPU-seconds
-    # per process; notebooks never need IRI validation, so the workers skip it.
-    sys.modules.setdefault("rfc3987_syntax", None)
+    from . import skip_iri_grammar
+
+    skip_iri_grammar()
     proto_fd = os.dup(1)
     os.dup2(2, 1)  # anything printed by libraries goes to the worker log, not the protocol
     parent = os.getppid()

@@ -61,7 +61,9 @@ def load_measure_data(data_dir, measure_id: str):
     the item catalogue, the survey of its län (the indicators in the kommun; without an area,
     their effect against the län's other kommuner) with the items and margins. Incidents and
     Brå's annual series are not read, nor other län's respondents: reading and checking the
-    whole survey was most of a draft's time.
+    whole survey was most of a draft's time. The crimes, population and registry are read once
+    per process (:func:`analysis.io.load_dataset_shared`, memory only): a batch worker reads
+    them before forking and every measure's draft inherits them.
 
     Parameters
     ----------
@@ -92,7 +94,7 @@ def load_measure_data(data_dir, measure_id: str):
     >>> sorted(ds.survey["kommunkod"].unique()), ds.incidents is None
     (['2180', '2181'], True)
     """
-    from ..io import load_dataset
+    from ..io import load_dataset, load_dataset_shared, with_survey
     from ..io.survey_files import read_items
     from ..io.tidy import read_measures
     from ..municipalities import lan_of, municipalities
@@ -112,8 +114,12 @@ def load_measure_data(data_dir, measure_id: str):
         if named:
             kinds.append("survey")
     reg = municipalities()
-    lan = reg.loc[reg["lanskod"] == lan_of(spec.kommunkod)[0], "kommunkod"]
-    return load_dataset(root, kinds=kinds, survey_kommuner=set(lan))
+    lan = set(reg.loc[reg["lanskod"] == lan_of(spec.kommunkod)[0], "kommunkod"])
+    try:  # every measure shares the crimes and population: read once per process
+        shared = load_dataset_shared(root, kinds=("measures",))
+    except DataError:  # every file's problems together, the survey's included
+        return load_dataset(root, kinds=kinds, survey_kommuner=lan)
+    return with_survey(shared, survey_kommuner=lan) if "survey" in kinds else shared
 
 
 @dataclass(frozen=True)

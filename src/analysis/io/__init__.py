@@ -17,13 +17,13 @@ from .scb import read_scb_pxweb_csv, read_scb_pxweb_jsonstat2
 from .survey_files import read_items, read_survey
 from .text import parse_number, parse_numbers
 from .incidents import read_incidents
-from .dataset import DATA_FILES, Dataset, load_dataset, load_dataset_shared
+from .dataset import DATA_FILES, Dataset, load_dataset, load_dataset_shared, with_survey
 from .tidy import read_crimes, read_margins, read_measures, read_population, read_tidy
 
 __all__ = [
     "read_bra_kommun_csv", "read_bra_table_export", "read_bra_ptable", "read_bra_region_table",
     "read_scb_pxweb_jsonstat2", "read_scb_pxweb_csv", "read_kolada_json",
     "read_survey", "read_items", "read_measures", "read_tidy", "read_crimes", "read_population",
-    "read_margins", "load_dataset", "load_dataset_shared", "Dataset", "DATA_FILES", "check_file", "CheckResult",
+    "read_margins", "load_dataset", "load_dataset_shared", "with_survey", "Dataset", "DATA_FILES", "check_file", "CheckResult",
     "parse_numbers", "parse_number", "read_delimited", "read_incidents",
 ]

@@ -25,7 +25,7 @@ from .incidents import read_incidents
 from .survey_files import read_items, read_survey
 from .tidy import _yaml_problem, read_margins, read_measures, read_tidy
 
-__all__ = ["load_dataset", "load_dataset_shared", "Dataset", "DATA_FILES"]
+__all__ = ["load_dataset", "load_dataset_shared", "with_survey", "Dataset", "DATA_FILES"]
 
 #: File name of each kind in a data directory.
 DATA_FILES = {"crimes": "crimes.csv", "population": "population.csv", "survey": "survey.csv",
@@ -178,11 +178,7 @@ def load_dataset(data_dir: str | Path, *, kinds=None, survey_kommuner=None) -> D
     if annual_path is not None:
         attempt("crimes_annual", read_tidy, annual_path, "crimes_annual")
     attempt("population", read_tidy, present(DATA_FILES["population"]), "population")
-    for kind, reader in (("items", read_items), ("margins", read_margins)):
-        p = present(DATA_FILES[kind])
-        frames[kind] = None
-        if p is not None:
-            attempt(kind, reader, p)
+    _read_catalogues(present, frames, attempt)
     measures_path = present("measures.csv") or present("measures.yaml") or present("measures.yml")
     frames["measures"] = None
     if measures_path is not None:
@@ -191,16 +187,8 @@ def load_dataset(data_dir: str | Path, *, kinds=None, survey_kommuner=None) -> D
     incidents_path = present(DATA_FILES["incidents"])
     if incidents_path is not None:
         attempt("incidents", read_incidents, incidents_path)
-    survey_path = present(DATA_FILES["survey"])
-    frames["survey"] = None
-    if survey_path is not None:
-        if (root / DATA_FILES["items"]).exists() and frames["items"] is None or \
-                (root / DATA_FILES["margins"]).exists() and frames["margins"] is None:
-            problems.append(_yaml_problem(survey_path, None, "survey not checked: fix the item "
-                                          "catalogue or the margins first"))
-        else:
-            attempt("survey", read_survey, survey_path, items=frames["items"], margins=frames["margins"],
-                    only_kommuner=survey_kommuner)
+    _read_survey(root, present(DATA_FILES["survey"]), frames, attempt, problems,
+                 survey_kommuner)
     info: dict = {}
     info_path = present("DATASET.json")
     if info_path is not None:
@@ -220,11 +208,99 @@ def load_dataset(data_dir: str | Path, *, kinds=None, survey_kommuner=None) -> D
                    info=info, crimes_annual=frames["crimes_annual"], incidents=frames["incidents"])
 
 
+def _read_catalogues(present, frames: dict, attempt) -> None:
+    for kind, reader in (("items", read_items), ("margins", read_margins)):
+        p = present(DATA_FILES[kind])
+        frames[kind] = None
+        if p is not None:
+            attempt(kind, reader, p)
+
+
+def _read_survey(root: Path, survey_path: Path | None, frames: dict, attempt, problems: list,
+                 survey_kommuner) -> None:
+    frames["survey"] = None
+    if survey_path is None:
+        return
+    if (root / DATA_FILES["items"]).exists() and frames["items"] is None or \
+            (root / DATA_FILES["margins"]).exists() and frames["margins"] is None:
+        problems.append(_yaml_problem(survey_path, None, "survey not checked: fix the item "
+                                      "catalogue or the margins first"))
+    else:
+        attempt("survey", read_survey, survey_path, items=frames["items"],
+                margins=frames["margins"], only_kommuner=survey_kommuner)
+
+
+def with_survey(ds: Dataset, *, survey_kommuner=None) -> Dataset:
+    """``ds`` with its folder's survey read and checked (``survey.csv``, items and margins).
+
+    For a dataset read without the survey (``kinds`` of :func:`load_dataset` or
+    :func:`load_dataset_shared` without ``"survey"``): the same frames and checks as
+    :func:`load_dataset` with the survey, without reading the crimes again. The measure
+    evaluation reads the crimes of all kommuner once per process and each measure's län
+    survey for itself.
+
+    Parameters
+    ----------
+    ds : Dataset
+        From :func:`load_dataset` or :func:`load_dataset_shared`.
+    survey_kommuner : collection of str, optional
+        As for :func:`load_dataset`.
+
+    Returns
+    -------
+    Dataset
+        A new Dataset; ``files`` also lists the survey files read (a folder without
+        ``survey.csv`` gives ``survey=None``, as :func:`load_dataset`).
+
+    Raises
+    ------
+    DataError
+        The problems of the survey, its item catalogue and its margins.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from analysis.sample import write_sample
+    >>> folder = Path(tempfile.mkdtemp()) / "data"
+    >>> _ = write_sample(folder, kommuner=["1760", "1761"])
+    >>> base = load_dataset(folder, kinds=("measures",))
+    >>> base.survey is None, sorted(with_survey(base, survey_kommuner={"1760"}).survey["kommunkod"].unique())
+    (True, ['1760'])
+    """
+    root = ds.path
+    problems: list = []
+    frames: dict[str, pd.DataFrame | None] = {}
+    files: dict[str, str] = {}
+
+    def attempt(kind: str, fn, *args, **kwargs):
+        try:
+            frames[kind] = fn(*args, **kwargs)
+        except DataError as err:
+            problems.extend(err.problems)
+            frames[kind] = None
+
+    def present(name: str) -> Path | None:
+        p = root / name
+        if p.exists():
+            files[name] = _sha256(p)
+            return p
+        return None
+
+    _read_catalogues(present, frames, attempt)
+    _read_survey(root, present(DATA_FILES["survey"]), frames, attempt, problems, survey_kommuner)
+    if problems:
+        raise DataError(problems)
+    return dataclasses.replace(ds, survey=frames["survey"], items=frames["items"],
+                               margins=frames["margins"],
+                               files=dict(sorted({**ds.files, **files}.items())))
+
+
 # ------------------------------------------------------------------ read once per process
 
-#: Folders read by :func:`load_dataset_shared` in this process: resolved path ->
-#: (the folder's file state when read, the Dataset). Memory only; at most _MEMO_SIZE folders.
-_MEMO: dict[Path, tuple[tuple, Dataset]] = {}
+#: Folders read by :func:`load_dataset_shared` in this process: (resolved path, kinds or
+#: None) -> (the folder's file state when read, the Dataset). Memory only; at most
+#: _MEMO_SIZE entries.
+_MEMO: dict[tuple[Path, frozenset | None], tuple[tuple, Dataset]] = {}
 _MEMO_SIZE = 2
 _MEMO_LOCK = threading.Lock()
 _FRAMES = ("crimes", "population", "survey", "items", "margins", "measures", "crimes_annual",
@@ -251,7 +327,7 @@ def _private_view(ds: Dataset, path: Path) -> Dataset:
         json.dumps(ds.info)), path=path)
 
 
-def load_dataset_shared(data_dir: str | Path) -> Dataset:
+def load_dataset_shared(data_dir: str | Path, *, kinds=None) -> Dataset:
     """:func:`load_dataset`, read once per process and again whenever a file of it changes.
 
     The first call reads and validates the folder; later calls for the same folder return the
@@ -268,6 +344,9 @@ def load_dataset_shared(data_dir: str | Path) -> Dataset:
     ----------
     data_dir : str or Path
         As for :func:`load_dataset`.
+    kinds : collection of str, optional
+        As for :func:`load_dataset`; each choice of kinds is remembered on its own (the
+        measure evaluation shares ``("measures",)``: every kommun's crimes and population).
 
     Returns
     -------
@@ -295,14 +374,15 @@ def load_dataset_shared(data_dir: str | Path) -> Dataset:
     """
     root = Path(data_dir)
     if not root.is_dir():
-        return load_dataset(root)  # its error
-    key = root.resolve()
-    state = _folder_state(key)
+        return load_dataset(root, kinds=kinds)  # its error
+    folder = root.resolve()
+    key = (folder, None if kinds is None else frozenset(kinds))
+    state = _folder_state(folder)
     with _MEMO_LOCK:
         hit = _MEMO.get(key)
     if hit is None or hit[0] != state:
-        ds = load_dataset(key)
-        if _folder_state(key) == state:  # not changed while it was read
+        ds = load_dataset(folder, kinds=kinds)
+        if _folder_state(folder) == state:  # not changed while it was read
             with _MEMO_LOCK:
                 _MEMO.pop(key, None)
                 while len(_MEMO) >= _MEMO_SIZE:

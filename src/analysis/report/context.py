@@ -233,8 +233,10 @@ def preload(params: dict) -> dict:
     (``data_dir``, ``kommunkod``, ``year``, ``shared_cache_dir``; others are ignored): it reads
     the data folder (:func:`make_context`, in memory only) and the national tables
     (:func:`national_tables`, through the batch cache). Every report forked afterwards inherits
-    both and reads neither again. Nothing here is needed for correctness: a report whose
-    parameters differ computes what it needs itself.
+    both and reads neither again. For an evaluation draft (``measure_id`` without
+    ``kommunkod``) it reads what :func:`analysis.evaluation.load_measure_data` shares between
+    measures: every kommun's crimes and population and the registry. Nothing here is needed
+    for correctness: a report whose parameters differ computes what it needs itself.
 
     Parameters
     ----------
@@ -265,6 +267,9 @@ def preload(params: dict) -> dict:
                                 write_sample_if_missing=False)
     cache_dir = params.get("shared_cache_dir") or None
     code = params.get("kommunkod")
+    if not code and params.get("measure_id"):  # an evaluation draft (notebooks/utvardering.py)
+        load_dataset_shared(data_dir, kinds=("measures",))  # as load_measure_data reads them
+        return {"data_dir": str(data_dir), "national_tables": False}
     if not code:
         load_dataset_shared(data_dir)
         return {"data_dir": str(data_dir), "national_tables": False}
