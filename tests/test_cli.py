@@ -236,7 +236,9 @@ def test_ordinary_mistakes_are_one_line_errors_before_any_work(args, code, words
     out = tmp_path / "out"
     res = runner.invoke(app, [*args, "--data", str(small_sample), "--out", str(out)])
     _one_line_error(res, code, *words)
-    assert not out.exists()  # nothing was started
+    assert not out.exists()  # nothing was written
+    from analysis.batch import worker
+    assert worker._PRESTARTED == {}  # a worker started ahead of the batch was stopped
 
 
 def test_unwritable_or_file_output_folder(small_sample, tmp_path):

@@ -180,6 +180,10 @@ def _handled(command):
                 _fail(f"{_one_line(exc)}; check the paths given", EXIT_OUTPUT)
             _fail(f"internal error: {type(exc).__name__}: {_one_line(exc)}; run again with "
                   "--debug for the traceback and report it", EXIT_INTERNAL)
+        finally:
+            worker = sys.modules.get("analysis.batch.worker")
+            if worker is not None:  # a worker started ahead of a batch that never ran
+                worker.close_prestarted()
     return wrapper
 
 
@@ -303,6 +307,15 @@ def summary(
     paths = write_summaries(data, out, kommuner=codes or None)
     for p in paths:
         typer.echo(str(p))
+
+
+def _prestart(out: Path, scheduler: Optional[str]) -> None:
+    """Start the batch's worker now: its imports overlap with the checks still to come (it
+    writes nothing into ``out``; a command that fails a check stops it)."""
+    if scheduler is None:
+        from .batch.runner import prestart_worker
+
+        prestart_worker(out)
 
 
 def _notebook(name: str, override: Optional[Path]) -> Path:
@@ -438,6 +451,7 @@ def reports(
         _fail(f"--jobs {jobs}: give at least 1", EXIT_USAGE)
     _data_folder(data)
     codes = _select_kommuner(data, kommun, lan, all_)
+    _prestart(out, scheduler)
     present, years = _crime_index(data)
     _in_data(codes, present, data)
     if year:
@@ -486,6 +500,7 @@ def evaluate(
     if unknown:
         _fail(f"unknown measure id(s) {', '.join(map(repr, unknown))}; {registry} has "
               f"{', '.join(known[:20])}{' …' if len(known) > 20 else ''}", EXIT_USAGE)
+    _prestart(out, scheduler)
     skip = _unevaluable(frame[frame["measure_id"].isin(ids)], data)
     if skip and not all_measures:
         first = next(iter(skip.items()))

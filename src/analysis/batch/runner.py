@@ -24,9 +24,10 @@ from .notebook import (BatchParameterError, check_parameters, declared_parameter
 from ..cache import IN_USE, batch_cache_folder
 from ..store import (atomic_write, clean_temp_files, directory_lock, file_sha256,
                     hash_inputs, is_up_to_date, read_manifest)
-from .worker import WorkerDied, WorkerProcess
+from .worker import WorkerDied, WorkerProcess, claim, prestart
 
-__all__ = ["run_batch", "BatchResult", "ItemResult", "FORMATS", "BatchLockedError"]
+__all__ = ["run_batch", "prestart_worker", "BatchResult", "ItemResult", "FORMATS",
+           "BatchLockedError"]
 
 FORMATS = ("ipynb", "html", "docx", "png")
 _WORK = ".lagesbild"
@@ -183,15 +184,20 @@ def _failed(task: dict, message: str) -> dict:
 
 
 def _run_local(tasks: list[dict], *, jobs: int, warm: list[str], log_dir: Path,
-               workers: list) -> Iterator[dict]:
+               workers: list, out: Path) -> Iterator[dict]:
     """One warm worker runs ``jobs`` reports at a time; a dead worker fails only its reports."""
     todo = list(reversed(tasks))
     restarts = 0
     while todo:
         outstanding: dict[str, dict] = {}
         try:
-            worker = WorkerProcess(warm, jobs=jobs, log_path=log_dir / f"worker-{restarts}.log",
-                                   preload=todo[-1].get("preload"))
+            log = log_dir / f"worker-{restarts}.log"
+            worker = claim(str(out), log)  # the worker prestart_worker(out) started
+            if worker is None:
+                worker = WorkerProcess(warm, jobs=jobs, log_path=log,
+                                       preload=todo[-1].get("preload"))
+            else:  # started by prestart_worker while the batch was being checked
+                worker.configure(warm, jobs=jobs, preload=todo[-1].get("preload"))
         except WorkerDied as exc:
             for task in reversed(todo):
                 yield _failed(task, str(exc))
@@ -216,6 +222,18 @@ def _run_local(tasks: list[dict], *, jobs: int, warm: list[str], log_dir: Path,
             restarts += 1
         finally:
             worker.close()
+
+
+def prestart_worker(out_dir: str | os.PathLike) -> None:
+    """Start the local worker of a batch into ``out_dir`` before :func:`run_batch` is called.
+
+    For a command that checks its input before the batch (the ``lagesbild`` commands): the
+    worker's imports (2-3 s) then overlap with the checks. Nothing is written into
+    ``out_dir`` until the batch claims the worker. Only for local batches; a worker no batch
+    claims is stopped when the process exits (or by
+    :func:`analysis.batch.worker.close_prestarted`).
+    """
+    prestart(str(Path(out_dir).resolve()))
 
 
 #: What a worker runs before forking the reports of a report notebook (see ``preload``).
@@ -555,7 +573,8 @@ def _execute(pending: list[dict], results: dict, *, out: Path, jobs: int, warm: 
                    console=Console(stderr=True), disable=not show)
     stream = (_run_dask(pending, scheduler=scheduler, warm=warm, log_dir=log_dir)
               if scheduler is not None else
-              _run_local(pending, jobs=jobs, warm=warm, log_dir=log_dir, workers=workers))
+              _run_local(pending, jobs=jobs, warm=warm, log_dir=log_dir, workers=workers,
+                         out=out))
     failed = 0
     try:
         with bar:

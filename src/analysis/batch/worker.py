@@ -27,7 +27,8 @@ import time
 import traceback
 from pathlib import Path
 
-__all__ = ["WorkerProcess", "WorkerDied", "worker_environment", "BLAS_THREAD_VARIABLES"]
+__all__ = ["WorkerProcess", "WorkerDied", "worker_environment", "BLAS_THREAD_VARIABLES",
+           "prestart", "claim", "close_prestarted"]
 
 BLAS_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                          "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS", "BLIS_NUM_THREADS")
@@ -58,13 +59,12 @@ def worker_environment(base: dict | None = None) -> dict:
 
 def _warm(modules) -> dict:
     done, failed = [], []
-    for name in (*_ALWAYS_WARM, *modules):
+    for name in modules:
         try:
             importlib.import_module(name)
             done.append(name)
         except Exception:  # noqa: BLE001 - e.g. "from pandas import DataFrame"; the child retries
             failed.append(name)
-    _warm_rendering()
     return {"imported": done, "not_imported": failed}
 
 
@@ -254,16 +254,24 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the runner decides; Ctrl-C reaches it too
     stdin = 0
+    # What every batch needs is imported before the configuration arrives: a worker started
+    # early (prestart) does it while the runner is still checking the batch.
+    t = time.perf_counter()
+    always = _warm(_ALWAYS_WARM)
+    _warm_rendering()
     line, buf = b"", b""
-    while not line.endswith(b"\n"):
+    while b"\n" not in line:
         chunk = os.read(stdin, 1 << 16)
         if not chunk:
             return
         line += chunk
     line, _, buf = line.partition(b"\n")
     config = json.loads(line)
-    t = time.perf_counter()
+    waited = time.perf_counter()
     info = _warm(config.get("warm_imports", ()))
+    info = {"imported": always["imported"] + info["imported"],
+            "not_imported": always["not_imported"] + info["not_imported"],
+            "early_s": waited - t}
     info.update(_preload(config.get("preload")))
     # Keep the garbage collector of each child off the parent's objects: collecting them
     # would touch (and so copy) every page inherited from the fork.
@@ -322,6 +330,51 @@ def _run_inline(task: dict) -> dict:  # pragma: no cover - platforms without for
 
 # ---------------------------------------------------------------- in the runner
 
+#: Workers started ahead of their batch (:func:`prestart`), by batch key, until claimed.
+_PRESTARTED: dict[str, "WorkerProcess"] = {}
+
+
+def prestart(key: str) -> None:
+    """Start a worker now for a batch that begins in a moment (``key`` names the batch).
+
+    The worker imports what every batch needs (papermill, nbconvert, IPython, matplotlib)
+    and warms the renderer while the caller goes on; the batch then claims it
+    (:func:`claim`) instead of starting its own. Until then it logs to a private temporary
+    file, so nothing is written where the batch will write. A worker never claimed is
+    stopped when this process exits (or by :func:`close_prestarted`). Calling it again for
+    the same key does nothing.
+    """
+    import tempfile
+
+    if key in _PRESTARTED:
+        return
+    if not _PRESTARTED:
+        import atexit
+        atexit.register(close_prestarted)
+    fd, log = tempfile.mkstemp(prefix="lagesbild-worker-", suffix=".log")  # owner-only
+    os.close(fd)
+    _PRESTARTED[key] = WorkerProcess(log_path=log, configure=False)
+
+
+def claim(key: str, log_path: str | os.PathLike) -> "WorkerProcess | None":
+    """The worker :func:`prestart` started for ``key``, if alive, now logging to ``log_path``."""
+    worker = _PRESTARTED.pop(key, None)
+    if worker is not None and not worker.alive:
+        worker.close()
+        return None
+    if worker is not None:
+        worker.move_log(log_path)
+    return worker
+
+
+def close_prestarted() -> None:
+    """Stop the workers :func:`prestart` started that no batch claimed."""
+    while _PRESTARTED:
+        worker = _PRESTARTED.popitem()[1]
+        worker.close(kill=True)
+        Path(worker._log.name).unlink(missing_ok=True)
+
+
 class WorkerProcess:
     """Handle on one warm worker process running up to ``jobs`` reports at a time.
 
@@ -343,7 +396,8 @@ class WorkerProcess:
     """
 
     def __init__(self, warm_imports=(), *, jobs: int = 1, log_path: str | os.PathLike,
-                 startup_timeout: float = 600, preload: dict | None = None):
+                 startup_timeout: float = 600, preload: dict | None = None,
+                 configure: bool = True):
         Path(log_path).parent.mkdir(parents=True, exist_ok=True)
         self._log = open(log_path, "ab")
         self._lock = threading.Lock()
@@ -352,9 +406,37 @@ class WorkerProcess:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log,
             env=worker_environment())
         self._buf = b""
+        self._append_to: Path | None = None
+        self.info: dict = {}
+        if configure:
+            self.configure(warm_imports, jobs=jobs, preload=preload,
+                           startup_timeout=startup_timeout)
+
+    def move_log(self, log_path: str | os.PathLike) -> None:
+        """Let the worker's log be ``log_path`` from now on (appended to it, if it exists).
+
+        The file is renamed when it can be (the worker keeps writing to it); across file
+        systems, or onto an existing log, its text is appended to ``log_path`` when the worker
+        is closed.
+        """
+        target = Path(log_path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.exists():
+            try:
+                os.replace(self._log.name, target)
+                return
+            except OSError:  # another file system
+                pass
+        self._append_to = target
+
+    def configure(self, warm_imports=(), *, jobs: int = 1, preload: dict | None = None,
+                  startup_timeout: float = 600) -> dict:
+        """Tell a worker started with ``configure=False`` what to import and preload; wait
+        until it is ready (its ``info``)."""
         self._send({"warm_imports": list(warm_imports), "jobs": int(jobs),
                     "preload": preload})
         self.info = self.receive(startup_timeout)
+        return self.info
 
     def _send(self, obj: dict) -> None:
         try:
@@ -415,6 +497,12 @@ class WorkerProcess:
             except OSError:
                 pass
         self._log.close()
+        if self._append_to is not None:  # the log of a prestarted worker, kept with the batch's
+            source = Path(self._log.name)
+            with open(self._append_to, "ab") as out, open(source, "rb") as text:
+                out.write(text.read())
+            source.unlink(missing_ok=True)
+            self._append_to = None
 
 
 if __name__ == "__main__":
