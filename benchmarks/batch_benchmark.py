@@ -2,7 +2,11 @@
 
 For N kommuner (20 by default, all 290 with --all) the report notebook (notebooks/lagesbild.py)
 is run on the sample data and rendered to ipynb + HTML + DOCX + PNG four ways, each in its own
-process tree (so CPU seconds and memory are those of that method alone):
+process tree (so CPU seconds and memory are those of that method alone). With
+``--evaluation`` the same is done for the evaluation drafts (notebooks/utvardering.py,
+``lagesbild evaluate``) of every measure of the sample registry that can be evaluated, plus
+``single``: one ``lagesbild evaluate --measure ID`` command per measure, as a user asking for
+one draft waits for it (wall time of each command, everything included):
 
 * plain  – one process loops: jupytext → papermill (a fresh kernel per report) → the HTML
            (nbconvert), DOCX (pandoc) and PNG rendering of ``analysis.batch.render_outputs``;
@@ -23,6 +27,7 @@ machine wall time depends on the neighbours: the load average is printed with th
 
 Run:  .venv/bin/python benchmarks/batch_benchmark.py [--n 20 | --all] [--jobs 2]
       [--data /tmp/lagesbild-bench-data] [--only plain,runner,floor]
+      .venv/bin/python benchmarks/batch_benchmark.py --evaluation [--only single,runner,...]
 """
 
 from __future__ import annotations
@@ -48,6 +53,10 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).parent / "results"
 NOTEBOOK = ROOT / "notebooks" / "lagesbild.py"
 FORMATS = ("ipynb", "html", "docx", "png")
+#: per kind of draft: notebook, the parameter naming a draft, the command and its option
+KINDS = {"lagesbild": (NOTEBOOK, "kommunkod", "reports", "--kommun"),
+         "utvardering": (ROOT / "notebooks" / "utvardering.py", "measure_id", "evaluate",
+                         "--measure")}
 
 
 # ------------------------------------------------------------------ memory of a process tree
@@ -147,27 +156,41 @@ def _cpu_self() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def _plain(codes: list[str], data: str, out: Path) -> dict:
+def _plain(codes: list[str], data: str, out: Path, kind: str) -> dict:
     import jupytext
     import nbformat
     import papermill
 
     from analysis.batch.render import render_outputs
 
+    notebook, key = KINDS[kind][:2]
     out.mkdir(parents=True, exist_ok=True)
     for code in codes:
-        nb = jupytext.read(NOTEBOOK)
-        nbformat.write(nb, out / "lagesbild.ipynb")
+        nb = jupytext.read(notebook)
+        nbformat.write(nb, out / f"{kind}.ipynb")
         executed = papermill.execute_notebook(
-            str(out / "lagesbild.ipynb"), str(out / f"lagesbild_{code}.ipynb"),
-            parameters={"kommunkod": code, "data_dir": data}, kernel_name="python3",
+            str(out / f"{kind}.ipynb"), str(out / f"{kind}_{code}.ipynb"),
+            parameters={key: code, "data_dir": data}, kernel_name="python3",
             progress_bar=False, cwd=str(ROOT))
-        render_outputs(executed, html=out / f"lagesbild_{code}.html",
-                       docx=out / f"lagesbild_{code}.docx", figures_dir=out / f"lagesbild_{code}_figurer")
+        render_outputs(executed, html=out / f"{kind}_{code}.html",
+                       docx=out / f"{kind}_{code}.docx", figures_dir=out / f"{kind}_{code}_figurer")
     return {}
 
 
-def _floor(codes: list[str], data: str, out: Path) -> dict:
+def _single(codes: list[str], data: str, out: Path, kind: str) -> dict:
+    """One ``lagesbild evaluate --measure ID`` command per measure, one after the other."""
+    _, _, command, option = KINDS[kind]
+    walls = {}
+    for code in codes:
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "analysis", command, option, code, "--data", data,
+                        "--out", str(out / code)], check=True, stdout=subprocess.DEVNULL,
+                       cwd=ROOT)
+        walls[code] = time.perf_counter() - t0
+    return {"single_wall_s": walls}
+
+
+def _floor(codes: list[str], data: str, out: Path, kind: str) -> dict:
     import importlib
     import tempfile
 
@@ -178,7 +201,8 @@ def _floor(codes: list[str], data: str, out: Path) -> dict:
     from analysis.batch.notebook import imported_modules
     from analysis.batch.worker import _warm_rendering
 
-    nb = jupytext.read(NOTEBOOK)
+    notebook, key = KINDS[kind][:2]
+    nb = jupytext.read(notebook)
     for name in imported_modules(nb):
         try:
             importlib.import_module(name)
@@ -186,14 +210,17 @@ def _floor(codes: list[str], data: str, out: Path) -> dict:
             pass
     _warm_rendering()
     out.mkdir(parents=True, exist_ok=True)
-    src = out / "lagesbild.ipynb"
+    src = out / f"{kind}.ipynb"
     nbformat.write(nb, src)
     cache = tempfile.mkdtemp(prefix="lagesbild-floor-cache-")
     t0, c0 = time.perf_counter(), _cpu_self()
     for code in codes:
+        params = {key: code, "data_dir": data}
+        if kind == "lagesbild":
+            params["shared_cache_dir"] = cache
         res = execute_item({
-            "name": code, "stem": f"lagesbild_{code}", "out_dir": str(out),
-            "params": {"kommunkod": code, "data_dir": data, "shared_cache_dir": cache},
+            "name": code, "stem": f"{kind}_{code}", "out_dir": str(out),
+            "params": params,
             "notebook_ipynb": str(src), "formats": list(FORMATS), "isolation": "fork",
             "kernel_name": "python3", "cwd": str(ROOT), "timeout": None, "title": code,
             "reference_docx": None, "forbidden_output_text": ["respondent_id"],
@@ -206,8 +233,8 @@ def _floor(codes: list[str], data: str, out: Path) -> dict:
 
 def _run_method(args) -> None:
     out = Path(args.out)
-    fn = {"plain": _plain, "floor": _floor}[args.method]
-    extra = fn(args.codes.split(","), args.data, out)
+    fn = {"plain": _plain, "floor": _floor, "single": _single}[args.method]
+    extra = fn(args.codes.split(","), args.data, out, args.kind)
     print(json.dumps(extra), flush=True)
 
 
@@ -220,7 +247,10 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=None, help="parallel reports (default: cores)")
     ap.add_argument("--data", type=Path, default=Path("/tmp/lagesbild-bench-data"),
                     help="sample data folder (written when missing)")
-    ap.add_argument("--only", default="floor,runner,plain", help="methods to run")
+    ap.add_argument("--only", default="floor,runner,plain,single",
+                    help="methods to run (single: with --evaluation only)")
+    ap.add_argument("--evaluation", dest="kind", action="store_const", const="utvardering",
+                    default="lagesbild", help="the evaluation drafts of the sample's measures")
     ap.add_argument("--method", help=argparse.SUPPRESS)
     ap.add_argument("--codes", help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
@@ -235,28 +265,31 @@ def main() -> None:
     data = args.data.resolve()
     if not (data / "crimes.csv").exists():
         write_sample(data)
-    codes = list(municipalities()["kommunkod"])
-    # every size of kommun: spread the N over the list ordered by population
-    by_size = list(municipalities().sort_values("population")["kommunkod"])
-    codes = by_size if args.all else [by_size[round(i * (len(by_size) - 1) / max(1, args.n - 1))]
-                                      for i in range(args.n)]
+    if args.kind == "utvardering":
+        codes = _evaluable_measures(data)[: args.n]
+    else:  # every size of kommun: spread the N over the list ordered by population
+        by_size = list(municipalities().sort_values("population")["kommunkod"])
+        codes = by_size if args.all else [
+            by_size[round(i * (len(by_size) - 1) / max(1, args.n - 1))] for i in range(args.n)]
+    notebook, key, command, option = KINDS[args.kind]
     jobs = args.jobs or len(os.sched_getaffinity(0))
     n = len(codes)
-    work = RESULTS / "batch_benchmark"
+    name = "batch_benchmark" + ("" if args.kind == "lagesbild" else "_" + args.kind)
+    work = RESULTS / name
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     env = {**{k: v for k, v in os.environ.items() if k != "MPLBACKEND"}, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get(
         "PYTHONPATH", ""), "PYTHONHASHSEED": "0"}
     me = [sys.executable, str(Path(__file__).resolve())]
     started = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    print(f"{n} reports (ipynb + HTML + DOCX + PNG), {jobs} jobs, {os.cpu_count()} cores, "
+    print(f"{n} {args.kind} reports (ipynb + HTML + DOCX + PNG), {jobs} jobs, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, {platform.machine()}, {started}", flush=True)
     rows: dict[str, dict] = {}
     only = args.only.split(",")
 
     def save():
-        (RESULTS / "batch_benchmark.json").write_text(json.dumps(
-            {"n": n, "jobs": jobs, "codes": codes, "started": started,
+        (RESULTS / f"{name}.json").write_text(json.dumps(
+            {"kind": args.kind, "n": n, "jobs": jobs, "codes": codes, "started": started,
              "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} cores",
              "load_avg_end": os.getloadavg(), "results": rows}, indent=1))
 
@@ -269,19 +302,39 @@ def main() -> None:
               f"(load {load:.1f})", flush=True)
         save()
 
+    sub = ["--codes", ",".join(codes), "--data", str(data),
+           *(["--evaluation"] if args.kind != "lagesbild" else [])]
     if "floor" in only:
-        method("floor (one warm process)", [*me, "--method", "floor", "--codes", ",".join(codes),
-                                            "--data", str(data), "--out", str(work / "floor")])
+        method("floor (one warm process)", [*me, "--method", "floor", *sub,
+                                            "--out", str(work / "floor")])
     if "runner" in only:
-        cli = [sys.executable, "-m", "analysis", "reports", "--data", str(data), "--jobs",
-               str(jobs), *[a for c in codes for a in ("--kommun", c)]]
+        cli = [sys.executable, "-m", "analysis", command, "--data", str(data), "--jobs",
+               str(jobs), *[a for c in codes for a in (option, c)]]
         method("runner first run", [*cli, "--out", str(work / "runner1")])
         method("runner second run", [*cli, "--out", str(work / "runner2")])
+    if "single" in only and args.kind != "lagesbild":
+        method("single command per draft", [*me, "--method", "single", *sub,
+                                             "--out", str(work / "single")])
     if "plain" in only:
-        method("plain papermill loop", [*me, "--method", "plain", "--codes", ",".join(codes),
-                                        "--data", str(data), "--out", str(work / "plain")])
+        method("plain papermill loop", [*me, "--method", "plain", *sub,
+                                        "--out", str(work / "plain")])
     _table(rows, n, jobs)
+    single = rows.get("single command per draft", {}).get("single_wall_s")
+    if single:
+        walls = sorted(single.values())
+        print(f"\none draft, one command: median {walls[len(walls) // 2]:.1f} s, "
+              f"range {walls[0]:.1f}-{walls[-1]:.1f} s (target: under 8 s)")
     save()
+
+
+def _evaluable_measures(data: Path) -> list[str]:
+    """The registry's measures that `lagesbild evaluate` can evaluate with these data."""
+    from analysis.cli import _unevaluable
+    from analysis.io import read_measures
+
+    frame = read_measures(data / "measures.csv")
+    skip = _unevaluable(frame, data)
+    return [m for m in frame["measure_id"] if m not in skip]
 
 
 def _table(rows: dict, n: int, jobs: int) -> None:
