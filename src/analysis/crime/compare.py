@@ -463,7 +463,7 @@ def compare_areas(crimes: pd.DataFrame, population: pd.DataFrame, *, area, refer
             raise DataError(f"area and reference overlap ({', '.join(sorted(overlap))}); the "
                             "reference must exclude the area")
         ref_name = ", ".join(name_of(c) for c in ref_codes)
-    present = set(crimes["kommunkod"].astype(str))
+    present = set(crimes["kommunkod"].astype(str).unique())
     missing = [c for c in ref_codes + area_codes if c not in present]
     if missing:
         raise DataError(f"no crime data for {len(missing)} kommun(er) of the comparison "

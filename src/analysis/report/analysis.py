@@ -156,7 +156,7 @@ def samstammighet(ctx, survey: dict | None, *, themes=THEMES) -> pd.DataFrame:
     if survey is None or "change" not in survey:
         return pd.DataFrame(columns=cols)
     y1, y2 = int(survey["previous_year"]), int(survey["year"])
-    present = set(ctx.crimes["crime_type"])
+    present = set(ctx.crimes["crime_type"].unique())
     chosen = [t for t in themes if t[1] in present
               and t[2] in set(survey["change"]["variable"])]
     if not chosen:

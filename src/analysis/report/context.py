@@ -207,7 +207,7 @@ def national_tables(ctx: ReportContext) -> dict:
     """
     def compute() -> dict:
         m = municipalities()
-        have = set(ctx.crimes["kommunkod"])
+        have = set(ctx.crimes["kommunkod"].unique())
         rates = [crime_rates(ctx.crimes, ctx.population, level="kommun", period="year")]
         full_lan = [l for l, g in m.groupby("lanskod") if set(g["kommunkod"]) <= have]
         if full_lan:
