@@ -116,3 +116,99 @@ def test_incidents_contract_reports_bad_times_and_missing_places():
     assert "column 'time': not a clock time" in text and "'25:00' in row 2" in text and "'7 pm'" in text
     with pytest.raises(DataError, match="column 'place': missing value"):
         validate(good.assign(place=["Resecentrum", ""]), "incidents", file="incidents.csv")
+
+
+# --------------------------------------------------------------------------- per distinct value
+# _coerce works once per distinct value of a text column (spellings._per_distinct) and maps the
+# result back to the rows: the problems must be those a row-by-row loop finds.
+
+def _many_rows(n=10_000, seed=7):
+    rng = np.random.default_rng(seed)
+    codes = rng.choice(["0114", "114", " 0180 ", "9999", " 11 ", "abc", ""], size=n,
+                       p=[.4, .1, .1, .1, .1, .1, .1])
+    types = rng.choice(["Cykelstöld", "cykelstöld", " Cykelstöld ", "Trolldom", "Cykelstöld!", "  "],
+                       size=n, p=[.5, .1, .1, .1, .1, .1])
+    return pd.DataFrame({"kommunkod": codes, "period": "2024-01", "crime_type": types, "count": "1"})
+
+
+def _expected_rows(df):
+    """The problems, row by row, with a plain loop (what the row-wise code reported)."""
+    from analysis.municipalities import _valid_codes
+    valid = set(_valid_codes())
+    expected = set()
+    for i, (code, ctype) in enumerate(zip(df["kommunkod"], df["crime_type"])):
+        row = i + 2
+        code, ctype = code.strip(), ctype.strip()
+        if code == "":
+            expected.add((row, "kommunkod", "missing value", None))
+        elif code not in valid and not (len(code) == 3 and code.isdigit() and "0" + code in valid):
+            expected.add((row, "kommunkod", "unknown or malformed kommun code", code))
+        if ctype == "":
+            expected.add((row, "crime_type", "missing value", None))
+        elif ctype.casefold() != "cykelstöld":
+            expected.add((row, "crime_type", "not a Brå crime type", ctype))
+    return expected
+
+
+def test_repeated_bad_values_give_the_rows_a_row_loop_finds():
+    from analysis.errors import ProblemCollector
+    df = _many_rows()
+    pc = ProblemCollector(file="brott.csv")  # keeps every problem (no grouping)
+    with pytest.raises(DataError):
+        validate(df, "crimes", collector=pc, table_checks=False)
+    got = {(p.row, p.column, p.message.split(";")[0], p.value) for p in pc.problems}
+    assert got == _expected_rows(df)
+    assert len(pc.problems) == len(got)  # one problem per bad cell
+    # the same frame in pieces under the row-wise threshold gives the same problems
+    pieces = []
+    for start in range(0, len(df), 500):
+        part = df.iloc[start:start + 500]
+        piece_pc = ProblemCollector(file="brott.csv")
+        with pytest.raises(DataError):
+            validate(part, "crimes", collector=piece_pc, table_checks=False,
+                     rows=np.arange(start, start + len(part)) + 2)
+        pieces += [(p.row, p.column, p.message, p.value, p.expected) for p in piece_pc.problems]
+    assert sorted(pieces, key=str) == sorted(((p.row, p.column, p.message, p.value, p.expected)
+                                              for p in pc.problems), key=str)
+
+
+def test_repeated_bad_values_grouped_counts_match_a_row_loop():
+    df = _many_rows(seed=11)
+    with pytest.raises(DataError) as err:
+        validate(df, "crimes", table_checks=False)
+    expected = _expected_rows(df)
+    assert err.value.total == len(expected)
+    by_message = {}
+    for row, column, message, value in expected:
+        by_message[(column, message)] = by_message.get((column, message), 0) + 1
+    groups = {}  # a group is column × message × expected (the hint depends on the value)
+    for g in err.value.groups:
+        key = (g.column, g.message.split(";")[0])
+        groups[key] = groups.get(key, 0) + g.count
+    assert groups == by_message
+
+
+def test_mapped_spellings_are_counted_per_row_with_many_rows():
+    df = _many_rows(seed=3)
+    df["kommunkod"] = np.where(np.arange(len(df)) % 3 == 0, "114", "0114 ")
+    df["crime_type"] = np.where(np.arange(len(df)) % 4 == 0, " cykelstöld", "Cykelstöld")
+    df["period"] = [str(p) for p in pd.period_range("1200-01", periods=len(df), freq="M")]
+    out = validate(df, "crimes")
+    conv = {(c["column"], c["from"], c["to"]): c["rows"] for c in out.attrs["conversions"]}
+    assert conv == {("kommunkod", "114", "0114"): sum(i % 3 == 0 for i in range(len(df))),
+                    ("crime_type", "cykelstöld", "Cykelstöld"): sum(i % 4 == 0 for i in range(len(df)))}
+    assert out["kommunkod"].dtype == "str" and set(out["kommunkod"]) == {"0114"}
+
+
+def test_per_distinct_equals_row_wise():
+    from analysis.spellings import _per_distinct
+    rng = np.random.default_rng(0)
+    for n in (10, 5000):
+        s = pd.Series(rng.choice([" 0114", "114", "", "x 1"], size=n), dtype="str",
+                      index=np.arange(n) * 3, name="kommunkod")
+        s[s.index[::7]] = np.nan
+        for fn in (lambda u: u.str.strip(), lambda u: u.isna() | (u == ""),
+                   lambda u: u.str.fullmatch(r"\d{3}").fillna(False), lambda u: u.isin(["114"])):
+            pd.testing.assert_series_equal(_per_distinct(s, fn), fn(s))
+    ids = pd.Series([f"r{i}" for i in range(5000)], dtype="str")  # many distinct: row-wise
+    pd.testing.assert_series_equal(_per_distinct(ids, lambda u: u.str.upper()), ids.str.upper())

@@ -23,8 +23,8 @@ import pandas as pd
 from .crime_types import ALL_CRIME_TYPE_NAMES
 from .errors import Problem, ProblemCollector
 from .municipalities import _valid_codes
-from .spellings import (_normalise_categories, _pad_codes, _report, _strip_thousands,
-                        normalise_age_group)
+from .spellings import (_normalise_categories, _pad_codes, _per_distinct, _report,
+                        _strip_thousands, normalise_age_group)
 
 __all__ = ["Column", "Schema", "SCHEMAS", "validate", "parse_codes", "ESTIMATE_COLUMNS", "SEXES",
            "AGE_GROUPS", "STATUSES", "SURVEY_DESIGN_COLUMNS", "MEASURE_ID_PATTERN"]
@@ -99,13 +99,12 @@ def _coerce(series: pd.Series, col: Column, pc: ProblemCollector, rows: np.ndarr
     if col.kind == "kommunkod" and not (series.dtype == object or pd.api.types.is_string_dtype(series.dtype)):
         series = series.astype("Int64").astype("str").replace("<NA>", "")  # Excel turned codes into numbers
     if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
-        series = series.astype("str").str.strip()  # one pass; "" and NaN both mean missing
-        missing = series.isna() | (series == "")
+        series = _per_distinct(series.astype("str"), lambda u: u.str.strip())  # per distinct value
+        missing = _per_distinct(series, lambda u: u.isna() | (u == ""))  # "" and NaN: missing
     else:
         missing = series.isna()
     if not col.nullable:
-        _report(pc, missing.to_numpy(), rows, None, col.name,
-                lambda v: ("missing value", _expected(col)))
+        _report(pc, missing.to_numpy(), rows, None, col.name, lambda v: ("missing value", _expected(col)))
     values = series.where(~missing)
     if col.kind in ("str",):
         out = values.astype("str")
@@ -113,7 +112,7 @@ def _coerce(series: pd.Series, col: Column, pc: ProblemCollector, rows: np.ndarr
             out = _normalise_categories(out, col, conversions)
     elif col.kind == "kommunkod":
         out = _pad_codes(values.astype("str"), col, conversions)
-        bad = (~out.isin(list(_valid_codes())) & out.notna()).to_numpy()
+        bad = _per_distinct(out, lambda u: ~u.isin(list(_valid_codes())) & u.notna()).to_numpy()
 
         def code_hint(v):
             hint = "a 4-character code of one of the 290 kommuner, e.g. '0114'"
@@ -157,10 +156,11 @@ def _coerce(series: pd.Series, col: Column, pc: ProblemCollector, rows: np.ndarr
     else:  # pragma: no cover - schema definition error
         raise TypeError(f"unknown column kind {col.kind!r}")
     if col.allowed is not None:
-        ok = out.isna() | out.isin(col.allowed)
+        ok = _per_distinct(out, lambda u: u.isna() | u.isin(col.allowed))
         _report(pc, ~ok.to_numpy(), rows, series, col.name, lambda v: _unknown_hint(col, v))
     elif col.kind == "str" and col.normalise == "age_group":
-        bad = out.notna() & out.map(lambda v: normalise_age_group(v) is None, na_action="ignore").fillna(False).astype(bool)
+        bad = _per_distinct(out, lambda u: u.notna() & u.map(lambda v: normalise_age_group(v) is None,
+                                                             na_action="ignore").fillna(False).astype(bool))
         _report(pc, bad.to_numpy(), rows, series, col.name, lambda v: (
             "not an age band", "an age band such as '16-29' or '85+' (as in the survey's margins)"))
     return out

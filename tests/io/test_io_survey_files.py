@@ -280,3 +280,24 @@ def test_only_kommuner_keeps_their_rows_and_lines(tmp_path):
     with pytest.raises(DataError) as err:  # alone in its stratum: reported at its own line
         read_survey(p, only_kommuner={"0180"})
     assert {(x.row, x.value) for x in err.value.problems} >= {(7, "Storfors tätort")}
+
+
+def test_missing_bands_many_respondents_give_the_rows_a_row_loop_finds():
+    """_check_bands decides once per kommun × year × sex × age band; the rows are still every
+    respondent of a cell the margins lack, in row order (computed here with a plain loop)."""
+    from analysis.io.survey_files import check_survey_against
+    rng = np.random.default_rng(5)
+    n = 6000
+    sv = pd.DataFrame({"respondent_id": [f"r{i}" for i in range(n)],
+                       "kommunkod": rng.choice(["1760", "1761"], size=n), "year": 2025, "area": "C",
+                       "sex": rng.choice(["man", "kvinna"], size=n),
+                       "age_group": rng.choice(["16-29", "30-64", "65+"], size=n)})
+    m = pd.DataFrame([(k, 2025, "C", s, a, 100) for k in ("1760", "1761") for s in ("man", "kvinna")
+                      for a in ("16-29", "30-64", "65+") if not (k == "1760" and s == "man" and a == "65+")
+                      and not (k == "1761" and a == "16-29")],
+                     columns=["kommunkod", "year", "area", "sex", "age_group", "population"])
+    problems = check_survey_against(sv, margins=m)
+    expected = [i + 2 for i, (k, s, a) in enumerate(zip(sv["kommunkod"], sv["sex"], sv["age_group"]))
+                if (k == "1760" and s == "man" and a == "65+") or (k == "1761" and a == "16-29")]
+    assert [p.row for p in problems] == expected
+    assert problems[0].message.startswith("margins have no age band")

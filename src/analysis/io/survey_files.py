@@ -482,8 +482,19 @@ def _check_bands(survey: pd.DataFrame, rows, margins: pd.DataFrame, pc: ProblemC
     have = {(k, int(y), s_, a) for k, y, s_, a in
             zip(margins["kommunkod"], margins["year"], margins["sex"], margins["age_group"])}
     bands = margins.groupby(["kommunkod", "year"])["age_group"].agg(lambda a: sorted(set(a)))
-    for i, (k, y, s_, a) in enumerate(zip(survey["kommunkod"], survey["year"], survey["sex"],
-                                          survey["age_group"])):
+    cols = ["kommunkod", "year", "sex", "age_group"]
+    if len(survey) and not survey[cols].isna().to_numpy().any():
+        # a million respondents in a few thousand cells: decide once per cell, in row order
+        cell = survey.groupby(cols, sort=False, observed=True).ngroup().to_numpy()
+        first = np.full(cell.max() + 1, -1)
+        first[cell[::-1]] = np.arange(len(cell))[::-1]
+        lacking = np.array([(k, int(y), s_, a) not in have and (k, int(y)) in bands.index
+                            for k, y, s_, a in survey[cols].iloc[first].itertuples(index=False)])
+        todo = np.flatnonzero(lacking[cell])
+    else:
+        todo = np.arange(len(survey))
+    sub = survey[cols].iloc[todo]
+    for i, (k, y, s_, a) in zip(todo, zip(sub["kommunkod"], sub["year"], sub["sex"], sub["age_group"])):
         key = (k, int(y), s_, a)
         if key in have or (k, int(y)) not in bands.index:
             continue
