@@ -17,7 +17,7 @@ from ..crime.panel import person_years
 from ..errors import DataError
 
 __all__ = ["parse_crime_types", "monthly_series", "Panel", "build_panel",
-           "to_period"]
+           "to_period", "type_rows", "monthly_series_by_kommun"]
 
 
 def to_period(value) -> pd.Period:
@@ -56,6 +56,32 @@ def _expand(crimes: pd.DataFrame, crime_types: tuple[str, ...]) -> tuple[str, ..
     return drop_nested(out)
 
 
+def type_rows(crimes: pd.DataFrame, crime_types) -> pd.DataFrame:
+    """The rows of ``crimes`` an evaluation of ``crime_types`` reads, in their order.
+
+    The rows of the crime types listed and of those they expand to (aggregates to their
+    members). :func:`monthly_series` and :func:`build_panel` give the same frames and panels
+    from these rows as from all of ``crimes`` (the types listed that are present are still
+    present, so they expand alike), without comparing strings over every row of a large frame
+    again and again.
+
+    Parameters
+    ----------
+    crimes : pandas.DataFrame
+        Tidy crimes (``kommunkod, period, crime_type, count``, …).
+    crime_types : str or sequence
+        Target crime types as in the measures registry.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A row subset of ``crimes`` (all columns, original index).
+    """
+    listed = parse_crime_types(crime_types)
+    keep = set(_expand(crimes, listed)) | set(listed)
+    return crimes.loc[crimes["crime_type"].isin(list(keep))]
+
+
 def monthly_series(crimes: pd.DataFrame, population: pd.DataFrame | None, *, kommunkod: str,
                    crime_types) -> pd.DataFrame:
     """One kommun's monthly counts summed over ``crime_types``, with the month's population.
@@ -83,6 +109,85 @@ def monthly_series(crimes: pd.DataFrame, population: pd.DataFrame | None, *, kom
         out["population"], out["exposure"] = pop[0], expo[0]
     else:
         out["population"] = out["exposure"] = np.nan
+    return out
+
+
+def monthly_series_by_kommun(crimes: pd.DataFrame, population: pd.DataFrame | None, *,
+                             kommuner, crime_types) -> dict[str, pd.DataFrame]:
+    """:func:`monthly_series` of many kommuner at once, those it would not refuse.
+
+    One pivot of all the kommuner's rows and one :func:`~analysis.crime.panel.person_years`
+    per calendar instead of one of each per kommun; each frame is the one
+    :func:`monthly_series` returns for that kommun (a kommun that lacks a crime type, has a
+    gap or has no population is left out, where :func:`monthly_series` raises).
+
+    Parameters
+    ----------
+    crimes : pandas.DataFrame
+        Tidy crimes; the crime types expand against all of its rows, as in
+        :func:`monthly_series`.
+    population : pandas.DataFrame or None
+        Population (``kommunkod, year, population``), or None for NaN population and exposure.
+    kommuner : sequence of str
+        The kommuner, in the order of the result.
+    crime_types : str or sequence
+        Target crime types as in the measures registry.
+
+    Returns
+    -------
+    dict
+        Kommun code → ``period, count, population, exposure``, in the order of ``kommuner``.
+    """
+    types = _expand(crimes, parse_crime_types(crime_types))
+    codes = list(dict.fromkeys(kommuner))
+    if not types or not codes:
+        return {}
+    sub = crimes.loc[crimes["kommunkod"].isin(codes) & crimes["crime_type"].isin(types)]
+    if sub.empty:
+        return {}
+    wide = sub.pivot_table(index=["kommunkod", "period"], columns="crime_type", values="count",
+                           aggfunc="sum")
+    if set(wide.columns) != set(types):
+        return {}  # a type no kommun has: monthly_series refuses every one of them
+    have = set(wide.index.get_level_values(0))
+    counts: dict[str, tuple[pd.PeriodIndex, np.ndarray]] = {}
+    for code in codes:
+        if code not in have:
+            continue
+        w = wide.loc[code]
+        if w.isna().all().any():
+            continue  # a crime type missing in this kommun
+        periods = pd.period_range(w.index.min(), w.index.max(), freq="M")
+        if len(periods) != len(w) or w.isna().any().any():
+            continue  # a gap
+        counts[code] = (periods, w.sum(axis=1).to_numpy(dtype=float))
+    exposure: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    if population is not None:
+        calendars: dict[tuple, list[str]] = {}
+        for code, (periods, _) in counts.items():
+            calendars.setdefault((periods[0], periods[-1]), []).append(code)
+        for group in calendars.values():
+            periods = counts[group[0]][0]
+            try:  # person_years is row by row: the same numbers for a kommun in any group
+                expo, pop = person_years(population, group, periods, fallback="nearest")
+                exposure.update({c: (pop[i], expo[i]) for i, c in enumerate(group)})
+            except Exception:  # noqa: BLE001 - a kommun without population: find it, keep the others
+                for code in group:
+                    try:
+                        expo, pop = person_years(population, [code], periods, fallback="nearest")
+                    except Exception:  # noqa: BLE001 - monthly_series would raise: left out
+                        continue
+                    exposure[code] = (pop[0], expo[0])
+    out = {}
+    for code, (periods, count) in counts.items():
+        frame = pd.DataFrame({"period": periods, "count": count})
+        if population is None:
+            frame["population"] = frame["exposure"] = np.nan
+        elif code in exposure:
+            frame["population"], frame["exposure"] = exposure[code]
+        else:
+            continue
+        out[code] = frame
     return out
 
 

@@ -9,7 +9,7 @@ reporting propensity). The report layer words the verdict; it never decides it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -19,7 +19,7 @@ from ..schemas import ESTIMATE_COLUMNS
 from ..verdicts import DECREASE, EVALUATION_VERDICTS, INCREASE, NO_CHANGE
 from ._inputs import (MeasureSpec, donor_frame, measure_spec, resolve_inputs,
                       same_measure_kommuner, treated_series)
-from ._series import build_panel, monthly_series
+from ._series import build_panel, monthly_series_by_kommun, type_rows
 from .did import ControlledITSResult, controlled_its
 from .its import ITSResult, fit_its
 from .power import PowerResult, power_analysis
@@ -210,6 +210,8 @@ def evaluate_measure(data, measure_id: str, *, phase_in_months: int = 0,
     if not spec.crime_types:
         return _not_evaluable(spec, "the measure has no target crime types (its survey indicators "
                               "are followed up with analysis.survey)", inputs)
+    # every step below reads only the target crime types: select their rows once
+    inputs = replace(inputs, crimes=type_rows(inputs.crimes, spec.crime_types))
     series = treated_series(inputs, spec)
     exclude = same_measure_kommuner(inputs.measures, spec)
     panel = build_panel(inputs.crimes, inputs.population, crime_types=spec.crime_types)
@@ -247,6 +249,7 @@ def measure_power(data, measure_id: str, **kwargs) -> PowerResult:
     if not spec.crime_types:
         raise ValueError(f"{measure_id} has no target crime types to compute power for")
     kwargs.setdefault("population", "exposure")
+    inputs = replace(inputs, crimes=type_rows(inputs.crimes, spec.crime_types))
     return power_analysis(treated_series(inputs, spec), start=spec.start, **kwargs)
 
 
@@ -416,13 +419,10 @@ def _displacement(inputs, spec, ci_level):
     crimes = inputs.crimes.loc[inputs.crimes["kommunkod"].isin(others)]
     if crimes.empty:
         return []
-    parts = []
-    for code in sorted(crimes["kommunkod"].unique()):
-        try:
-            parts.append(monthly_series(crimes, inputs.population, kommunkod=code,
-                                        crime_types=spec.crime_types))
-        except Exception:  # noqa: BLE001 - a kommun without complete data is simply left out
-            continue
+    # a kommun without complete data is simply left out
+    parts = list(monthly_series_by_kommun(crimes, inputs.population,
+                                          kommuner=sorted(crimes["kommunkod"].unique()),
+                                          crime_types=spec.crime_types).values())
     if not parts:
         return []
     agg = pd.concat(parts).groupby("period", as_index=False)[["count", "exposure"]].sum()
