@@ -23,21 +23,23 @@ __all__ = ["CalBlock", "CalChain", "ratio_taylor", "linearized_variance"]
 
 
 def _stage_cal(design, stage):
-    """Per-stage unit totals of Phi and their per-stratum cross-products (cached)."""
+    """Per-stage unit totals of Phi (dense and sparse) and their per-stratum sums (cached).
+
+    Phi has one column per calibration cell (hundreds for a design calibrated per kommun and
+    year) and a few non-zeros per unit, so the per-stratum cross-products Phi_s' Phi_s are
+    never formed: the variance needs them only as ``sum_i (Phi_i Gamma)^2`` per stratum and
+    as ``Phi' C Phi``, which the sparse matrix gives directly.
+    """
     key = ("cal", stage.number, id(design._cal))
     if key in design._cache:
         return design._cache[key]
     P = unit_phi(design._cal, stage)
-    S = len(stage.n_units)
-    Q = P.shape[1]
-    s = stage.unit_stratum
-    G = np.empty((S, Q, Q))
-    for q in range(Q):
-        for r in range(q, Q):
-            G[:, q, r] = G[:, r, q] = np.bincount(s, weights=P[:, q] * P[:, r], minlength=S)
-    SP = np.column_stack([np.bincount(s, weights=P[:, q], minlength=S) for q in range(Q)])
-    design._cache[key] = (P, G, SP)
-    return P, G, SP
+    S, U = len(stage.n_units), P.shape[0]
+    H = sp.csr_matrix((np.ones(U), (stage.unit_stratum, np.arange(U))), shape=(S, U))
+    Ps = sp.csr_matrix(P)
+    SP = np.asarray((H @ Ps).todense())
+    design._cache[key] = (P, Ps, H, SP)
+    return P, Ps, H, SP
 
 
 def _presence(design, stage, dom, n_dom, present_rows):
@@ -114,15 +116,16 @@ def _stage_diag(design, stage, sel, dom, n_dom, Z, Gamma, present_rows):
         SS[:, :, k] = np.bincount(sk, weights=A[:, k] ** 2, minlength=S * n_dom).reshape(S, n_dom)
         S1[:, :, k] = np.bincount(sk, weights=A[:, k], minlength=S * n_dom).reshape(S, n_dom)
     if Gamma is not None:
-        P, G, SP = _stage_cal(design, stage)
-        Q = P.shape[1]
+        P, Ps, H, SP = _stage_cal(design, stage)
+        Q, U = P.shape[1], P.shape[0]
         Gam = Gamma.reshape(Q, n_dom, K)
-        cols = [P[:, q][pu] for q in range(Q)]
+        # the calibration part of each unit's influence value, per domain and statistic
+        PG = np.asarray(Ps @ Gamma.reshape(Q, n_dom * K)).reshape(U, n_dom, K)
+        cross = A * PG[pu, pdm, :]  # the residual's cross term, per (unit, domain) pair
         for k in range(K):
-            B = np.column_stack([np.bincount(sk, weights=A[:, k] * c, minlength=S * n_dom)
-                                 for c in cols]).reshape(S, n_dom, Q)
-            SS[:, :, k] -= 2.0 * np.einsum("sdq,qd->sd", B, Gam[:, :, k])
-        SS += np.einsum("qdk,sqr,rdk->sdk", Gam, G, Gam)
+            SS[:, :, k] -= 2.0 * np.bincount(sk, weights=cross[:, k],
+                                             minlength=S * n_dom).reshape(S, n_dom)
+        SS += np.asarray(H @ (PG ** 2).reshape(U, n_dom * K)).reshape(S, n_dom, K)
         S1 -= np.einsum("sq,qdk->sdk", SP, Gam)
     e, mult, nan_cols = _lonely_terms(design, stage, dom, n_dom, present_rows)
     scale = stage.scale[:, None, None]
@@ -155,10 +158,10 @@ def _stage_cov(design, stage, sel, dom, n_dom, Z, Gamma):
     Hs = sp.csr_matrix((np.ones(U), (stage.unit_stratum, np.arange(U))), shape=(S, U))
     Stot = np.asarray((Hs @ Am).todense())
     if Gamma is not None:
-        P, G, SP = _stage_cal(design, stage)
-        APC = np.asarray(CA.T @ P)                        # (m, Q)
+        P, Ps, H, SP = _stage_cal(design, stage)
+        APC = np.asarray((CA.T @ Ps).todense())            # (m, Q)
         cross = APC @ Gamma
-        PCP = np.einsum("s,sqr->qr", stage.scale * mult_s, G)
+        PCP = np.asarray((Ps.T @ (sp.diags(c_unit) @ Ps)).todense())
         cov += -cross - cross.T + Gamma.T @ PCP @ Gamma
         Stot = Stot - SP @ Gamma
     E = stage.scale * mult_s * e_s / stage.n_units
