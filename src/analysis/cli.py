@@ -482,15 +482,16 @@ def evaluate(
     notebook: Annotated[Optional[Path], typer.Option(help="Template (default notebooks/utvardering.py).")] = None,
 ) -> None:
     """Evaluation drafts for measures of the registry, through the same batch runner."""
-    from .io import read_measures
-
     formats = _formats(format)
     if jobs is not None and jobs < 1:
         _fail(f"--jobs {jobs}: give at least 1", EXIT_USAGE)
+    _prestart(out, scheduler)  # reading the registry and the crime index overlaps its start
     registry = next((p for p in (data / "measures.csv", data / "measures.yaml", data / "measures.yml")
                      if p.is_file()), None)
     if registry is None:
         _fail(f"{data}: no measures.csv or measures.yaml; pass --data FOLDER", EXIT_DATA)
+    from .io import read_measures
+
     frame = read_measures(registry)
     known = list(frame["measure_id"])
     ids = known if all_measures else list(measure or [])
@@ -500,7 +501,6 @@ def evaluate(
     if unknown:
         _fail(f"unknown measure id(s) {', '.join(map(repr, unknown))}; {registry} has "
               f"{', '.join(known[:20])}{' …' if len(known) > 20 else ''}", EXIT_USAGE)
-    _prestart(out, scheduler)
     skip = _unevaluable(frame[frame["measure_id"].isin(ids)], data)
     if skip and not all_measures:
         first = next(iter(skip.items()))
