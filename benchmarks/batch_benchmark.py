@@ -26,7 +26,7 @@ sampled from /proc every 0.25 s: pages shared copy-on-write are counted once) an
 machine wall time depends on the neighbours: the load average is printed with the table.
 
 Run:  .venv/bin/python benchmarks/batch_benchmark.py [--n 20 | --all] [--jobs 2]
-      [--data /tmp/lagesbild-bench-data] [--only plain,runner,floor]
+      [--data /tmp/lagesbild-bench-data] [--only plain,runner,floor | runner1,...]
       .venv/bin/python benchmarks/batch_benchmark.py --evaluation [--only single,runner,...]
 """
 
@@ -248,7 +248,8 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=Path("/tmp/lagesbild-bench-data"),
                     help="sample data folder (written when missing)")
     ap.add_argument("--only", default="floor,runner,plain,single",
-                    help="methods to run (single: with --evaluation only)")
+                    help="methods to run: floor, runner (first and second run), runner1 (first "
+                         "run only), plain, single (with --evaluation only)")
     ap.add_argument("--evaluation", dest="kind", action="store_const", const="utvardering",
                     default="lagesbild", help="the evaluation drafts of the sample's measures")
     ap.add_argument("--method", help=argparse.SUPPRESS)
@@ -307,11 +308,12 @@ def main() -> None:
     if "floor" in only:
         method("floor (one warm process)", [*me, "--method", "floor", *sub,
                                             "--out", str(work / "floor")])
-    if "runner" in only:
+    if "runner" in only or "runner1" in only:  # runner1: the first run only
         cli = [sys.executable, "-m", "analysis", command, "--data", str(data), "--jobs",
                str(jobs), *[a for c in codes for a in (option, c)]]
         method("runner first run", [*cli, "--out", str(work / "runner1")])
-        method("runner second run", [*cli, "--out", str(work / "runner2")])
+        if "runner" in only:
+            method("runner second run", [*cli, "--out", str(work / "runner2")])
     if "single" in only and args.kind != "lagesbild":
         method("single command per draft", [*me, "--method", "single", *sub,
                                              "--out", str(work / "single")])
