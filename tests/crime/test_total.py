@@ -78,3 +78,14 @@ def test_sum_counts_nested_categories_once(types_only):
     expected = mine[~mine.crime_type.isin(inside)]["count"].sum() + chapter["count"].sum()
     assert frame["count"].sum() == expected and name == "Summa av 13 brottstyper"
     assert "Misshandel utomhus" not in source and "Olaga hot" not in source
+
+
+def test_a_lan_of_one_kommun_gets_no_lan_rank():
+    # Gotland (0980) is the only kommun of its län: no rank or spread within it can be
+    # estimated (the 290-kommun benchmark found the draft failing there)
+    from analysis.crime.total import total_crime_rank
+    from analysis.sample import generate
+
+    s = generate()
+    t = total_crime_rank(s.crimes, s.population, kommunkod="0980", year=2024, n_sim=200)
+    assert t["scope"].tolist() == ["riket"] and int(t["n_ranked"].iloc[0]) == 290

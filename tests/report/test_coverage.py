@@ -69,3 +69,16 @@ def test_the_problem_picture_names_the_comparisons_it_could_not_make():
     assert "Nivån har inte jämförts med riket eller kommungruppen" in text
     row = problem_table(problems).iloc[0]
     assert (row["Jämfört med riket"], row["Jämfört med länet"]) == (NOT_COMPARED, "ingen säkerställd skillnad")
+
+
+def test_a_lan_of_one_kommun_is_not_compared_and_the_draft_says_why():
+    from analysis.report.coverage import Coverage, missing_comparison_text
+
+    cov = Coverage("0980", "Gotland", "Gotlands län", 290, 290, 1, 1, 15, 15)
+    assert cov.lan_too_small and not cov.covers("lan") and cov.covers("riket")
+    text = missing_comparison_text(cov, ["riket", "lan"])
+    assert text.startswith("Jämförelsen med Gotlands län görs inte: länet har bara en kommun")
+    assert "sig själv" in text and "Lägg till" not in text  # no data are missing
+    partial = Coverage("0980", "Gotland", "Gotlands län", 1, 290, 1, 1, 0, 15)
+    both = missing_comparison_text(partial, ["riket", "lan"])
+    assert "bara en kommun" in both and "Jämförelsen med riket saknas" in both

@@ -13,12 +13,16 @@ import pandas as pd
 
 from ..crime_types import AGGREGATES, TOTAL_CRIME_TYPE, drop_nested
 from ..errors import DataError
+from ..municipalities import lan_of, municipalities
 from .funnel import funnel_data
 
 __all__ = ["TOTAL_NAME", "total_crimes", "total_crime_rank"]
 
 #: Brå's name of the total.
 TOTAL_NAME = TOTAL_CRIME_TYPE
+
+#: Fewest kommuner in a län for a rank within it (the overdispersion needs three units).
+MIN_LAN_KOMMUNER = 3
 
 
 def total_crimes(crimes: pd.DataFrame) -> tuple[pd.DataFrame, str, str]:
@@ -84,7 +88,9 @@ def total_crime_rank(crimes: pd.DataFrame, population: pd.DataFrame, *, kommunko
     Returns
     -------
     pandas.DataFrame
-        Two rows (``scope`` ``riket`` and ``län``): ``crime_type, source, year, count, rate,
+        Two rows (``scope`` ``riket`` and ``län``; only ``riket`` for a län of fewer than
+        :data:`MIN_LAN_KOMMUNER` kommuner, i.e. Gotland, where neither a rank nor the spread
+        between kommuner can be estimated): ``crime_type, source, year, count, rate,
         ci_low, ci_high`` (per 100 000 and year, Garwood), ``target_rate`` (the peers' pooled
         rate), ``ratio, ratio_low, ratio_high`` (the kommun's rate over the peers', with the
         interval the verdict used), ``p_value``, ``verdict`` (``högre``/``lägre``/``ingen
@@ -113,8 +119,11 @@ def total_crime_rank(crimes: pd.DataFrame, population: pd.DataFrame, *, kommunko
     # the statistics take only crime types of the vocabulary: a summed total is modelled under
     # the total's name and reported under its own ("Summa av 12 brottstyper")
     frame = frame.assign(crime_type=TOTAL_NAME)
+    reg = municipalities()
+    in_lan = int((reg["lanskod"] == lan_of(str(kommunkod))[0]).sum())
+    scopes = [("riket", "riket")] + ([("län", "lan")] if in_lan >= MIN_LAN_KOMMUNER else [])
     rows = []
-    for scope, peers in (("riket", "riket"), ("län", "lan")):
+    for scope, peers in scopes:
         f = funnel_data(frame, population, crime_type=TOTAL_NAME, period=int(year), peers=peers,
                         focus=str(kommunkod), n_sim=n_sim, seed=seed)
         me = f.table[f.table["is_focus"]].iloc[0]

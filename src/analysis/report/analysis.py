@@ -66,7 +66,8 @@ def problembild(ctx, levels: pd.DataFrame, changes: pd.DataFrame,
         equal scores are ordered by the ratio to riket). Small-number crime types get no score.
         A reference the data do not cover in full (:mod:`analysis.report.coverage`) is not
         compared: its verdict is ``jämförelse saknas`` and its ratios are missing;
-        ``attrs["compared"]`` lists the references that were.
+        ``attrs["compared"]`` lists the references that were; ``attrs["lan_too_small"]``
+        says the län has too few kommuner to compare with (Gotland).
     """
     compared = [ref for ref, _ in _REFERENCES if coverage(ctx).covers(ref)]
     funnels = {"riket": national_tables(ctx)["funnels"]}
@@ -113,6 +114,7 @@ def problembild(ctx, levels: pd.DataFrame, changes: pd.DataFrame,
     out["rank"] = np.arange(1, len(out) + 1)
     out = out.reset_index(drop=True)
     out.attrs["compared"] = compared
+    out.attrs["lan_too_small"] = coverage(ctx).lan_too_small  # Gotland: the län is the kommun
     return out
 
 
@@ -228,10 +230,16 @@ def analys_text(problems: pd.DataFrame, agreement: pd.DataFrame, survey: dict | 
             what = crime_subject(r.crime_type)
             parts.append(f"{int(r.rank)}. {what[0].upper() + what[1:]}: " + "; ".join(_evidence(r)) + ".")
     if len(names) < len(_REFERENCES):
-        gone = [name for ref, name in _REFERENCES if ref not in compared]
-        gone = " eller ".join([", ".join(gone[:-1]), gone[-1]] if len(gone) > 1 else gone)
-        parts.append("Nivån har inte jämförts med " + gone + ": underlaget "
-                     "saknar kommuner som jämförelsen behöver (se avsnittet Omfattning).")
+        alone = bool(problems.attrs.get("lan_too_small"))
+        if alone and "lan" not in compared:
+            parts.append("Nivån har inte jämförts med länet: länet har för få kommuner för en "
+                         "jämförelse.")
+        gone = [name for ref, name in _REFERENCES
+                if ref not in compared and not (alone and ref == "lan")]
+        if gone:
+            gone = " eller ".join([", ".join(gone[:-1]), gone[-1]] if len(gone) > 1 else gone)
+            parts.append("Nivån har inte jämförts med " + gone + ": underlaget "
+                         "saknar kommuner som jämförelsen behöver (se avsnittet Omfattning).")
     low = problems[(problems["verdict_riket"] == LOWER) & ~problems["small_numbers"]]
     if len(low):
         parts.append("Lägre än i riket (säkerställt): "

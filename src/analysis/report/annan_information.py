@@ -297,6 +297,10 @@ def total_rank_text(rank: pd.DataFrame, kommun: str) -> str:
            f"{format_estimate(k['rate'], k['ci_low'], k['ci_high'], kind='rate')} per 100 000 "
            f"invånare ({k['source']})."]
     for scope, name in (("riket", "landets"), ("län", "länets")):
+        if scope not in r.index:  # Gotland: a län of one kommun
+            out.append(f"Ingen rangordning inom länet: {kommun} är ensam kommun i sitt län "
+                       "(eller länet har för få kommuner för en jämförelse).")
+            continue
         x = r.loc[scope]
         level = {HIGHER: "högre än", LOWER: "lägre än"}.get(x["verdict"], "inte säkerställt skild från")
         where = "riket" if scope == "riket" else "länet"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..crime.total import MIN_LAN_KOMMUNER
 from ..municipalities import municipalities, name_of
 
 __all__ = ["Coverage", "coverage", "REFERENCES", "missing_comparison_text", "NOT_COMPARED", "own_levels_intro"]
@@ -48,9 +49,15 @@ class Coverage:
     n_similar_total: int
 
     def covers(self, reference: str) -> bool:
-        """Whether the data hold every kommun of ``riket``, ``lan`` or ``liknande``."""
+        """Whether the data hold every kommun of ``riket``, ``lan`` or ``liknande``, and it has
+        enough kommuner to compare with (a län of one kommun, Gotland, has not)."""
         have, total = self._counts(reference)
-        return total > 0 and have == total
+        return total >= MIN_LAN_KOMMUNER and have == total
+
+    @property
+    def lan_too_small(self) -> bool:
+        """The län has too few kommuner for a comparison (Gotland: the kommun is the län)."""
+        return self.n_lan_total < MIN_LAN_KOMMUNER
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -100,8 +107,15 @@ def missing_comparison_text(cov: Coverage, references=None, *, lead: str = "",
     Jämförelsen med riket och Värmlands län saknas. Datamappen har anmälda brott för 1 av landets 290 kommuner och 1 av länets 16 kommuner, och länets och rikets nivåer räknas som summor över alla deras kommuner; en del av kommunerna ger ingen rättvisande nivå. Lägg till Brå:s tabell över anmälda brott för alla kommuner (statistikdatabasen, samma brottstyper och månader) och SCB:s folkmängd för alla kommuner, och kör `lagesbild import` igen.
     """
     refs = [r for r in (references or REFERENCES) if not cov.covers(r)]
+    alone = ""
+    if "lan" in refs and cov.lan_too_small:  # not missing data: nothing to compare with
+        refs.remove("lan")
+        alone = (f"Jämförelsen med {cov.lan} görs inte: länet har "
+                 f"{'bara en kommun' if cov.n_lan_total == 1 else f'bara {cov.n_lan_total} kommuner'}"
+                 f", så {cov.kommun} skulle jämföras med {'sig själv' if cov.n_lan_total == 1 else 'för få'}"
+                 ".")
     if not refs:
-        return ""
+        return " ".join(t for t in (lead, alone, then) if t) if alone else ""
     names = {"riket": "riket", "lan": cov.lan, "liknande": "liknande kommuner"}
     what = [names[r] for r in refs]
     head = "Jämförelsen med " + (what[0] if len(what) == 1 else ", ".join(what[:-1]) + " och " + what[-1])
@@ -125,7 +139,7 @@ def missing_comparison_text(cov: Coverage, references=None, *, lead: str = "",
             "ingen rättvisande nivå. "
             f"Lägg till Brå:s tabell över anmälda brott för {which} (statistikdatabasen, samma "
             f"brottstyper och månader) och SCB:s folkmängd för {which}, och kör `lagesbild import` igen.")
-    return " ".join(t for t in (lead, text, then) if t)
+    return " ".join(t for t in (lead, alone, text, then) if t)
 
 
 def own_levels_intro(cov: Coverage, year: int) -> str:
