@@ -137,16 +137,9 @@ def load_dataset(data_dir: str | Path, *, kinds=None, survey_kommuner=None) -> D
     for required in ("crimes", "population"):
         if not (root / DATA_FILES[required]).exists():
             raise FileNotFoundError(f"{root / DATA_FILES[required]} is missing (required in a data directory)")
-    problems = []
-    frames: dict[str, pd.DataFrame | None] = {}
-    files: dict[str, str] = {}
-
-    def attempt(kind: str, fn, *args, **kwargs):
-        try:
-            frames[kind] = fn(*args, **kwargs)
-        except DataError as err:
-            problems.extend(err.problems)
-            frames[kind] = None
+    reading = _Reading()
+    problems, frames, files, attempt = (reading.problems, reading.frames, reading.files,
+                                        reading.attempt)
 
     wanted = None if kinds is None else {*kinds, "crimes", "population"}
     if wanted is not None and "survey" in wanted:
@@ -206,6 +199,23 @@ def load_dataset(data_dir: str | Path, *, kinds=None, survey_kommuner=None) -> D
                    items=frames["items"], margins=frames["margins"], measures=frames["measures"],
                    synthetic=synthetic, label=label, files=dict(sorted(files.items())), path=root,
                    info=info, crimes_annual=frames["crimes_annual"], incidents=frames["incidents"])
+
+
+class _Reading:
+    """The frames, file hashes and problems of one reading of a data folder; ``attempt`` reads
+    one kind, keeping its problems so that one file's problems do not hide another's."""
+
+    def __init__(self):
+        self.problems: list = []
+        self.frames: dict[str, pd.DataFrame | None] = {}
+        self.files: dict[str, str] = {}
+
+    def attempt(self, kind: str, fn, *args, **kwargs) -> None:
+        try:
+            self.frames[kind] = fn(*args, **kwargs)
+        except DataError as err:
+            self.problems.extend(err.problems)
+            self.frames[kind] = None
 
 
 def _read_catalogues(present, frames: dict, attempt) -> None:
@@ -268,16 +278,9 @@ def with_survey(ds: Dataset, *, survey_kommuner=None) -> Dataset:
     (True, ['1760'])
     """
     root = ds.path
-    problems: list = []
-    frames: dict[str, pd.DataFrame | None] = {}
-    files: dict[str, str] = {}
-
-    def attempt(kind: str, fn, *args, **kwargs):
-        try:
-            frames[kind] = fn(*args, **kwargs)
-        except DataError as err:
-            problems.extend(err.problems)
-            frames[kind] = None
+    reading = _Reading()
+    problems, frames, files, attempt = (reading.problems, reading.frames, reading.files,
+                                        reading.attempt)
 
     def present(name: str) -> Path | None:
         p = root / name
