@@ -121,3 +121,22 @@ def test_the_cache_folder_and_files_are_owner_only(tmp_path):
         if p.stat().st_size:
             assert stat.S_IMODE(p.stat().st_mode) == 0o600, p
         assert not p.name.endswith(".pkl")
+
+
+def test_missing_values_of_every_stored_dtype_are_encoded_as_none():
+    import numpy as np
+    import pandas as pd
+
+    from analysis.cache import encode_value
+
+    odd = pd.DataFrame({
+        "p": pd.PeriodIndex(["2024-01", None, "2024-03"], freq="M"),
+        "s": pd.Series(["a", None, "c"], dtype="str"),
+        "i": pd.Series([1, None, 3], dtype="Int64"),
+        "b": pd.Series([True, None, False], dtype="boolean"),
+        "n": np.array([1, 2, 3]),
+    })
+    cols = {c["name"]: c["values"] for c in encode_value(odd)["__frame__"]["columns"]}
+    assert cols == {"p": ["2024-01", None, "2024-03"], "s": ["a", None, "c"],
+                    "i": [1, None, 3], "b": [True, None, False], "n": [1, 2, 3]}
+    assert all(type(v) is int for v in cols["n"])  # plain JSON numbers, not numpy scalars

@@ -163,14 +163,17 @@ def _encode_frame(df: pd.DataFrame) -> dict:
     for name in df.columns:
         s = df[name]
         dtype = str(s.dtype)
+        missing = s.isna().to_numpy()  # one vectorised pass, not pd.isna per value
         if isinstance(s.dtype, pd.PeriodDtype):
-            values = [None if pd.isna(v) else str(v) for v in s]
+            values = _with_none(s.astype(str).tolist(), missing)
         elif dtype.startswith("datetime64"):
             values = [None if pd.isna(v) else v.isoformat() for v in s]
         elif dtype in ("float64", "float32", "Float64"):
             values = [_float(v) for v in s.tolist()]
         elif dtype in _NUMERIC:
-            values = [None if pd.isna(v) else v for v in s.tolist()]
+            values = _with_none(s.tolist(), missing)
+        elif isinstance(s.dtype, pd.StringDtype):  # every value is text or missing
+            values = _with_none(s.tolist(), missing)
         elif dtype in _TEXT:
             values = [None if v is None or (not isinstance(v, str) and pd.isna(v))
                       else _scalar(v, where=f"column {name!r}") for v in s.tolist()]
@@ -181,6 +184,13 @@ def _encode_frame(df: pd.DataFrame) -> dict:
         columns.append({"name": _scalar(name, where="a column name"), "dtype": dtype,
                         "values": values})
     return {"__frame__": {"n_rows": len(df), "columns": columns}}
+
+
+def _with_none(values: list, missing: np.ndarray) -> list:
+    """``values`` with None where ``missing`` (the JSON of a missing value)."""
+    if missing.any():
+        return [None if m else v for v, m in zip(values, missing)]
+    return values
 
 
 def _scalar(v, *, where: str):
