@@ -24,6 +24,9 @@ from .rates import garwood_ci
 __all__ = ["FunnelResult", "funnel_data", "overdispersion", "poisson_limits", "ratio_to_expected",
            "count_limits"]
 
+#: Fewest units (kommuner) whose spread the overdispersion can be estimated from.
+MIN_UNITS = 3
+
 
 def poisson_limits(expected, p) -> np.ndarray:
     """Exact Poisson control limit for a count with mean ``expected``, interpolated.
@@ -190,8 +193,8 @@ def overdispersion(z, weights, *, winsor: float = 0.1, target_estimated: bool = 
     ok = np.isfinite(z) & np.isfinite(w) & (w > 0)
     z, w = z[ok], w[ok]
     I = z.size
-    if I < 3:
-        raise DataError("overdispersion needs at least 3 units")
+    if I < MIN_UNITS:
+        raise DataError(f"overdispersion needs at least {MIN_UNITS} units")
     if winsor > 0:
         lo, hi = np.quantile(z, [winsor, 1 - winsor])
         z = np.clip(z, lo, hi)

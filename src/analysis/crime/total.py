@@ -14,15 +14,15 @@ import pandas as pd
 from ..crime_types import AGGREGATES, TOTAL_CRIME_TYPE, drop_nested
 from ..errors import DataError
 from ..municipalities import lan_of, municipalities
-from .funnel import funnel_data
+from .funnel import MIN_UNITS, funnel_data
 
 __all__ = ["TOTAL_NAME", "total_crimes", "total_crime_rank"]
 
 #: Brå's name of the total.
 TOTAL_NAME = TOTAL_CRIME_TYPE
 
-#: Fewest kommuner in a län for a rank within it (the overdispersion needs three units).
-MIN_LAN_KOMMUNER = 3
+#: Fewest kommuner in a län for a rank within it: the funnel's minimum for an overdispersion.
+MIN_LAN_KOMMUNER = MIN_UNITS
 
 
 def total_crimes(crimes: pd.DataFrame) -> tuple[pd.DataFrame, str, str]:

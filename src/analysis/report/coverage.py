@@ -110,10 +110,10 @@ def missing_comparison_text(cov: Coverage, references=None, *, lead: str = "",
     alone = ""
     if "lan" in refs and cov.lan_too_small:  # not missing data: nothing to compare with
         refs.remove("lan")
-        alone = (f"Jämförelsen med {cov.lan} görs inte: länet har "
-                 f"{'bara en kommun' if cov.n_lan_total == 1 else f'bara {cov.n_lan_total} kommuner'}"
-                 f", så {cov.kommun} skulle jämföras med {'sig själv' if cov.n_lan_total == 1 else 'för få'}"
-                 ".")
+        alone = (f"Jämförelsen med {cov.lan} görs inte: länet har bara en kommun, så "
+                 f"{cov.kommun} skulle jämföras med sig själv." if cov.n_lan_total == 1 else
+                 f"Jämförelsen med {cov.lan} görs inte: länet har bara {cov.n_lan_total} "
+                 "kommuner, för få för en jämförelse.")
     if not refs:
         return " ".join(t for t in (lead, alone, then) if t) if alone else ""
     names = {"riket": "riket", "lan": cov.lan, "liknande": "liknande kommuner"}
