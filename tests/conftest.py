@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
+
 import pytest
+
+# The per-user frame cache (analysis.io.frame_cache) of this test process, and of every
+# command it starts: never the user's own ~/.cache, removed at the end.
+_FRAME_CACHE = tempfile.mkdtemp(prefix="lagesbild-test-cache-")
+os.environ["LAGESBILD_CACHE_DIR"] = _FRAME_CACHE
+atexit.register(shutil.rmtree, _FRAME_CACHE, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

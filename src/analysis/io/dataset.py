@@ -11,7 +11,6 @@ only, never on disk: the data hold survey microdata) and again when a file chang
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 import threading
@@ -21,9 +20,11 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataError
+from ..store import file_sha256
+from .frame_cache import read_tidy_cached
 from .incidents import read_incidents
 from .survey_files import read_items, read_survey
-from .tidy import _yaml_problem, read_margins, read_measures, read_tidy
+from .tidy import _yaml_problem, read_margins, read_measures
 
 __all__ = ["load_dataset", "load_dataset_shared", "with_survey", "Dataset", "DATA_FILES"]
 
@@ -83,14 +84,6 @@ class Dataset:
             df = getattr(self, name)
             lines.append(f"  {name}: " + ("absent" if df is None else f"{len(df):,} rows".replace(",", " ")))
         return "\n".join(lines)
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def load_dataset(data_dir: str | Path, *, kinds=None, survey_kommuner=None) -> Dataset:
@@ -155,7 +148,7 @@ def load_dataset(data_dir: str | Path, *, kinds=None, survey_kommuner=None) -> D
         if wanted is not None and kind is not None and kind not in wanted:
             return None
         if p.exists():
-            files[name] = _sha256(p)
+            files[name] = file_sha256(p)
             return p
         return None
 
@@ -165,12 +158,15 @@ def load_dataset(data_dir: str | Path, *, kinds=None, survey_kommuner=None) -> D
     except (OSError, json.JSONDecodeError):
         declared = {}
     gaps_ok = isinstance(declared, dict) and declared.get("gaps") == "allowed"
-    attempt("crimes", read_tidy, present(DATA_FILES["crimes"]), "crimes", allow_gaps=gaps_ok)
+    def tidy(kind: str, path: Path, **kwargs) -> pd.DataFrame:  # the per-user frame cache
+        return read_tidy_cached(path, kind, sha256=files[path.name], **kwargs)
+
+    attempt("crimes", tidy, "crimes", present(DATA_FILES["crimes"]), allow_gaps=gaps_ok)
     frames["crimes_annual"] = None
     annual_path = present(DATA_FILES["crimes_annual"])
     if annual_path is not None:
-        attempt("crimes_annual", read_tidy, annual_path, "crimes_annual")
-    attempt("population", read_tidy, present(DATA_FILES["population"]), "population")
+        attempt("crimes_annual", tidy, "crimes_annual", annual_path)
+    attempt("population", tidy, "population", present(DATA_FILES["population"]))
     _read_catalogues(present, frames, attempt)
     measures_path = present("measures.csv") or present("measures.yaml") or present("measures.yml")
     frames["measures"] = None
@@ -285,7 +281,7 @@ def with_survey(ds: Dataset, *, survey_kommuner=None) -> Dataset:
     def present(name: str) -> Path | None:
         p = root / name
         if p.exists():
-            files[name] = _sha256(p)
+            files[name] = file_sha256(p)
             return p
         return None
 

@@ -21,7 +21,8 @@ import pandas as pd
 
 from ..errors import DataError, Problem
 from ..problems import GroupedProblems, format_count
-from .dataset import _sha256, load_dataset
+from ..store import file_sha256
+from .dataset import load_dataset
 from .readers import ReadFile, conversion_lines, read_export
 
 __all__ = ["import_exports", "ImportResult", "cross_check", "bra_rate_check"]
@@ -345,7 +346,7 @@ def _write(out: Path, merged: dict[str, pd.DataFrame], manifest: dict, label: st
                 df[c] = df[c].dt.strftime("%Y-%m-%d")
         p = out / _FILES[kind]
         df.to_csv(p, index=False, encoding="utf-8", lineterminator="\n")
-        files[_FILES[kind]] = _sha256(p)
+        files[_FILES[kind]] = file_sha256(p)
     info = {"synthetic": False,
             "label": label or "Importerade data: " + ", ".join(sorted({Path(f.file).name for f in read if f.ok})),
             "generator": "analysis.io.import_exports",

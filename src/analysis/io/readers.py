@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..errors import DataError
 from ..problems import GroupedProblems, format_count
-from .dataset import _sha256
+from ..store import file_sha256
 from .recognise import FORMATS, FileFormat, recognise
 
 __all__ = ["ReadFile", "read_export", "stream_check", "STREAM_BYTES", "conversion_lines"]
@@ -114,7 +114,7 @@ def read_export(path: str | Path, *, kind: str | None = None, contents: str | No
     path = Path(path)
     rf = ReadFile(str(path))
     try:
-        rf.sha256 = _sha256(path) if path.is_file() else ""
+        rf.sha256 = file_sha256(path) if path.is_file() else ""
         fmt = recognise(path, kind=kind)
         rf.format, rf.kind = fmt.format, fmt.kind
         rf.notes.append(f"recognised as {FORMATS[fmt.format]} ({fmt.detail})")
