@@ -50,6 +50,7 @@ def ensure_venv(extras: str = "test", where: Path = VENV) -> Path:
     want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
     if stamp.exists() and stamp.read_text().strip() == want and py.exists():
         install_lab_settings(where)
+        compile_package(py)
         return py
     if not py.exists():
         say(f"creating virtual environment in {where}")
@@ -62,7 +63,20 @@ def ensure_venv(extras: str = "test", where: Path = VENV) -> Path:
         run([str(py), "-m", "pip", "uninstall", "--quiet", "-y", "pyarrow"])
     stamp.write_text(want)
     install_lab_settings(where)
+    compile_package(py)
     return py
+
+
+def compile_package(py: Path) -> None:
+    """Byte-compile the package's source (the editable install leaves it as source).
+
+    A shell with PYTHONDONTWRITEBYTECODE=1 (common in containers and CI) never writes the
+    compiled files itself, so every command and every batch worker compiled the 30 000 lines
+    again: about 0.4 s of each start. Unchanged files are skipped; a file changed later is
+    compiled in memory, as always, until the next task refreshes it.
+    """
+    subprocess.run([str(py), "-m", "compileall", "-q", str(ROOT / "src" / "analysis")],
+                   check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
 
 
 def install_lab_settings(where: Path = VENV) -> Path:

@@ -84,17 +84,23 @@ def test_a_command_that_reads_notebooks_skips_the_iri_grammar(tmp_path):
     # compile rfc3987_syntax's grammar (1.7 s). The command marks it absent, and notebooks
     # still validate without it.
     code = ("import sys\n"
+            "notebook = sys.argv[2]\n"
             "from analysis.cli import main\n"
             "sys.argv = ['lagesbild', 'evaluate', '--measure', 'NO-SUCH', '--data', sys.argv[1]]\n"
             "try:\n    main()\nexcept SystemExit:\n    pass\n"
             "import nbformat\n"
             "nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('1')])\n"
             "nbformat.validate(nb)\n"
+            "import jupytext\n"
+            "assert jupytext.read(notebook).cells\n"
             "print(sys.modules.get('rfc3987_syntax', 'absent'))\n")
     (tmp_path / "measures.csv").write_text("measure_id\nM1\n", encoding="utf-8")
-    res = subprocess.run([sys.executable, "-X", "importtime", "-c", code, str(tmp_path)],
+    notebook = Path(__file__).resolve().parents[1] / "notebooks" / "utvardering.py"
+    res = subprocess.run([sys.executable, "-X", "importtime", "-c", code, str(tmp_path),
+                          str(notebook)],
                          capture_output=True, text=True, env=_env(), timeout=120)
     assert res.returncode == 0, res.stderr[-2000:]
     assert res.stdout.strip() == "None"
     assert "rfc3987_syntax.syntax_helpers" not in res.stderr  # the grammar was never built
     assert "nbformat" in res.stderr  # the command did read the notebook machinery
+    assert "jupyter_server" not in res.stderr  # jupytext read the notebook without the server

@@ -31,7 +31,8 @@ __all__ = list(_EXPORTS)
 
 
 def skip_iri_grammar() -> None:
-    """Keep ``jsonschema`` (imported by nbformat) from building its IRI grammar in this process.
+    """Keep ``jsonschema`` (imported by nbformat) from building its IRI grammar in this process,
+    and jupytext from importing the Jupyter server.
 
     jsonschema imports the optional ``rfc3987_syntax`` when it is installed (it is, through
     jupyter_events), which compiles a Lark grammar at import: about 1.7 s of every process
@@ -43,6 +44,11 @@ def skip_iri_grammar() -> None:
     import sys
 
     sys.modules.setdefault("rfc3987_syntax", None)  # None: "import rfc3987_syntax" fails
+    # jupytext imports its Jupyter-server contents managers when it is imported (jupyter_server,
+    # tornado, traitlets: about 0.5 s); reading a .py notebook never uses them, and jupytext
+    # stands in a placeholder when they cannot be imported.
+    sys.modules.setdefault("jupytext.sync_contentsmanager", None)
+    sys.modules.setdefault("jupytext.async_contentsmanager", None)
 
 
 def __getattr__(name: str):

@@ -224,16 +224,20 @@ def _run_local(tasks: list[dict], *, jobs: int, warm: list[str], log_dir: Path,
             worker.close()
 
 
-def prestart_worker(out_dir: str | os.PathLike) -> None:
+def prestart_worker(out_dir: str | os.PathLike, notebook: str | os.PathLike | None = None) -> None:
     """Start the local worker of a batch into ``out_dir`` before :func:`run_batch` is called.
 
     For a command that checks its input before the batch (the ``lagesbild`` commands): the
-    worker's imports (2-3 s) then overlap with the checks. Nothing is written into
+    worker's imports (2-3 s; with ``notebook``, a jupytext ``.py`` notebook, also the
+    modules it imports) then overlap with the checks. Nothing is written into
     ``out_dir`` until the batch claims the worker. Only for local batches; a worker no batch
     claims is stopped when the process exits (or by
     :func:`analysis.batch.worker.close_prestarted`).
     """
-    prestart(str(Path(out_dir).resolve()))
+    from .notebook import script_imports
+
+    prestart(str(Path(out_dir).resolve()),
+             script_imports(notebook) if notebook is not None else ())
 
 
 #: What a worker runs before forking the reports of a report notebook (see ``preload``).

@@ -259,6 +259,9 @@ def main() -> None:
     t = time.perf_counter()
     always = _warm(_ALWAYS_WARM)
     _warm_rendering()
+    early = _warm(sys.argv[1:])  # the notebook's own imports, when the starter knew them
+    always = {"imported": always["imported"] + early["imported"],
+              "not_imported": always["not_imported"] + early["not_imported"]}
     line, buf = b"", b""
     while b"\n" not in line:
         chunk = os.read(stdin, 1 << 16)
@@ -334,11 +337,12 @@ def _run_inline(task: dict) -> dict:  # pragma: no cover - platforms without for
 _PRESTARTED: dict[str, "WorkerProcess"] = {}
 
 
-def prestart(key: str) -> None:
+def prestart(key: str, warm_imports=()) -> None:
     """Start a worker now for a batch that begins in a moment (``key`` names the batch).
 
     The worker imports what every batch needs (papermill, nbconvert, IPython, matplotlib)
-    and warms the renderer while the caller goes on; the batch then claims it
+    and ``warm_imports`` (the notebook's modules) and warms the renderer while the caller
+    goes on; the batch then claims it
     (:func:`claim`) instead of starting its own. Until then it logs to a private temporary
     file, so nothing is written where the batch will write. A worker never claimed is
     stopped when this process exits (or by :func:`close_prestarted`). Calling it again for
@@ -353,7 +357,8 @@ def prestart(key: str) -> None:
         atexit.register(close_prestarted)
     fd, log = tempfile.mkstemp(prefix="lagesbild-worker-", suffix=".log")  # owner-only
     os.close(fd)
-    _PRESTARTED[key] = WorkerProcess(log_path=log, configure=False)
+    _PRESTARTED[key] = WorkerProcess(log_path=log, configure=False,
+                                     early_imports=warm_imports)
 
 
 def claim(key: str, log_path: str | os.PathLike) -> "WorkerProcess | None":
@@ -393,16 +398,22 @@ class WorkerProcess:
         ``{"function": "module.name", "params": {...}}``: called with the parameters before
         the first report is forked (e.g. :func:`analysis.report.context.preload`); its
         outcome is in ``info["preload"]``. A failing preload only costs time.
+    configure : bool, default True
+        False: start the process now and send ``warm_imports``, ``jobs`` and ``preload``
+        later with :meth:`configure`.
+    early_imports : sequence of str
+        Modules the process imports as soon as it starts, before its configuration arrives.
     """
 
     def __init__(self, warm_imports=(), *, jobs: int = 1, log_path: str | os.PathLike,
                  startup_timeout: float = 600, preload: dict | None = None,
-                 configure: bool = True):
+                 configure: bool = True, early_imports=()):
         Path(log_path).parent.mkdir(parents=True, exist_ok=True)
         self._log = open(log_path, "ab")
         self._lock = threading.Lock()
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", "from analysis.batch.worker import main; main()"],
+            [sys.executable, "-c", "from analysis.batch.worker import main; main()",
+             *[str(m) for m in early_imports]],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log,
             env=worker_environment())
         self._buf = b""
