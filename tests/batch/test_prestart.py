@@ -83,3 +83,16 @@ def test_a_log_on_another_file_system_is_appended_when_the_worker_closes(tmp_pat
     claimed.close()
     assert target.read_bytes() == b"earlier batch\nfrom the worker\n"
     assert not temp_log.exists()
+
+
+def test_the_prestarted_worker_imports_the_templates_modules_before_its_configuration(tmp_path):
+    template = tmp_path / "t.py"
+    template.write_text("# %%\nimport json\nfrom analysis.report import wording\n"
+                        "from no_such_module_here import x\n", encoding="utf-8")
+    prestart_worker(tmp_path / "out", template)
+    (started,) = worker_module._PRESTARTED.values()
+    assert started.proc.args[-5:] == ["analysis.report", "analysis.report.wording", "json",
+                                      "no_such_module_here", "no_such_module_here.x"]
+    info = started.configure([], jobs=1)  # nothing more to import: already done early
+    assert {"json", "analysis.report.wording"} <= set(info["imported"])
+    assert "no_such_module_here" in info["not_imported"]  # a missing module only costs nothing
