@@ -82,3 +82,58 @@ def test_figure_alt_text_says_what_it_shows(draft):
 def test_column_widths_shrink_in_proportion_when_words_cannot_fit():
     widths = docx_style._column_widths([["ord" * 30] * 6], 9000)
     assert sum(widths) == 9000 and len(set(widths)) == 1
+
+
+def _members(path) -> dict:
+    with zipfile.ZipFile(path) as z:
+        return {i.filename: z.read(i) for i in z.infolist()}
+
+
+def _two_figures():
+    nb = _notebook()
+    fig = bar_ci(pd.DataFrame({"crime_type": ["Rån", "Bedrägeri", "Skadegörelse"],
+                               "estimate": [1.0, 2.0, 7.0]}),
+                 category="crime_type", ci_low=None, ci_high=None, title="Andra brott")
+    data, meta = fig._repr_mimebundle_()
+    nb.cells.append(nbformat.v4.new_code_cell("fig2", execution_count=3, outputs=[
+        nbformat.v4.new_output("display_data", data=data, metadata=meta)]))
+    return nb
+
+
+def test_figures_reach_the_docx_byte_for_byte_as_pandoc_would_place_them(tmp_path, monkeypatch):
+    # pandoc lays out blank stand-ins (fast); the real PNGs are put back afterwards. The file
+    # must be the one pandoc writes from the real images: same document, same pictures.
+    nb = _two_figures()
+    pngs = render.extract_figures(nb)
+    render.render_outputs(nb, docx=tmp_path / "fast.docx")
+    monkeypatch.setattr(docx_style, "stand_in_figures", lambda html: (html, {}))
+    render.render_outputs(nb, docx=tmp_path / "plain.docx")
+    fast, plain = _members(tmp_path / "fast.docx"), _members(tmp_path / "plain.docx")
+    assert set(fast) == set(plain)
+    for name in fast:
+        if name != "word/_rels/document.xml.rels":  # the same relationships, maybe reordered
+            assert fast[name] == plain[name], name
+    rels = [sorted(re.findall(r"<Relationship [^>]*/>", d[ "word/_rels/document.xml.rels"]
+                              .decode())) for d in (fast, plain)]
+    assert rels[0] == rels[1]
+    media = sorted(v for k, v in fast.items() if k.startswith("word/media/"))
+    assert media == sorted(pngs) and len(media) == 2
+
+
+def test_a_figure_lost_on_the_way_fails_the_docx_not_silently(tmp_path, monkeypatch):
+    real = docx_style.stand_in_figures
+
+    def one_too_many(html):
+        html, figures = real(html)
+        figures[b"\x89PNG never written"] = b"x"
+        return html, figures
+
+    monkeypatch.setattr(docx_style, "stand_in_figures", one_too_many)
+    with pytest.raises(render.RenderError, match="lost a figure"):
+        render.render_outputs(_notebook(), docx=tmp_path / "r.docx")
+    assert not (tmp_path / "r.docx").exists()
+
+
+def test_images_that_cannot_stand_in_are_left_to_pandoc():
+    html = '<img src="data:image/png;base64,bm90IGEgcG5n"/><img src="data:image/gif;base64,R0lG"/>'
+    assert docx_style.stand_in_figures(html) == (html, {})

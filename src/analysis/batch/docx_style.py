@@ -14,13 +14,16 @@ the picture's own description, doubling the file). :mod:`analysis.batch.render` 
 
 from __future__ import annotations
 
+import re
+import struct
 import subprocess
 import tempfile
+import zlib
 from functools import lru_cache
 from pathlib import Path
 
 __all__ = ["reference_docx", "fit_table_columns", "describe_pictures", "finish_docx",
-           "A4_TEXT_WIDTH_CM"]
+           "stand_in_figures", "restore_figures", "A4_TEXT_WIDTH_CM"]
 
 A4_WIDTH_CM, A4_HEIGHT_CM, MARGIN_CM = 21.0, 29.7, 2.5
 #: Width of the text column on the A4 page (what tables and figures may use).
@@ -220,3 +223,109 @@ def finish_docx(path: str | Path, *, text_width_cm: float = A4_TEXT_WIDTH_CM) ->
     out = {"tables": _fit_tables(doc, text_width_cm), "pictures": describe_pictures(doc)}
     doc.save(str(path))
     return out
+
+
+# ----------------------------------------------------------------- figures handed to pandoc
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_DATA_PNG = re.compile(r'src="data:image/png;base64,([A-Za-z0-9+/=\s]+)"')
+_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # PNG colour type -> samples per pixel
+
+
+def _png_chunks(png: bytes) -> list[tuple[bytes, bytes]]:
+    if not png.startswith(_PNG_SIGNATURE):
+        raise ValueError("not a PNG")
+    chunks, at = [], len(_PNG_SIGNATURE)
+    while at + 8 <= len(png):
+        n, kind = struct.unpack(">I4s", png[at:at + 8])
+        chunks.append((kind, png[at + 8:at + 8 + n]))
+        at += 12 + n
+        if kind == b"IEND":
+            break
+    return chunks
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(
+        ">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+
+def _stand_in(png: bytes, token: str) -> bytes | None:
+    """A blank PNG with the figure's size, depth and resolution and a text chunk naming it:
+    what pandoc needs to lay the picture out, without the pixels it is slow to read."""
+    chunks = dict(_png_chunks(png))
+    head = chunks.get(b"IHDR", b"")
+    if len(head) != 13:
+        return None
+    width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", head)
+    if colour not in _CHANNELS or interlace or width * height > 16_000_000:
+        return None
+    row = 1 + (width * _CHANNELS[colour] * depth + 7) // 8
+    parts = [_PNG_SIGNATURE, _chunk(b"IHDR", head)]
+    parts += [_chunk(k, chunks[k]) for k in (b"PLTE", b"pHYs") if k in chunks]
+    parts += [_chunk(b"tEXt", b"lagesbild\x00" + token.encode("ascii")),
+              _chunk(b"IDAT", zlib.compress(bytes(row * height), 1)), _chunk(b"IEND", b"")]
+    return b"".join(parts)
+
+
+def stand_in_figures(html: str) -> tuple[str, dict[bytes, bytes]]:
+    """The HTML with every embedded PNG replaced by a blank one of the same size, and the
+    real images by their stand-ins' bytes (for :func:`restore_figures`).
+
+    pandoc spends about 0.1 s per figure reading a base64 image out of HTML (0.65 s of a
+    five-figure draft's 0.78 s); with stand-ins it lays out the same pictures in a fraction of
+    that, and the real PNG files are put back into the DOCX afterwards, byte for byte.
+
+    Examples
+    --------
+    >>> import base64
+    >>> png = _PNG_SIGNATURE + _chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 1, 8, 0, 0, 0, 0)) \\
+    ...     + _chunk(b"IDAT", zlib.compress(b"\\x00\\x07\\x09")) + _chunk(b"IEND", b"")
+    >>> page = f'<img src="data:image/png;base64,{base64.b64encode(png).decode()}"/>'
+    >>> html, figures = stand_in_figures(page)
+    >>> list(figures.values()) == [png], html != page
+    (True, True)
+    """
+    import base64
+    import secrets
+
+    figures: dict[bytes, bytes] = {}
+    salt = secrets.token_hex(8)
+
+    def swap(m: re.Match) -> str:
+        try:
+            png = base64.b64decode(m.group(1), validate=False)
+            blank = _stand_in(png, f"{salt}-{len(figures)}")
+        except (ValueError, struct.error):
+            blank = None
+        if blank is None:
+            return m.group(0)  # pandoc reads this one itself
+        figures[blank] = png
+        return f'src="data:image/png;base64,{base64.b64encode(blank).decode("ascii")}"'
+
+    return _DATA_PNG.sub(swap, html), figures
+
+
+def restore_figures(path: str | Path, figures: dict[bytes, bytes]) -> int:
+    """Put the real PNGs back in place of their stand-ins in the DOCX at ``path`` (in place);
+    the number replaced. A stand-in not found is an error: the draft would show a blank."""
+    import zipfile
+
+    if not figures:
+        return 0
+    path = Path(path)
+    tmp = path.with_name(path.name + ".figures")
+    found = 0
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.startswith("word/media/") and data in figures:
+                data = figures[data]
+                found += 1
+            dst.writestr(info, data)
+    if found != len(figures):
+        tmp.unlink()
+        raise ValueError(f"{len(figures) - found} of {len(figures)} figures were not found in "
+                         f"{path.name}")
+    tmp.replace(path)
+    return found

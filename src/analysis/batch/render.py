@@ -244,6 +244,9 @@ def _write_docx(html: str, path: Path, *, reference_docx: str | None) -> None:
             f"--reference-doc={reference_docx or docx_style.reference_docx(pandoc_path())}"]
     # The inlined JupyterLab CSS is a quarter megabyte that pandoc parses and then ignores.
     html = re.sub(r"<style[^>]*>.*?</style>", "", html, flags=re.S | re.I)
+    # pandoc lays out blank stand-ins of the figures (reading base64 images out of HTML was
+    # most of its time); the real PNGs go back into the file afterwards, byte for byte
+    html, figures = docx_style.stand_in_figures(html)
     with atomic_path(path) as tmp:
         proc = subprocess.run([*args, f"--output={tmp}"], input=html.encode("utf-8"),
                               capture_output=True)
@@ -251,6 +254,10 @@ def _write_docx(html: str, path: Path, *, reference_docx: str | None) -> None:
             raise RenderError(f"pandoc failed ({proc.returncode}): "
                               f"{proc.stderr.decode('utf-8', 'replace')[-2000:]}")
         docx_style.finish_docx(tmp)  # columns fitted to content; pictures' alt texts
+        try:
+            docx_style.restore_figures(tmp, figures)
+        except ValueError as exc:
+            raise RenderError(f"the Word draft lost a figure: {exc}") from None
 
 
 def render_outputs(executed, *, html: str | os.PathLike | None = None,
