@@ -19,7 +19,7 @@ import pandas as pd
 from ..errors import DataError, Problem, ProblemCollector
 from .text import decode_bytes
 
-__all__ = ["sniff_delimiter", "Delimited", "read_delimited"]
+__all__ = ["sniff_delimiter", "Delimited", "read_delimited", "rows_where"]
 
 _DELIMS = (";", "\t", ",", "|")
 _DELIM_NAMES = {";": "semicolon", "\t": "tab", ",": "comma", "|": "pipe"}
@@ -223,3 +223,74 @@ def _raise_field_counts(text: str, delim: str, name: str, header_line: int) -> N
                    expected=f"{expected} fields separated by '{delim}' (a value containing "
                    f"'{delim}' must be quoted)")
     pc.raise_if_any()
+
+
+def rows_where(data: bytes, *, encoding: str, delimiter: str, column: str, keep,
+               file: str | None = None) -> tuple[bytes, np.ndarray] | None:
+    """The header and the lines whose ``column`` passes ``keep``, cut out of ``data`` before
+    the other lines are parsed, with their line numbers in ``data``.
+
+    A reader that needs a few rows of a large file (one län's respondents of a national
+    survey) parses those and one column of the rest instead of every cell. The whole file is
+    still decoded and checked as :func:`read_delimited` checks it (invalid bytes, garbled
+    text: the same problems, the same lines).
+
+    Parameters
+    ----------
+    data : bytes
+        The file.
+    encoding, delimiter : str
+        As detected from the file's start.
+    column : str
+        The header name of the column to select on.
+    keep : callable
+        Called once per distinct (text) value of the column; True keeps its rows.
+    file : str, optional
+        Name used in problems.
+
+    Returns
+    -------
+    (bytes, numpy.ndarray) or None
+        The header line and the kept lines, and each kept line's number (1 = the header).
+        None when a file cannot be cut by lines with certainty (quoted fields, carriage
+        returns, a row that does not parse): the caller then reads the whole file, which
+        reports what is wrong with it.
+
+    Examples
+    --------
+    >>> cut = rows_where(b"kommunkod;x\\n1760;1\\n0114;2\\n1760;3\\n", encoding="utf-8",
+    ...                  delimiter=";", column="kommunkod", keep=lambda v: v == "1760")
+    >>> cut[0].decode(), cut[1].tolist()
+    ('kommunkod;x\\n1760;1\\n1760;3\\n', [2, 4])
+    """
+    if b'"' in data or b"\r" in data:
+        return None
+    decode_bytes(data, encoding=encoding, file=file)  # the whole file's text, checked
+    try:
+        values = pd.read_csv(io.BytesIO(data), usecols=[column], dtype=str, sep=delimiter,
+                             encoding=encoding, keep_default_na=False, na_values=[],
+                             skip_blank_lines=False, engine="c", quoting=csv.QUOTE_NONE
+                             )[column]
+    except (ValueError, pd.errors.ParserError, UnicodeError):
+        return None
+    raw = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(raw == 10)
+    if len(data) and data[-1:] != b"\n":
+        ends = np.append(ends, len(data))
+    if len(values) != len(ends) - 1:  # not one row per line after the header
+        return None
+    starts = np.concatenate([[0], ends[:-1] + 1])
+    sep = delimiter.encode(encoding)
+    if len(sep) != 1:
+        return None
+    # every line that is not blank has the header's number of fields, or the whole file is
+    # read (the parser reports a row with too many)
+    fields = np.diff(np.searchsorted(np.flatnonzero(raw == sep[0]), np.append(starts, len(data)))
+                     )[:len(starts)]
+    if np.any((fields != fields[0]) & (ends > starts)):
+        return None
+    codes, uniques = pd.factorize(values)
+    wanted = np.array([bool(keep(u)) for u in uniques] + [False])
+    lines = np.flatnonzero(wanted[codes]) + 1  # 0-based line index; the header is line 0
+    pieces = [data[starts[0]:ends[0]], *(data[starts[i]:ends[i]] for i in lines.tolist())]
+    return b"\n".join(pieces) + b"\n", lines + 1

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..errors import DataError, Problem, ProblemCollector
 from ..schemas import SURVEY_DESIGN_COLUMNS, parse_codes, validate
-from .delimited import _DtypeMismatch, read_delimited
+from .delimited import _DtypeMismatch, read_delimited, rows_where
 from .text import Lines, parse_numbers
 from .tidy import read_margins
 
@@ -203,7 +203,7 @@ def read_survey(path: str | Path, *, items: pd.DataFrame | str | Path | None = N
     elif magic in (b"$FL2", b"$FL3"):
         frame, rows, fmt = _read_sav(path)
     else:
-        frame, rows, fmt = _read_csv(path, encoding, delimiter)
+        frame, rows, fmt = _read_csv(path, encoding, delimiter, only_kommuner)
     if only_kommuner is not None:
         frame, rows = _only_kommuner(frame, rows, only_kommuner)
     name = str(path)
@@ -245,27 +245,29 @@ def read_survey(path: str | Path, *, items: pd.DataFrame | str | Path | None = N
     return typed
 
 
+def _kommun_code(v) -> str:
+    """A kommunkod cell as _coerce reads it: stripped, Excel's numbers and lost zeros mended."""
+    if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
+        v = int(v) if np.isfinite(v) and float(v).is_integer() else v
+    text = str(v).strip()
+    return "0" + text if len(text) == 3 and text.isdigit() else text
+
+
 def _only_kommuner(frame: pd.DataFrame, rows, kommuner):
     """The rows of ``frame`` (and their line numbers) whose kommunkod is one of ``kommuner``."""
     if "kommunkod" not in frame.columns:
         return frame, rows  # validation says the column is missing
     wanted = set(kommuner)
-
-    def code(v) -> str:  # as _coerce reads it: stripped, Excel's numbers and lost zeros mended
-        if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
-            v = int(v) if np.isfinite(v) and float(v).is_integer() else v
-        text = str(v).strip()
-        return "0" + text if len(text) == 3 and text.isdigit() else text
-
     raw = frame["kommunkod"]
     # a survey has a few hundred distinct codes and a million rows: map the codes, not the rows
-    keep_codes = [v for v in pd.unique(raw.dropna()) if code(v) in wanted]
+    keep_codes = [v for v in pd.unique(raw.dropna()) if _kommun_code(v) in wanted]
     keep = raw.isin(keep_codes).to_numpy(dtype=bool)
     return frame.loc[keep].reset_index(drop=True), np.asarray(rows)[keep]
 
 
-def _read_csv(path: Path, encoding: str | None, delimiter: str | None):
-    """Fast path with explicit dtypes; any cell that does not fit falls back to text cells."""
+def _read_csv(path: Path, encoding: str | None, delimiter: str | None, only_kommuner=None):
+    """Fast path with explicit dtypes; any cell that does not fit falls back to text cells.
+    With ``only_kommuner``, only their lines are parsed (and one column of the others)."""
     with path.open("rb") as fh:
         first = fh.read(65536)
     head = read_delimited(first.rsplit(b"\n", 1)[0] + b"\n" if b"\n" in first else first,
@@ -276,14 +278,25 @@ def _read_csv(path: Path, encoding: str | None, delimiter: str | None):
         dtypes.update({c: "float64" for c in cols if c == "design_weight"})
     dtypes.update({c: "Int64" for c in cols if c not in SURVEY_DESIGN_COLUMNS})
     dtypes["year"] = "Int64" if "year" in cols else str
+    source, lines = path, None
+    if only_kommuner is not None and "kommunkod" in cols:
+        wanted = set(only_kommuner)
+        cut = rows_where(path.read_bytes(), encoding=head.encoding, delimiter=head.delimiter,
+                         column="kommunkod", keep=lambda v: _kommun_code(v) in wanted,
+                         file=str(path))
+        if cut is not None:
+            source, lines = cut
     try:
-        d = read_delimited(path, encoding=head.encoding, delimiter=head.delimiter, dtype=dtypes)
+        d = read_delimited(source, encoding=head.encoding, delimiter=head.delimiter,
+                           dtype=dtypes, file=str(path))
     except _DtypeMismatch:
-        d = read_delimited(path, encoding=head.encoding, delimiter=head.delimiter, dtype=str)
+        d = read_delimited(source, encoding=head.encoding, delimiter=head.delimiter, dtype=str,
+                           file=str(path))
+    rows = d.rows if lines is None else lines[np.asarray(d.rows) - 2]  # lines of the file
     fmt = d.format_info()
     fmt["notes"] = head.notes
     fmt["reader"] = "csv"
-    return d.frame, d.rows, fmt
+    return d.frame, rows, fmt
 
 
 def _read_excel(path: Path, sheet: str | int | None):
