@@ -20,6 +20,10 @@ one draft waits for it (wall time of each command, everything included):
            once there too (by the first report). Its wall time divided by J is the floor of a
            J-job runner.
 
+Every method starts with an empty per-user frame cache (``LAGESBILD_CACHE_DIR``, the checked
+crimes and population as arrays) of its own; the runner's second run keeps the first's, and of
+the ``single`` commands the first fills it for the others (printed apart).
+
 Reported per method: wall, CPU (the process tree: rusage of the waited children), peak memory
 (the sum of PSS over the process tree and over the runner's worker with its forked reports,
 sampled from /proc every 0.25 s: pages shared copy-on-write are counted once) and the ratios. On a shared
@@ -294,7 +298,10 @@ def main() -> None:
              "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} cores",
              "load_avg_end": os.getloadavg(), "results": rows}, indent=1))
 
-    def method(name, cmd, env_=env):
+    def method(name, cmd, cache: str):
+        # each method starts with an empty per-user frame cache of its own (the runner's
+        # second run takes over the first's): a first run pays for reading the crimes
+        env_ = {**env, "LAGESBILD_CACHE_DIR": str(work / f"frame-cache-{cache}")}
         load = os.getloadavg()[0]
         rows[name] = {**_measure(cmd, log=work / f"{name.split()[0]}-{len(rows)}.log", env=env_),
                       "load_avg_before": load}
@@ -307,25 +314,27 @@ def main() -> None:
            *(["--evaluation"] if args.kind != "lagesbild" else [])]
     if "floor" in only:
         method("floor (one warm process)", [*me, "--method", "floor", *sub,
-                                            "--out", str(work / "floor")])
+                                            "--out", str(work / "floor")], "floor")
     if "runner" in only or "runner1" in only:  # runner1: the first run only
         cli = [sys.executable, "-m", "analysis", command, "--data", str(data), "--jobs",
                str(jobs), *[a for c in codes for a in (option, c)]]
-        method("runner first run", [*cli, "--out", str(work / "runner1")])
+        method("runner first run", [*cli, "--out", str(work / "runner1")], "runner")
         if "runner" in only:
-            method("runner second run", [*cli, "--out", str(work / "runner2")])
+            method("runner second run", [*cli, "--out", str(work / "runner2")], "runner")
     if "single" in only and args.kind != "lagesbild":
         method("single command per draft", [*me, "--method", "single", *sub,
-                                             "--out", str(work / "single")])
+                                             "--out", str(work / "single")], "single")
     if "plain" in only:
         method("plain papermill loop", [*me, "--method", "plain", *sub,
-                                        "--out", str(work / "plain")])
+                                        "--out", str(work / "plain")], "plain")
     _table(rows, n, jobs)
     single = rows.get("single command per draft", {}).get("single_wall_s")
     if single:
-        walls = sorted(single.values())
-        print(f"\none draft, one command: median {walls[len(walls) // 2]:.1f} s, "
-              f"range {walls[0]:.1f}-{walls[-1]:.1f} s (target: under 8 s)")
+        first, *rest = single.values()
+        walls = sorted(rest or [first])
+        print(f"\none draft, one command: the first (frame cache empty) {first:.1f} s; the "
+              f"other {len(rest)}: median {walls[len(walls) // 2]:.1f} s, range "
+              f"{walls[0]:.1f}-{walls[-1]:.1f} s (target: under 8 s)")
     save()
 
 
