@@ -537,6 +537,10 @@ def _check_scope(df: pd.DataFrame, rows, kommunkod: str | None, margins: pd.Data
     s = pd.DataFrame({"kommunkod": df["kommunkod"].astype(str).to_numpy(),
                       "year": df["year"].astype(int).to_numpy(),
                       "area": df["area"].astype(object).to_numpy()})
+    # every check below concerns the surveyed kommuner: national margins, one län's survey
+    mine = m["kommunkod"].isin(s["kommunkod"].unique()).to_numpy()
+    m = m.loc[mine].reset_index(drop=True)
+    mrows = mrows[mine] if mrows is not None else None
     ky_m = pd.MultiIndex.from_frame(m[["kommunkod", "year"]].drop_duplicates())
     ky_s = pd.MultiIndex.from_frame(s[["kommunkod", "year"]])
     no_margins = ~ky_s.isin(ky_m)
