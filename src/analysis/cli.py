@@ -313,9 +313,9 @@ def _prestart(out: Path, scheduler: Optional[str], template: Path) -> None:
     """Start the batch's worker now: its imports (the template's too) overlap with the checks
     still to come (it writes nothing into ``out``; a command that fails a check stops it)."""
     if scheduler is None:
-        from .batch.runner import prestart_worker
+        from .batch.worker import prestart_for
 
-        prestart_worker(out, template)
+        prestart_for(out, template)
 
 
 def _checked_crimes(data: Path):
@@ -350,7 +350,7 @@ def _data_folder(data: Path) -> None:
 
 
 def _formats(format: Optional[list[str]]) -> list[str]:
-    from .batch.runner import FORMATS
+    from .batch import FORMATS
 
     chosen = [f.strip().lower().lstrip(".") for f in format or FORMATS]
     bad = [f for f in chosen if f not in FORMATS]
@@ -471,9 +471,9 @@ def reports(
     if jobs is not None and jobs < 1:
         _fail(f"--jobs {jobs}: give at least 1", EXIT_USAGE)
     _data_folder(data)
-    codes = _select_kommuner(data, kommun, lan, all_)
     template = _notebook("lagesbild", notebook)
-    _prestart(out, scheduler, template)
+    _prestart(out, scheduler, template)  # the checks below overlap its imports
+    codes = _select_kommuner(data, kommun, lan, all_)
     present, years = _crime_index(data, _checked_crimes(data))
     _in_data(codes, present, data)
     if year:

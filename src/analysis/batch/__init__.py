@@ -21,13 +21,16 @@ A batch, as the ``lagesbild reports`` command runs it (executed by the tests, no
 import importlib
 
 _EXPORTS = {
-    "run_batch": "runner", "BatchResult": "runner", "ItemResult": "runner", "FORMATS": "runner",
+    "run_batch": "runner", "BatchResult": "runner", "ItemResult": "runner",
     "render_outputs": "render", "RenderError": "render",
     "BatchParameterError": "notebook", "load_notebook": "notebook",
     "declared_parameters": "notebook", "check_parameters": "notebook",
     "coerce_parameter": "notebook",
 }
-__all__ = list(_EXPORTS)
+__all__ = [*_EXPORTS, "FORMATS"]
+
+#: The output formats of a draft, in the order they are written.
+FORMATS = ("ipynb", "html", "docx", "png")
 
 
 def skip_iri_grammar() -> None:

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import nbformat
 
+from .worker import _imports_in
+
 __all__ = ["BatchParameterError", "load_notebook", "declared_parameters", "check_parameters",
-           "script_imports",
            "coerce_parameter", "imported_modules"]
 
 
@@ -195,39 +196,3 @@ def imported_modules(nb: nbformat.NotebookNode) -> list[str]:
             mods |= _imports_in(cell.source)
     return sorted(mods)
 
-
-def script_imports(path: str | os.PathLike) -> list[str]:
-    """The modules a notebook kept as a Python script (jupytext ``py:percent``) imports, read
-    without jupytext; empty when the file cannot be read or parsed as Python.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> p = Path(tempfile.mkdtemp()) / "n.py"
-    >>> _ = p.write_text("# %%\\nfrom analysis.report import figures\\n%time x = 1\\n")
-    >>> script_imports(p)
-    ['analysis.report', 'analysis.report.figures']
-    """
-    try:
-        return sorted(_imports_in(Path(path).read_text(encoding="utf-8"), strict=True))
-    except (OSError, UnicodeError, SyntaxError):
-        return []
-
-
-def _imports_in(source: str, *, strict: bool = False) -> set[str]:
-    src = "\n".join(line for line in source.splitlines()
-                    if not line.lstrip().startswith(("%", "!")))  # magics, shell
-    try:
-        tree = ast.parse(src)
-    except SyntaxError:
-        if strict:
-            raise
-        return set()
-    mods: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            mods.update(a.name for a in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            mods.add(node.module)
-            mods.update(f"{node.module}.{a.name}" for a in node.names if a.name != "*")
-    return mods

@@ -24,12 +24,12 @@ from .notebook import (BatchParameterError, check_parameters, declared_parameter
 from ..cache import IN_USE, batch_cache_folder
 from ..store import (atomic_write, clean_temp_files, directory_lock, file_sha256,
                     hash_inputs, is_up_to_date, read_manifest)
-from .worker import WorkerDied, WorkerProcess, claim, prestart
+from .worker import WorkerDied, WorkerProcess, claim, prestart_for
 
 __all__ = ["run_batch", "prestart_worker", "BatchResult", "ItemResult", "FORMATS",
            "BatchLockedError"]
 
-FORMATS = ("ipynb", "html", "docx", "png")
+from . import FORMATS  # noqa: E402 - defined in the light package module for the CLI
 _WORK = ".lagesbild"
 
 
@@ -234,10 +234,7 @@ def prestart_worker(out_dir: str | os.PathLike, notebook: str | os.PathLike | No
     claims is stopped when the process exits (or by
     :func:`analysis.batch.worker.close_prestarted`).
     """
-    from .notebook import script_imports
-
-    prestart(str(Path(out_dir).resolve()),
-             script_imports(notebook) if notebook is not None else ())
+    prestart_for(out_dir, notebook)
 
 
 #: What a worker runs before forking the reports of a report notebook (see ``preload``).

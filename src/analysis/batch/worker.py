@@ -14,6 +14,7 @@ reach the next report. Tasks and results are JSON lines on a private pipe.
 
 from __future__ import annotations
 
+import ast
 import gc
 import importlib
 import json
@@ -28,7 +29,7 @@ import traceback
 from pathlib import Path
 
 __all__ = ["WorkerProcess", "WorkerDied", "worker_environment", "BLAS_THREAD_VARIABLES",
-           "prestart", "claim", "close_prestarted"]
+           "prestart", "prestart_for", "claim", "close_prestarted", "script_imports"]
 
 BLAS_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                          "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS", "BLIS_NUM_THREADS")
@@ -359,6 +360,54 @@ def prestart(key: str, warm_imports=()) -> None:
     os.close(fd)
     _PRESTARTED[key] = WorkerProcess(log_path=log, configure=False,
                                      early_imports=warm_imports)
+
+
+def prestart_for(out_dir: str | os.PathLike, notebook: str | os.PathLike | None = None) -> None:
+    """:func:`prestart` the worker of a local batch into ``out_dir`` (the key
+    :func:`analysis.batch.run_batch` claims), importing ``notebook``'s modules early.
+
+    Light on purpose: the ``lagesbild`` commands call it first, before they import pandas or
+    the batch runner, so the worker's imports overlap all of the command's own work.
+    """
+    prestart(str(Path(out_dir).resolve()),
+             script_imports(notebook) if notebook is not None else ())
+
+
+def script_imports(path: str | os.PathLike) -> list[str]:
+    """The modules a notebook kept as a Python script (jupytext ``py:percent``) imports, read
+    without jupytext; empty when the file cannot be read or parsed as Python.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "n.py"
+    >>> _ = p.write_text("# %%\\nfrom analysis.report import figures\\n%time x = 1\\n")
+    >>> script_imports(p)
+    ['analysis.report', 'analysis.report.figures']
+    """
+    try:
+        return sorted(_imports_in(Path(path).read_text(encoding="utf-8"), strict=True))
+    except (OSError, UnicodeError, SyntaxError):
+        return []
+
+
+def _imports_in(source: str, *, strict: bool = False) -> set[str]:
+    src = "\n".join(line for line in source.splitlines()
+                    if not line.lstrip().startswith(("%", "!")))  # magics, shell
+    try:
+        tree = ast.parse(src)
+    except SyntaxError:
+        if strict:
+            raise
+        return set()
+    mods: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            mods.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            mods.add(node.module)
+            mods.update(f"{node.module}.{a.name}" for a in node.names if a.name != "*")
+    return mods
 
 
 def claim(key: str, log_path: str | os.PathLike) -> "WorkerProcess | None":
