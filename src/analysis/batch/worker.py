@@ -27,6 +27,8 @@ import time
 import traceback
 from pathlib import Path
 
+from . import background
+
 __all__ = ["WorkerProcess", "WorkerDied", "worker_environment", "BLAS_THREAD_VARIABLES",
            "prestart", "claim", "close_prestarted"]
 
@@ -273,6 +275,7 @@ def main() -> None:
             "not_imported": always["not_imported"] + info["not_imported"],
             "early_s": waited - t}
     info.update(_preload(config.get("preload")))
+    info.update(background.start(info, close_fds=[proto_fd, stdin]))  # e.g. a draft's power
     # Keep the garbage collector of each child off the parent's objects: collecting them
     # would touch (and so copy) every page inherited from the fork.
     gc.collect()
@@ -288,6 +291,7 @@ def main() -> None:
     pending: list[dict] = []
     fork = hasattr(os, "fork")
     while True:
+        background.reap()
         while b"\n" in buf:
             line, _, buf = buf.partition(b"\n")
             pending.append(json.loads(line))
