@@ -312,8 +312,9 @@ def draft_power(params: dict) -> dict:
     Returns
     -------
     dict
-        ``{"measure_id": str, "computed": bool}`` (False: the measure names no crime types,
-        so the draft has no power section).
+        ``{"measure_id": str, "computed": bool}``; not computed (with ``"why"``) when the
+        measure names no crime types or its history is too short for a power simulation:
+        the draft then has no power section or meets the same error in its own cell.
     """
     from ..evaluation import shared_power
     from ..evaluation._inputs import measure_spec
@@ -321,7 +322,10 @@ def draft_power(params: dict) -> dict:
     ds = load_dataset_shared(params["data_dir"], kinds=("measures",))
     measure_id = str(params["measure_id"])
     if not measure_spec(ds.measures, measure_id).crime_types:
-        return {"measure_id": measure_id, "computed": False}
-    shared_power(ds, measure_id, n_sim=DRAFT_POWER_SIMULATIONS,
-                 cache_dir=params["shared_cache_dir"])
+        return {"measure_id": measure_id, "computed": False, "why": "no crime types"}
+    try:
+        shared_power(ds, measure_id, n_sim=DRAFT_POWER_SIMULATIONS,
+                     cache_dir=params["shared_cache_dir"])
+    except ValueError as exc:  # e.g. under 24 months of history: not evaluable either
+        return {"measure_id": measure_id, "computed": False, "why": str(exc)}
     return {"measure_id": measure_id, "computed": True}
