@@ -226,6 +226,31 @@ def test_a_long_background_job_ends_with_the_worker(data, tmp_path, helpers, kil
     assert _wait(lambda: not _alive(pid), timeout=5)
 
 
+def _running(pid: int) -> bool:
+    """Whether ``pid`` still runs (gone or a zombie waiting for its new parent: not)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="Linux /proc")
+def test_a_background_job_dies_with_a_killed_worker(data, tmp_path, helpers):
+    import signal
+
+    worker = _worker(tmp_path, data, tmp_path / "cache", spare=1,
+                     function="pp_background_helpers.slow_preload")
+    pid = worker.info["background"]["pid"]
+    try:
+        time.sleep(0.3)
+        assert _running(pid)
+        os.kill(worker.proc.pid, signal.SIGKILL)  # no handler runs: the kernel tells the job
+        assert _wait(lambda: not _running(pid), timeout=5)
+    finally:
+        worker.close()
+
+
 def _power_cell(path: Path) -> list:
     nb = nbformat.read(path, as_version=4)
     cell = next(c for c in nb.cells if c.cell_type == "code" and "power_table" in c.source)
