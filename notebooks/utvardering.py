@@ -12,6 +12,7 @@
 measure_id = "M2181-01"  # åtgärdens id i åtgärdsregistret (measures.csv)
 data_dir = "data/sample"  # datamapp enligt docs/data-model.md, relativ till projektets rot
 language = "sv"  # rapportspråk (endast svenska)
+shared_cache_dir = None  # sätts av batchkörningen: delade beräkningar, t.ex. styrkan
 
 # %%
 from IPython.display import Markdown, display
@@ -19,13 +20,14 @@ from IPython.display import Markdown, display
 from analysis.report import evaluation as er, evaluation_figures, tables as rt, wording as tx
 from analysis.paths import resolve_data_dir
 from analysis.evaluation import (evaluate_measure, indicator_effects, indicator_followup,
-                                 load_measure_data, measure_power)
+                                 load_measure_data, shared_power)
 
 if language != "sv":
     raise ValueError(f"language {language!r} is not supported; only 'sv'")
 dataset = load_measure_data(resolve_data_dir(data_dir), measure_id)
 evaluation = evaluate_measure(dataset, measure_id)
-power = measure_power(dataset, measure_id, n_sim=200) if evaluation.evaluable else None
+power = (shared_power(dataset, measure_id, n_sim=200, cache_dir=shared_cache_dir or None)
+         if evaluation.evaluable else None)
 display(Markdown(er.heading(evaluation)))
 
 # %% [markdown]

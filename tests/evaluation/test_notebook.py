@@ -22,7 +22,8 @@ def test_one_parameters_cell_of_literals():
     for node in tree.body:
         assert isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
         names[node.targets[0].id] = node.value.value
-    assert set(names) == {"measure_id", "data_dir", "language"}
+    assert set(names) == {"measure_id", "data_dir", "language", "shared_cache_dir"}
+    assert names["shared_cache_dir"] is None  # a notebook run alone computes for itself
     assert names["language"] == "sv"
 
 

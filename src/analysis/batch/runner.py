@@ -526,6 +526,9 @@ def _run_with_cache(nb, notebook: Path, param_sets: list, *, names, stems, decla
     if preload and isolation == "fork" and pending and "data_dir" in declared and any(
             m == "analysis.report" or m.startswith("analysis.report.") for m in warm_imports):
         spec = {"function": PRELOAD, "params": pending[0]["params"]}
+        spare = jobs - len(pending) if scheduler is None else 0
+        if spare > 0:  # cores the reports leave idle: the preload may start work on them
+            spec["params"] = {**spec["params"], "spare_jobs": spare}
         for task in pending:
             task["preload"] = spec
     _execute(pending, results, out=out, jobs=min(jobs, max(1, len(pending))),

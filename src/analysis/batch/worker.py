@@ -28,6 +28,8 @@ import time
 import traceback
 from pathlib import Path
 
+from . import background
+
 __all__ = ["WorkerProcess", "WorkerDied", "worker_environment", "BLAS_THREAD_VARIABLES",
            "prestart", "prestart_for", "claim", "close_prestarted", "script_imports"]
 
@@ -277,6 +279,7 @@ def main() -> None:
             "not_imported": always["not_imported"] + info["not_imported"],
             "early_s": waited - t}
     info.update(_preload(config.get("preload")))
+    info.update(background.start(info, close_fds=[proto_fd, stdin]))  # e.g. a draft's power
     # Keep the garbage collector of each child off the parent's objects: collecting them
     # would touch (and so copy) every page inherited from the fork.
     gc.collect()
@@ -292,6 +295,7 @@ def main() -> None:
     pending: list[dict] = []
     fork = hasattr(os, "fork")
     while True:
+        background.reap()
         while b"\n" in buf:
             line, _, buf = buf.partition(b"\n")
             pending.append(json.loads(line))

@@ -15,10 +15,12 @@ from .its import ITSResult, fit_its, its_design
 from .power import PowerResult, power_analysis
 from .synthetic_control import (SyntheticControlResult, synthetic_control,
                                 synthetic_control_crimes)
-from .verdict import VERDICTS, MeasureEvaluation, Verdict, evaluate_measure, measure_power
+from .verdict import (VERDICTS, MeasureEvaluation, Verdict, evaluate_measure, measure_power,
+                      shared_power)
 
 __all__ = ["fit_its", "its_design", "ITSResult", "did_2x2", "DiDResult", "controlled_its",
            "ControlledITSResult", "suggest_comparisons", "synthetic_control",
            "synthetic_control_crimes", "SyntheticControlResult", "power_analysis", "PowerResult",
-           "evaluate_measure", "measure_power", "MeasureEvaluation", "Verdict", "VERDICTS",
+           "evaluate_measure", "measure_power", "shared_power", "MeasureEvaluation", "Verdict",
+           "VERDICTS",
            "indicator_followup", "indicator_effects", "load_measure_data"]

@@ -10,10 +10,12 @@ reporting propensity). The report layer words the verdict; it never decides it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ..cache import shared_artifact
 from ..municipalities import lan_of, municipalities
 from ..schemas import ESTIMATE_COLUMNS
 from ..verdicts import DECREASE, EVALUATION_VERDICTS, INCREASE, NO_CHANGE
@@ -25,7 +27,8 @@ from .its import ITSResult, fit_its
 from .power import PowerResult, power_analysis
 from .synthetic_control import SyntheticControlResult, synthetic_control_crimes
 
-__all__ = ["Verdict", "MeasureEvaluation", "evaluate_measure", "measure_power", "VERDICTS"]
+__all__ = ["Verdict", "MeasureEvaluation", "evaluate_measure", "measure_power", "shared_power",
+           "VERDICTS"]
 
 #: Verdict words (Swedish, as the reports print them); "ej bedömbar" = no crime outcome.
 VERDICTS = EVALUATION_VERDICTS
@@ -251,6 +254,67 @@ def measure_power(data, measure_id: str, **kwargs) -> PowerResult:
     kwargs.setdefault("population", "exposure")
     inputs = replace(inputs, crimes=type_rows(inputs.crimes, spec.crime_types))
     return power_analysis(treated_series(inputs, spec), start=spec.start, **kwargs)
+
+
+#: The files of a data folder the power of a measure depends on (the registry by any name).
+_POWER_FILES = ("crimes.csv", "population.csv", "measures.csv", "measures.yaml", "measures.yml")
+
+
+def shared_power(data, measure_id: str, *, cache_dir=None, **kwargs) -> PowerResult:
+    """:func:`measure_power` computed once per batch and read by every process that asks.
+
+    Goes through :func:`analysis.cache.shared_artifact` (``"measure_power"``), keyed by the
+    measure id and every keyword argument, with the data folder's crimes, population and
+    measures registry as its data files: a changed file is a new entry. The batch runner's
+    worker computes it on a spare core while an evaluation draft reads its survey and
+    evaluates the measure (:func:`analysis.report.context.preload`); the draft then reads
+    the value (or waits for it on the entry's lock) instead of simulating again. Whoever
+    computes it, the value every caller gets is the one read back from the entry, the same
+    numbers as :func:`measure_power` (the entry stores frames with their dtypes and floats
+    exactly).
+
+    Parameters
+    ----------
+    data : Dataset, str or Path
+        A loaded data folder (:func:`analysis.evaluation.load_measure_data`, anything with a
+        ``path``) or the folder itself. Frames without a folder (a mapping, a generated
+        world) are simply computed.
+    measure_id : str
+        Id in the measures registry.
+    cache_dir : path or None
+        The batch's ``shared_cache_dir``; ``None`` (a notebook run on its own) computes.
+    **kwargs
+        As :func:`measure_power` (``n_sim``, ``followup_months`` ...): numbers, text or
+        sequences of them, since they are part of the entry's key.
+
+    Returns
+    -------
+    PowerResult
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from analysis.sample import write_sample
+    >>> folder = tempfile.mkdtemp()
+    >>> _ = write_sample(folder, kommuner=["2181", "2180", "2182"])
+    >>> cache = tempfile.mkdtemp()
+    >>> a = shared_power(folder, "M2181-01", n_sim=50, cache_dir=cache)  # computed, stored
+    >>> b = shared_power(folder, "M2181-01", n_sim=50, cache_dir=cache)  # read
+    >>> a.table.equals(b.table), a.parameters == b.parameters
+    (True, True)
+    >>> a.table.equals(measure_power(folder, "M2181-01", n_sim=50).table)
+    True
+    """
+    def compute() -> PowerResult:
+        return measure_power(data, measure_id, **kwargs)
+
+    root = Path(data) if isinstance(data, (str, Path)) else getattr(data, "path", None)
+    if cache_dir is None or root is None:
+        return compute()
+    files = [Path(root) / n for n in _POWER_FILES if (Path(root) / n).is_file()]
+    return shared_artifact("measure_power", compute, cache_dir=cache_dir, data_files=files,
+                           key={"measure_id": str(measure_id), "arguments": kwargs},
+                           types=(PowerResult,))
 
 
 def _not_evaluable(spec, why, inputs):

@@ -30,7 +30,11 @@ from ..paths import DEFAULT_DATA_DIR, resolve_data_dir
 from ..municipalities import kommungrupper, lan_of, municipalities, name_of, normalize_code
 
 __all__ = ["ReportContext", "make_context", "similar_kommuner", "comparison_group_name",
-           "national_tables", "preload"]
+           "national_tables", "preload", "draft_power", "DRAFT_POWER_SIMULATIONS"]
+
+#: ``n_sim`` of the power section of an evaluation draft (notebooks/utvardering.py calls
+#: ``shared_power(..., n_sim=200)``): the value :func:`draft_power` computes ahead.
+DRAFT_POWER_SIMULATIONS = 200
 
 
 @dataclass(frozen=True)
@@ -235,8 +239,12 @@ def preload(params: dict) -> dict:
     (:func:`national_tables`, through the batch cache). Every report forked afterwards inherits
     both and reads neither again. For an evaluation draft (``measure_id`` without
     ``kommunkod``) it reads what :func:`analysis.evaluation.load_measure_data` shares between
-    measures: every kommun's crimes and population and the registry. Nothing here is needed
-    for correctness: a report whose parameters differ computes what it needs itself.
+    measures: every kommun's crimes and population and the registry. When the batch has
+    fewer drafts than the jobs asked for (``spare_jobs``, set by the runner) and a batch
+    cache, the result also asks the worker to run :func:`draft_power` in the background
+    (``"background"``): the draft's power simulation on the idle core, while the draft reads
+    its survey and evaluates the measure. Nothing here is needed for correctness: a report
+    whose parameters differ computes what it needs itself.
 
     Parameters
     ----------
@@ -246,7 +254,9 @@ def preload(params: dict) -> dict:
     Returns
     -------
     dict
-        What was prepared: ``{"data_dir": str, "national_tables": bool}``.
+        What was prepared: ``{"data_dir": str, "national_tables": bool}``, and
+        ``"background": {"function": ..., "params": ...}`` for the worker to run beside
+        the reports (an evaluation batch with spare jobs).
 
     Raises
     ------
@@ -269,7 +279,12 @@ def preload(params: dict) -> dict:
     code = params.get("kommunkod")
     if not code and params.get("measure_id"):  # an evaluation draft (notebooks/utvardering.py)
         load_dataset_shared(data_dir, kinds=("measures",))  # as load_measure_data reads them
-        return {"data_dir": str(data_dir), "national_tables": False}
+        done = {"data_dir": str(data_dir), "national_tables": False}
+        if int(params.get("spare_jobs") or 0) > 0 and cache_dir is not None:
+            done["background"] = {"function": f"{__name__}.draft_power", "params": {
+                "data_dir": str(data_dir), "measure_id": str(params["measure_id"]),
+                "shared_cache_dir": str(cache_dir)}}
+        return done
     if not code:
         load_dataset_shared(data_dir)
         return {"data_dir": str(data_dir), "national_tables": False}
@@ -277,3 +292,40 @@ def preload(params: dict) -> dict:
     if cache_dir is not None:  # without a batch cache nothing outlives the call
         national_tables(ctx)
     return {"data_dir": str(data_dir), "national_tables": cache_dir is not None}
+
+
+def draft_power(params: dict) -> dict:
+    """The power section of an evaluation draft, computed into the batch cache ahead of it.
+
+    Run by the batch worker in a background process (:mod:`analysis.batch.background`) when
+    :func:`preload` asks for it: the same
+    :func:`~analysis.evaluation.shared_power` call as notebooks/utvardering.py's first cell
+    (``n_sim`` :data:`DRAFT_POWER_SIMULATIONS`), on the crimes, population and registry the
+    worker has read. The draft reads the entry, or waits on its lock while this computes;
+    if the draft took the lock first, this reads what the draft wrote.
+
+    Parameters
+    ----------
+    params : dict
+        ``data_dir``, ``measure_id``, ``shared_cache_dir``.
+
+    Returns
+    -------
+    dict
+        ``{"measure_id": str, "computed": bool}``; not computed (with ``"why"``) when the
+        measure names no crime types or its history is too short for a power simulation:
+        the draft then has no power section or meets the same error in its own cell.
+    """
+    from ..evaluation import shared_power
+    from ..evaluation._inputs import measure_spec
+
+    ds = load_dataset_shared(params["data_dir"], kinds=("measures",))
+    measure_id = str(params["measure_id"])
+    if not measure_spec(ds.measures, measure_id).crime_types:
+        return {"measure_id": measure_id, "computed": False, "why": "no crime types"}
+    try:
+        shared_power(ds, measure_id, n_sim=DRAFT_POWER_SIMULATIONS,
+                     cache_dir=params["shared_cache_dir"])
+    except ValueError as exc:  # e.g. under 24 months of history: not evaluable either
+        return {"measure_id": measure_id, "computed": False, "why": str(exc)}
+    return {"measure_id": measure_id, "computed": True}
