@@ -96,3 +96,16 @@ def test_the_prestarted_worker_imports_the_templates_modules_before_its_configur
     info = started.configure([], jobs=1)  # nothing more to import: already done early
     assert {"json", "analysis.report.wording"} <= set(info["imported"])
     assert "no_such_module_here" in info["not_imported"]  # a missing module only costs nothing
+
+
+def test_a_report_process_has_an_empty_stdin_not_a_closed_one(tmp_path):
+    # the worker closes its protocol pipes (stdin among them) in each forked report; fd 0
+    # must then be /dev/null: code that reads or checks stdin must not meet a closed fd
+    notebook = tmp_path / "stdin_report.py"
+    notebook.write_text('# %% tags=["parameters"]\nkommunkod = "0114"\n\n'
+                        "# %%\nimport os\nimport stat\n"
+                        "assert stat.S_ISCHR(os.fstat(0).st_mode), os.fstat(0)\n"
+                        "assert os.read(0, 1) == b''\nprint('stdin ok')\n", encoding="utf-8")
+    result = run_batch(notebook, [{"kommunkod": "1760"}], out_dir=tmp_path / "out", jobs=1,
+                       progress=False, formats=("ipynb",))
+    assert result.ok, result.summary()

@@ -135,9 +135,10 @@ def _child(task: dict, wfd: int, inherited: list[int]) -> None:
     """In the forked child: reset what a fork inherits, run the report, send the result."""
     for fd in inherited:  # the protocol pipes belong to the worker alone
         os.close(fd)
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.close(null)
+    null = os.open(os.devnull, os.O_RDONLY)  # fd 0 itself when stdin was among those closed
+    if null != 0:
+        os.dup2(null, 0)
+        os.close(null)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     if task["isolation"] == "kernel":
