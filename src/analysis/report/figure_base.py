@@ -126,14 +126,14 @@ class _SwedishFormatter(ticker.Formatter):
 
 
 class _SwedishDateFormatter(ticker.Formatter):
-    _ticks: tuple = ()
+    _all_january = True  # every tick on a year's first month (none yet): label years only
 
     def set_locs(self, locs):
-        self._ticks = tuple(locs)
+        self._all_january = all(mdates.num2date(v).month == 1 for v in locs)
 
     def __call__(self, x, pos=None):
         d = mdates.num2date(x)
-        if d.month == 1 and all(mdates.num2date(v).month == 1 for v in self._ticks):
+        if d.month == 1 and self._all_january:
             return str(d.year)
         return f"{MONTH_ABBREVIATIONS[d.month - 1]} {d.year}"
 
