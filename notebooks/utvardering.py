@@ -12,15 +12,15 @@
 measure_id = "M2181-01"  # åtgärdens id i åtgärdsregistret (measures.csv)
 data_dir = "data/sample"  # datamapp enligt docs/data-model.md, relativ till projektets rot
 language = "sv"  # rapportspråk (endast svenska)
-shared_cache_dir = None  # sätts av batchkörningen: delade beräkningar, t.ex. styrkan
+shared_cache_dir = None  # sätts av batchkörningen: delade beräkningar (styrkan, indikatorerna)
 
 # %%
 from IPython.display import Markdown, display
 
 from analysis.report import evaluation as er, evaluation_figures, tables as rt, wording as tx
 from analysis.paths import resolve_data_dir
-from analysis.evaluation import (evaluate_measure, indicator_effects, indicator_followup,
-                                 load_measure_data, shared_power)
+from analysis.evaluation import (evaluate_measure, load_measure_data, shared_indicators,
+                                 shared_power)
 
 if language != "sv":
     raise ValueError(f"language {language!r} is not supported; only 'sv'")
@@ -105,13 +105,12 @@ else:
 # ## Trygghetsundersökningen: åtgärdens indikatorer
 
 # %%
-indicators = indicator_followup(dataset, measure_id)
+indicators, effects = shared_indicators(dataset, measure_id, cache_dir=shared_cache_dir or None)
 if indicators.empty:
     display(Markdown("Åtgärden anger ingen indikator som finns i trygghetsundersökningen."))
 else:
     display(Markdown(er.indicator_text(indicators, evaluation.measure.start)))
     rt.show(er.indicator_table(indicators))
-    effects = indicator_effects(dataset, measure_id)
     if not effects.empty:
         display(Markdown("### Effekt på indikatorerna"))
         display(Markdown(er.indicator_effect_text(effects)))

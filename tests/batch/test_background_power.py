@@ -1,4 +1,5 @@
-"""An evaluation draft's power simulation on the core a one-draft batch leaves idle.
+"""An evaluation draft's power simulation (and survey indicators) on the core a one-draft batch
+leaves idle.
 
 :func:`analysis.evaluation.shared_power` goes through the batch cache; the warm worker's
 preload asks for it in a background process when the batch has spare jobs
@@ -20,7 +21,9 @@ from analysis import cache
 from analysis.batch import run_batch
 from analysis.batch import runner as batch_runner
 from analysis.batch.worker import WorkerProcess
-from analysis.evaluation import PowerResult, measure_power, shared_power
+from analysis.evaluation import (PowerResult, indicator_effects, indicator_followup,
+                                 load_measure_data, measure_power, shared_indicators,
+                                 shared_power)
 from analysis.io import load_dataset_shared
 from analysis.report.context import DRAFT_POWER_SIMULATIONS
 
@@ -187,7 +190,18 @@ def test_preload_with_spare_jobs_computes_power_in_background(data, tmp_path):
     finally:
         worker.close()
     log = (tmp_path / "worker.log").read_text()
-    assert "draft_power" in log and "done in" in log
+    assert "draft_sections" in log and "done in" in log
+    # the survey section too: the measure names indicators of the catalogue
+    assert _wait(lambda: len(list(cache_dir.glob("measure_indicators-*.json"))) == 1)
+    cache._REMEMBERED.clear()
+    measure_data = load_measure_data(data, "M2181-01")
+    followup, effects = shared_indicators(measure_data, "M2181-01", cache_dir=cache_dir)
+    pd.testing.assert_frame_equal(followup, indicator_followup(measure_data, "M2181-01"),
+                                  check_exact=True)
+    pd.testing.assert_frame_equal(effects, indicator_effects(measure_data, "M2181-01"),
+                                  check_exact=True)
+    assert not followup.empty and not effects.empty
+    assert len(list(cache_dir.glob("measure_indicators-*.json"))) == 1  # read, not computed
     # what it wrote is what the draft would compute
     cache._REMEMBERED.clear()
     ds = load_dataset_shared(data, kinds=("measures",))
@@ -252,9 +266,13 @@ def test_a_background_job_dies_with_a_killed_worker(data, tmp_path, helpers):
 
 
 def _power_cell(path: Path) -> list:
+    """The outputs of the draft's power and survey-indicator cells."""
     nb = nbformat.read(path, as_version=4)
-    cell = next(c for c in nb.cells if c.cell_type == "code" and "power_table" in c.source)
-    return [{k: v for k, v in o.items() if k != "execution_count"} for o in cell.outputs]
+    cells = [c for c in nb.cells if c.cell_type == "code"
+             and ("power_table" in c.source or "indicator_table" in c.source)]
+    assert len(cells) == 2
+    return [{k: v for k, v in o.items() if k != "execution_count"}
+            for cell in cells for o in cell.outputs]
 
 
 def _draft(world, out, **kwargs):
@@ -273,7 +291,7 @@ def test_draft_power_section_is_the_same_with_and_without_background(world, tmp_
     alone, log_alone = _draft(world, tmp_path / "alone", jobs=1)  # no spare job
     assert "background" not in log_alone
     spare, log_spare = _draft(world, tmp_path / "spare", jobs=2)
-    assert "draft_power" in log_spare and "done in" in log_spare
+    assert "draft_sections" in log_spare and "done in" in log_spare
     assert json.dumps(spare, sort_keys=True) == json.dumps(alone, sort_keys=True)
     assert any("image/png" in o.get("data", {}) for o in spare)
     # a failing background job: the draft computes the power itself, the same numbers

@@ -2,7 +2,8 @@
 
 A batch with fewer reports than the jobs asked for leaves cores idle. The worker's preload
 (:func:`analysis.report.context.preload`) may then ask for a job to run in the background,
-e.g. an evaluation draft's power simulation (:func:`analysis.report.context.draft_power`),
+e.g. an evaluation draft's power simulation and survey indicators
+(:func:`analysis.report.context.draft_sections`),
 which goes through the batch cache (:func:`analysis.cache.shared_artifact`): the draft
 reads the entry, or waits on its lock while the background process computes it.
 

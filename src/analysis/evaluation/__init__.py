@@ -10,7 +10,7 @@ Interrupted time series (:mod:`.its`), difference-in-differences and controlled 
 
 from ._inputs import load_measure_data
 from .did import ControlledITSResult, DiDResult, controlled_its, did_2x2, suggest_comparisons
-from .indicators import indicator_effects, indicator_followup
+from .indicators import indicator_effects, indicator_followup, shared_indicators
 from .its import ITSResult, fit_its, its_design
 from .power import PowerResult, power_analysis
 from .synthetic_control import (SyntheticControlResult, synthetic_control,
@@ -23,4 +23,4 @@ __all__ = ["fit_its", "its_design", "ITSResult", "did_2x2", "DiDResult", "contro
            "synthetic_control_crimes", "SyntheticControlResult", "power_analysis", "PowerResult",
            "evaluate_measure", "measure_power", "shared_power", "MeasureEvaluation", "Verdict",
            "VERDICTS",
-           "indicator_followup", "indicator_effects", "load_measure_data"]
+           "indicator_followup", "indicator_effects", "shared_indicators", "load_measure_data"]

@@ -20,7 +20,7 @@ import pandas as pd
 from ..errors import DataError
 from ._inputs import measure_spec
 
-__all__ = ["indicator_followup", "indicator_effects", "EFFECT_COLUMNS"]
+__all__ = ["indicator_followup", "indicator_effects", "shared_indicators", "EFFECT_COLUMNS"]
 
 COLUMNS = ["year", "period", "group", "area", "variable", "item", "label", "estimate", "ci_low",
            "ci_high", "ci_level", "n", "suppressed", "suppressed_reason"]
@@ -204,3 +204,64 @@ def indicator_effects(data, measure_id: str, *, level: float = 0.95) -> pd.DataF
         keep = q["survives"] | (q["verdict"] == NO_CHANGE)
         out.loc[tested, "verdict"] = q["verdict"].where(keep, NO_CHANGE)
     return out
+
+
+_INDICATOR_FILES = ("survey.csv", "items.csv", "margins.csv", "measures.csv", "measures.yaml",
+                    "measures.yml")
+
+
+def shared_indicators(data, measure_id: str, *, cache_dir=None
+                      ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """:func:`indicator_followup` and, when it has rows, :func:`indicator_effects`, computed
+    once per batch and read by every process that asks.
+
+    The evaluation draft's survey section. Through :func:`analysis.cache.shared_artifact`
+    (``"measure_indicators"``, keyed by the measure id, with the folder's survey, item
+    catalogue, margins and registry as its data files): the batch worker computes it on a
+    spare core while a single draft runs (:func:`analysis.report.context.draft_sections`),
+    and the draft reads it. Only the estimates are stored (shares, intervals, respondent
+    counts, the small-number rule), never a respondent.
+
+    Parameters
+    ----------
+    data : Dataset
+        From :func:`analysis.evaluation.load_measure_data` (the län's survey); data without
+        a folder (``path``) are simply computed.
+    measure_id : str
+        Id in the measures registry.
+    cache_dir : path or None
+        The batch's ``shared_cache_dir``; ``None`` computes.
+
+    Returns
+    -------
+    (pandas.DataFrame, pandas.DataFrame or None)
+        The follow-up table and the effects (None when the follow-up is empty), equal to
+        calling the two functions.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from analysis.evaluation import load_measure_data
+    >>> from analysis.sample import write_sample
+    >>> folder = tempfile.mkdtemp()
+    >>> _ = write_sample(folder, kommuner=["2181", "2180", "2182"])
+    >>> ds = load_measure_data(folder, "M2181-01")
+    >>> followup, effects = shared_indicators(ds, "M2181-01", cache_dir=tempfile.mkdtemp())
+    >>> followup.equals(indicator_followup(ds, "M2181-01"))
+    True
+    """
+    from pathlib import Path
+
+    from ..cache import shared_artifact
+
+    def compute() -> tuple:
+        followup = indicator_followup(data, measure_id)
+        return (followup, None if followup.empty else indicator_effects(data, measure_id))
+
+    root = getattr(data, "path", None)
+    if cache_dir is None or root is None:
+        return compute()
+    files = [Path(root) / n for n in _INDICATOR_FILES if (Path(root) / n).is_file()]
+    followup, effects = shared_artifact("measure_indicators", compute, cache_dir=cache_dir,
+                                        data_files=files, key={"measure_id": str(measure_id)})
+    return followup, effects

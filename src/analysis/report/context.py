@@ -281,7 +281,7 @@ def preload(params: dict) -> dict:
         load_dataset_shared(data_dir, kinds=("measures",))  # as load_measure_data reads them
         done = {"data_dir": str(data_dir), "national_tables": False}
         if int(params.get("spare_jobs") or 0) > 0 and cache_dir is not None:
-            done["background"] = {"function": f"{__name__}.draft_power", "params": {
+            done["background"] = {"function": f"{__name__}.draft_sections", "params": {
                 "data_dir": str(data_dir), "measure_id": str(params["measure_id"]),
                 "shared_cache_dir": str(cache_dir)}}
         return done
@@ -329,3 +329,34 @@ def draft_power(params: dict) -> dict:
     except ValueError as exc:  # e.g. under 24 months of history: not evaluable either
         return {"measure_id": measure_id, "computed": False, "why": str(exc)}
     return {"measure_id": measure_id, "computed": True}
+
+
+def draft_sections(params: dict) -> dict:
+    """What an evaluation draft can have computed ahead of it on a spare core: its power
+    section (:func:`draft_power`), then its survey-indicator section
+    (:func:`~analysis.evaluation.shared_indicators` on the län's survey, which this process
+    reads itself). Run by the batch worker in a background process when :func:`preload` asks
+    for it; the draft reads each entry, or waits on its lock while it is computed, or
+    computes it itself if it got there first.
+
+    Parameters
+    ----------
+    params : dict
+        ``data_dir``, ``measure_id``, ``shared_cache_dir``.
+
+    Returns
+    -------
+    dict
+        ``{"measure_id": str, "power": dict, "indicators": bool}`` (what was computed).
+    """
+    from ..evaluation import load_measure_data, shared_indicators
+    from ..evaluation._inputs import measure_spec
+
+    done = {"measure_id": str(params["measure_id"]), "power": draft_power(params)}
+    ds = load_dataset_shared(params["data_dir"], kinds=("measures",))
+    spec = measure_spec(ds.measures, str(params["measure_id"]))
+    done["indicators"] = bool(spec.indicators)
+    if spec.indicators:  # the draft's cell reads the län's survey for these only
+        data = load_measure_data(params["data_dir"], str(params["measure_id"]))
+        shared_indicators(data, str(params["measure_id"]), cache_dir=params["shared_cache_dir"])
+    return done
