@@ -294,6 +294,15 @@ def preload(params: dict) -> dict:
     return {"data_dir": str(data_dir), "national_tables": cache_dir is not None}
 
 
+def _draft_measure(params: dict):
+    """(the shared crimes, population and registry; the measure id; its registry entry)."""
+    from ..evaluation._inputs import measure_spec
+
+    ds = load_dataset_shared(params["data_dir"], kinds=("measures",))
+    measure_id = str(params["measure_id"])
+    return ds, measure_id, measure_spec(ds.measures, measure_id)
+
+
 def draft_power(params: dict) -> dict:
     """The power section of an evaluation draft, computed into the batch cache ahead of it.
 
@@ -317,11 +326,9 @@ def draft_power(params: dict) -> dict:
         the draft then has no power section or meets the same error in its own cell.
     """
     from ..evaluation import shared_power
-    from ..evaluation._inputs import measure_spec
 
-    ds = load_dataset_shared(params["data_dir"], kinds=("measures",))
-    measure_id = str(params["measure_id"])
-    if not measure_spec(ds.measures, measure_id).crime_types:
+    ds, measure_id, spec = _draft_measure(params)
+    if not spec.crime_types:
         return {"measure_id": measure_id, "computed": False, "why": "no crime types"}
     try:
         shared_power(ds, measure_id, n_sim=DRAFT_POWER_SIMULATIONS,
@@ -350,11 +357,9 @@ def draft_sections(params: dict) -> dict:
         ``{"measure_id": str, "power": dict, "indicators": bool}`` (what was computed).
     """
     from ..evaluation import load_measure_data, shared_indicators
-    from ..evaluation._inputs import measure_spec
 
     done = {"measure_id": str(params["measure_id"]), "power": draft_power(params)}
-    ds = load_dataset_shared(params["data_dir"], kinds=("measures",))
-    spec = measure_spec(ds.measures, str(params["measure_id"]))
+    _, _, spec = _draft_measure(params)
     done["indicators"] = bool(spec.indicators)
     if spec.indicators:  # the draft's cell reads the län's survey for these only
         data = load_measure_data(params["data_dir"], str(params["measure_id"]))
