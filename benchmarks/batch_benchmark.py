@@ -26,7 +26,12 @@ the ``single`` commands the first fills it for the others (printed apart).
 
 Reported per method: wall, CPU (the process tree: rusage of the waited children), peak memory
 (the sum of PSS over the process tree and over the runner's worker with its forked reports,
-sampled from /proc every 0.25 s: pages shared copy-on-write are counted once) and the ratios. On a shared
+sampled from /proc every 2 s: pages shared copy-on-write are counted once) and the ratios.
+Reading ``smaps_rollup`` walks a process's page tables (about 25 ms for a 550 MB report
+process) on a core of its own: sampled every 0.25 s, as before 2026-12-06's third session, it
+took a good part of the core the two-job runner needs and the one-core floor does not (20
+kommuner, runs one after the other: the runner 6.31 s per report sampled every 0.25 s, 5.51 s
+every 2 s, 4.98-5.46 s not sampled). The sampler's own CPU time is printed. On a shared
 machine wall time depends on the neighbours: the load average is printed with the table.
 
 Run:  .venv/bin/python benchmarks/batch_benchmark.py [--n 20 | --all] [--jobs 2]
@@ -110,20 +115,23 @@ def _is_worker(pid: int) -> bool:
 class _MemorySampler(threading.Thread):
     """Peak PSS (KiB) of a process tree, and of each batch worker with its forked reports."""
 
-    def __init__(self, pid: int, every: float = 0.25):
+    def __init__(self, pid: int, every: float = 2.0):
         super().__init__(daemon=True)
         self.pid, self.every = pid, every
         self.peak_tree = self.peak_worker = 0
         self.stop = threading.Event()
 
     def run(self) -> None:
+        self.cpu_s = 0.0
         while not self.stop.is_set():
+            t = time.thread_time()
             kids = _children_map()
             tree = _tree(self.pid, kids)
             self.peak_tree = max(self.peak_tree, sum(_pss_kib(p) for p in tree))
             for w in (p for p in tree if _is_worker(p)):
                 self.peak_worker = max(self.peak_worker,
                                        sum(_pss_kib(p) for p in _tree(w, kids)))
+            self.cpu_s += time.thread_time() - t
             self.stop.wait(self.every)
 
 
@@ -150,6 +158,7 @@ def _measure(cmd: list[str], *, log: Path, env: dict | None = None) -> dict:
     return {"wall_s": wall, "cpu_s": (after.ru_utime - before.ru_utime
                                       + after.ru_stime - before.ru_stime),
             "peak_tree_mib": sampler.peak_tree / 1024, "peak_worker_mib": sampler.peak_worker / 1024,
+            "sampler_cpu_s": sampler.cpu_s,
             "exit_code": code, **extra}
 
 
@@ -307,7 +316,8 @@ def main() -> None:
                       "load_avg_before": load}
         r = rows[name]
         print(f"  {name}: {r['wall_s']:.1f} s wall, {r['cpu_s']:.1f} CPU-s "
-              f"(load {load:.1f})", flush=True)
+              f"(load {load:.1f}; the memory sampler used {r['sampler_cpu_s']:.1f} CPU-s)",
+              flush=True)
         save()
 
     sub = ["--codes", ",".join(codes), "--data", str(data),
