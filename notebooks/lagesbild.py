@@ -55,9 +55,13 @@ display(Markdown(tx.method_note()))
 
 # %%
 if cov.covers("riket"):
-    display(Markdown(tx.omfattning_intro(ctx.kommun, ctx.lan, ctx.year, n_types=rc.family_size(levels),
+    lan = None if cov.lan_too_small else ctx.lan  # Gotland: the län is the kommun itself
+    display(Markdown(tx.omfattning_intro(ctx.kommun, lan, ctx.year, n_types=rc.family_size(levels),
                                          n_rows=len(levels))))
-    display(Markdown(tx.section_heading(f"Anmälda brott {ctx.year} jämfört med länet och riket")))
+    if lan is None:
+        display(Markdown(cv.missing_comparison_text(cov, ["lan"])))
+    display(Markdown(tx.section_heading(f"Anmälda brott {ctx.year} jämfört med "
+                                        + ("länet och riket" if lan else "riket"))))
     display(Markdown(cap.omfattning_sentence(levels, year=ctx.year)))
     rt.show(rt.omfattning_table(levels), claims=rt.claims("levels", levels))
 else:

@@ -24,7 +24,8 @@ from analysis.evaluation import (evaluate_measure, load_measure_data, shared_ind
 
 if language != "sv":
     raise ValueError(f"language {language!r} is not supported; only 'sv'")
-dataset = load_measure_data(resolve_data_dir(data_dir), measure_id)
+folder = resolve_data_dir(data_dir)
+dataset = load_measure_data(folder, measure_id, survey=False)  # the survey: its own section
 evaluation = evaluate_measure(dataset, measure_id)
 power = (shared_power(dataset, measure_id, n_sim=200, cache_dir=shared_cache_dir or None)
          if evaluation.evaluable else None)
@@ -105,7 +106,7 @@ else:
 # ## Trygghetsundersökningen: åtgärdens indikatorer
 
 # %%
-indicators, effects = shared_indicators(dataset, measure_id, cache_dir=shared_cache_dir or None)
+indicators, effects = shared_indicators(folder, measure_id, cache_dir=shared_cache_dir or None)
 if indicators.empty:
     display(Markdown("Åtgärden anger ingen indikator som finns i trygghetsundersökningen."))
 else:

@@ -96,6 +96,33 @@ def _entries(folder: Path) -> list[Path]:
     return sorted(folder.glob("measure_power-*.json"))
 
 
+def test_shared_indicators_of_the_folder_read_the_survey_only_to_compute(data, tmp_path,
+                                                                         monkeypatch):
+    """The draft passes its folder: the län's survey is read when the tables are computed,
+    not when the entry is there (computed by the spare core); a dataset gives the same entry."""
+    import analysis.evaluation.indicators as indicators
+
+    monkeypatch.setattr(cache, "_REMEMBERED", {})
+    loads = []
+    real = indicators.load_measure_data
+    monkeypatch.setattr(indicators, "load_measure_data",
+                        lambda *a, **kw: loads.append(a) or real(*a, **kw))
+    ds = load_measure_data(data, "M2181-01")
+    direct = indicator_followup(ds, "M2181-01"), indicator_effects(ds, "M2181-01")
+    assert not direct[0].empty and not direct[1].empty
+    computed = shared_indicators(data, "M2181-01", cache_dir=tmp_path)
+    assert len(loads) == 1
+    cache._REMEMBERED.clear()
+    read = shared_indicators(data, "M2181-01", cache_dir=tmp_path)
+    from_dataset = shared_indicators(ds, "M2181-01", cache_dir=tmp_path)
+    assert len(loads) == 1 and len(list(tmp_path.glob("measure_indicators-*.json"))) == 1
+    alone = shared_indicators(str(data), "M2181-01", cache_dir=None)
+    assert len(loads) == 2
+    for got in (computed, read, from_dataset, alone):
+        pd.testing.assert_frame_equal(got[0], direct[0], check_exact=True)
+        pd.testing.assert_frame_equal(got[1], direct[1], check_exact=True)
+
+
 @pytest.mark.parametrize("measure_id", MEASURES)
 def test_shared_power_is_measure_power_exactly(data, tmp_path, measure_id, monkeypatch):
     monkeypatch.setattr(cache, "_REMEMBERED", {})  # read back from the file, not memory

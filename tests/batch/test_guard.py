@@ -39,6 +39,25 @@ def test_ids_are_found_as_words_and_only_as_words(ids):
     assert RespondentIds.from_values(["17", "2024"]).unchecked == 2  # short numbers: not checkable
 
 
+def test_every_occurrence_counts(ids):
+    """Distinct words are hashed once; the count is still one per occurrence, as a scan of
+    every word (sequence) in turn gives."""
+    import random
+    import re
+
+    rng = random.Random(3)
+    vocabulary = ["R00017", "R00018", "KX-2024-000991", "KX", "2024", "000991", "svarande",
+                  "i", "Kyrksten", "R000170", "1 234"]
+    plain = {"R00017", "R00018", "KX 2024 000991"}
+    for _ in range(200):
+        text = " ".join(rng.choice(vocabulary) for _ in range(rng.randint(0, 60)))
+        words = re.findall(r"\w+", text)
+        expected = sum(" ".join(words[i:i + n]) in plain
+                       for n in (1, 2, 3) for i in range(len(words) - n + 1))
+        assert ids.find(text) == expected, text
+    assert ids.find("R00017 " * 5 + "KX-2024-000991 " * 3) == 8
+
+
 def test_every_kind_of_output_file_is_checked(ids, tmp_path):
     (tmp_path / "a.html").write_text('<td>R00017</td><img src="data:image/png;base64,'
                                      + base64.b64encode(_png("plain")).decode() + '">')

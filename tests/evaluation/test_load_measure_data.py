@@ -69,7 +69,21 @@ def test_crimes_are_read_once_per_process_for_every_measure(folder, monkeypatch)
     assert second.crimes.equals(first.crimes) and second.crimes is not first.crimes
 
 
-def test_problems_of_crimes_and_survey_are_reported_together(folder, tmp_path):
+def test_without_the_survey_only_crimes_population_and_registry(folder):
+    full = load_measure_data(folder, "M2181-01")
+    part = load_measure_data(folder, "M2181-01", survey=False)
+    assert full.survey is not None  # the measure names indicators: read by default
+    assert (part.survey, part.items, part.margins) == (None, None, None)
+    assert {"survey.csv", "items.csv", "margins.csv"}.isdisjoint(part.files)
+    for name in ("crimes", "population", "measures"):
+        assert getattr(part, name).equals(getattr(full, name))
+    assert evaluate_measure(part, "M2181-01").table.equals(
+        evaluate_measure(full, "M2181-01").table)
+
+
+@pytest.fixture
+def bad_copy(folder, tmp_path):
+    """The folder with a problem in crimes.csv and one in the survey rows of kommun 2181."""
     import shutil
 
     copy = tmp_path / "bad"
@@ -84,7 +98,12 @@ def test_problems_of_crimes_and_survey_are_reported_together(folder, tmp_path):
     row[cols.index("design_weight")] = "-1"
     survey[at] = ",".join(row)
     (copy / "survey.csv").write_text("\n".join(survey) + "\n", encoding="utf-8")
-    with pytest.raises(DataError) as err:
-        load_measure_data(copy, "M2181-02")
+    return copy
+
+
+@pytest.mark.parametrize("survey", [True, False])
+def test_problems_of_crimes_and_survey_are_reported_together(bad_copy, survey):
+    with pytest.raises(DataError) as err:  # survey=False too: the draft says everything at once
+        load_measure_data(bad_copy, "M2181-02", survey=survey)
     files = {p.file.rsplit("/", 1)[-1] for p in err.value.problems}
     assert {"crimes.csv", "survey.csv"} <= files

@@ -18,8 +18,13 @@ NAMES = {"2181": "Sandviken", "2026": "Gagnef", "1760": "Storfors", "1080": "Kar
 
 
 @pytest.fixture(scope="module")
-def sections(full_sample, tmp_path_factory):
-    cache = str(tmp_path_factory.mktemp("claims-cache"))
+def cache(tmp_path_factory):
+    """The batch cache the module's contexts share (the national tables computed once)."""
+    return str(tmp_path_factory.mktemp("claims-cache"))
+
+
+@pytest.fixture(scope="module")
+def sections(full_sample, cache):
     out = {}
     for code in NAMES:
         ctx = rc.make_context(full_sample, code, cache_dir=cache)
@@ -158,3 +163,23 @@ def test_small_things_p_values_dashes_and_headings(sections):
     assert "16–24" in age.columns and not any("16-24" in str(c) for c in age.columns)
     sex = rt.survey_table(sections["2181"]["survey"]["sex"], by="sex")
     assert list(sex.columns) == ["Indikator", "Kvinnor", "Män"] and len(sex) == 11
+
+
+def test_gotland_is_compared_with_riket_not_with_itself(full_sample, cache, sections):
+    """Gotland is the only kommun of its län: the län's rate is Gotland's own, so the level
+    section compares with riket only (no Länet column, no "länet" in its sentences)."""
+    ctx = rc.make_context(full_sample, "0980", cache_dir=cache)
+    levels = rc.omfattning(ctx)
+    assert levels["compared"].all() and levels["rate_lan"].isna().all()
+    table = rt.omfattning_table(levels)
+    assert "Länet" not in table.columns and "Riket" in table.columns
+    sentence = cap.omfattning_sentence(levels, year=ctx.year)
+    assert "mot riket." in sentence and "län" not in sentence
+    intro = tx.omfattning_intro(ctx.kommun, None, ctx.year)
+    assert "jämfört med riket." in intro and "län" not in intro
+    for code in NAMES:  # a län of several kommuner keeps its column and its words
+        levels = sections[code]["levels"]
+        assert levels["rate_lan"].notna().all()
+        assert "Länet" in rt.omfattning_table(levels).columns
+        assert "mot länet och riket." in cap.omfattning_sentence(
+            levels, year=sections[code]["ctx"].year)

@@ -69,6 +69,10 @@ def test_the_problem_picture_names_the_comparisons_it_could_not_make():
     assert "Nivån har inte jämförts med riket eller kommungruppen" in text
     row = problem_table(problems).iloc[0]
     assert (row["Jämfört med riket"], row["Jämfört med länet"]) == (NOT_COMPARED, "ingen säkerställd skillnad")
+    problems.attrs.update(compared=["riket", "liknande"], lan_too_small=True)  # Gotland
+    table = problem_table(problems)
+    assert "Jämfört med länet" not in table.columns  # nothing is missing: there is no län to compare
+    assert list(table.columns[:2]) == ["Brottstyp", "Jämfört med riket"]
 
 
 def test_a_lan_of_one_kommun_is_not_compared_and_the_draft_says_why():

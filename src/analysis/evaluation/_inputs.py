@@ -53,7 +53,7 @@ def resolve_inputs(data) -> Inputs:
     return Inputs(crimes, population, measures, synthetic)
 
 
-def load_measure_data(data_dir, measure_id: str):
+def load_measure_data(data_dir, measure_id: str, *, survey: bool = True):
     """The data one measure's evaluation reads: a :class:`~analysis.io.Dataset` without the rest.
 
     The evaluation draft (notebooks/utvardering.py) needs every kommun's crimes and population
@@ -71,6 +71,13 @@ def load_measure_data(data_dir, measure_id: str):
         A data folder (docs/data-model.md).
     measure_id : str
         Id in the folder's measures registry.
+    survey : bool, default True
+        False: not the survey either (``survey``, ``items`` and ``margins`` are None), for a
+        caller that needs only the crimes, such as the evaluation draft, whose survey
+        section (:func:`~analysis.evaluation.shared_indicators` given the folder) reads the
+        län's survey only when it computes, and not when a batch's spare core has computed
+        it already. When the crimes or population have problems, the survey's are raised
+        with them all the same.
 
     Returns
     -------
@@ -93,6 +100,8 @@ def load_measure_data(data_dir, measure_id: str):
     >>> ds = load_measure_data(folder, "M2181-02")
     >>> sorted(ds.survey["kommunkod"].unique()), ds.incidents is None
     (['2180', '2181'], True)
+    >>> load_measure_data(folder, "M2181-02", survey=False).survey is None
+    True
     """
     from ..io import load_dataset, load_dataset_shared, with_survey
     from ..io.survey_files import read_items
@@ -105,21 +114,24 @@ def load_measure_data(data_dir, measure_id: str):
     if registry is None:  # load_dataset and the evaluation say what is missing
         return load_dataset(root, kinds=("measures",))
     spec = measure_spec(read_measures(registry), measure_id)
-    kinds = ["measures"]
-    if spec.indicators and (root / "survey.csv").is_file() and (root / "items.csv").is_file():
-        try:
-            named = set(spec.indicators) & set(read_items(root / "items.csv")["item"])
-        except DataError:
-            named = {"?"}  # load_dataset reports the catalogue's problems
-        if named:
-            kinds.append("survey")
+
+    def kinds() -> list[str]:
+        if spec.indicators and (root / "survey.csv").is_file() and (root / "items.csv").is_file():
+            try:
+                named = set(spec.indicators) & set(read_items(root / "items.csv")["item"])
+            except DataError:
+                named = {"?"}  # load_dataset reports the catalogue's problems
+            if named:
+                return ["measures", "survey"]
+        return ["measures"]
+
     reg = municipalities()
     lan = set(reg.loc[reg["lanskod"] == lan_of(spec.kommunkod)[0], "kommunkod"])
     try:  # every measure shares the crimes and population: read once per process
         shared = load_dataset_shared(root, kinds=("measures",))
-    except DataError:  # every file's problems together, the survey's included
-        return load_dataset(root, kinds=kinds, survey_kommuner=lan)
-    return with_survey(shared, survey_kommuner=lan) if "survey" in kinds else shared
+    except DataError:  # every file's problems together, the survey's included (survey=False too)
+        return load_dataset(root, kinds=kinds(), survey_kommuner=lan)
+    return with_survey(shared, survey_kommuner=lan) if survey and "survey" in kinds() else shared
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..errors import DataError
-from ._inputs import measure_spec
+from ._inputs import load_measure_data, measure_spec
 
 __all__ = ["indicator_followup", "indicator_effects", "shared_indicators", "EFFECT_COLUMNS"]
 
@@ -220,13 +220,16 @@ def shared_indicators(data, measure_id: str, *, cache_dir=None
     catalogue, margins and registry as its data files): the batch worker computes it on a
     spare core while a single draft runs (:func:`analysis.report.context.draft_sections`),
     and the draft reads it. Only the estimates are stored (shares, intervals, respondent
-    counts, the small-number rule), never a respondent.
+    counts, the small-number rule), never a respondent. Given the folder rather than a
+    loaded dataset, the län's survey is read only when the tables must be computed: the
+    draft then reads no respondent when the spare core has computed them.
 
     Parameters
     ----------
-    data : Dataset
-        From :func:`analysis.evaluation.load_measure_data` (the län's survey); data without
-        a folder (``path``) are simply computed.
+    data : Dataset, str or Path
+        From :func:`analysis.evaluation.load_measure_data` (the län's survey), or the data
+        folder itself (read with :func:`~analysis.evaluation.load_measure_data` when the
+        tables are computed); a dataset without a folder (``path``) is simply computed.
     measure_id : str
         Id in the measures registry.
     cache_dir : path or None
@@ -249,16 +252,19 @@ def shared_indicators(data, measure_id: str, *, cache_dir=None
     >>> followup, effects = shared_indicators(ds, "M2181-01", cache_dir=tempfile.mkdtemp())
     >>> followup.equals(indicator_followup(ds, "M2181-01"))
     True
+    >>> shared_indicators(folder, "M2181-01", cache_dir=None)[0].equals(followup)
+    True
     """
     from pathlib import Path
 
     from ..cache import shared_artifact
 
     def compute() -> tuple:
-        followup = indicator_followup(data, measure_id)
-        return (followup, None if followup.empty else indicator_effects(data, measure_id))
+        loaded = load_measure_data(data, measure_id) if isinstance(data, (str, Path)) else data
+        followup = indicator_followup(loaded, measure_id)
+        return (followup, None if followup.empty else indicator_effects(loaded, measure_id))
 
-    root = getattr(data, "path", None)
+    root = Path(data) if isinstance(data, (str, Path)) else getattr(data, "path", None)
     if cache_dir is None or root is None:
         return compute()
     files = [Path(root) / n for n in _INDICATOR_FILES if (Path(root) / n).is_file()]

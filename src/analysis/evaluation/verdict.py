@@ -266,7 +266,7 @@ def shared_power(data, measure_id: str, *, cache_dir=None, **kwargs) -> PowerRes
     Goes through :func:`analysis.cache.shared_artifact` (``"measure_power"``), keyed by the
     measure id and every keyword argument, with the data folder's crimes, population and
     measures registry as its data files: a changed file is a new entry. The batch runner's
-    worker computes it on a spare core while an evaluation draft reads its survey and
+    worker computes it on a spare core while an evaluation draft reads its data and
     evaluates the measure (:func:`analysis.report.context.preload`); the draft then reads
     the value (or waits for it on the entry's lock) instead of simulating again. Whoever
     computes it, the value every caller gets is the one read back from the entry, the same

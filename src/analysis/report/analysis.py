@@ -310,7 +310,11 @@ def _consequences(problems: pd.DataFrame, survey: dict | None, gaps: pd.DataFram
 
 
 def problem_table(problems: pd.DataFrame) -> pd.DataFrame:
-    """The problem picture as a display table (all crime types, strongest evidence first)."""
+    """The problem picture as a display table (all crime types, strongest evidence first).
+
+    A län of too few kommuner to compare with (``attrs["lan_too_small"]``, Gotland) has no
+    "Jämfört med länet" column: no comparison is missing, there is none to make.
+    """
     def cell(v: str) -> str:
         return {HIGHER: "högre", LOWER: "lägre", NOT_COMPARED: NOT_COMPARED}.get(v, "ingen säkerställd skillnad")
 
@@ -321,10 +325,12 @@ def problem_table(problems: pd.DataFrame) -> pd.DataFrame:
         if r.trend_verdict in (INCREASE, DECREASE):
             words.append(f"{r.trend_verdict} per år")
         return "; ".join(words) or "ingen säkerställd förändring"
+    lan = ({} if problems.attrs.get("lan_too_small") else
+           {"Jämfört med länet": [cell(v) for v in problems["verdict_lan"]]})
     return pd.DataFrame({
         "Brottstyp": problems["crime_type"].to_numpy(),
         "Jämfört med riket": [cell(v) for v in problems["verdict_riket"]],
-        "Jämfört med länet": [cell(v) for v in problems["verdict_lan"]],
+        **lan,
         "Jämfört med kommungruppen": [cell(v) for v in problems["verdict_liknande"]],
         "Utveckling": [rise(r) for r in problems.itertuples()],
         "Problem enligt statistiken": ["för få fall" if r.small_numbers else

@@ -39,7 +39,9 @@ def omfattning_sentence(levels: pd.DataFrame, *, year: int) -> str:
     if few:
         parts.append(f"{count_word(few)} brottstyp{'er' if few > 1 else ''} har för få fall för en bedömning")
     parts.append("övriga skiljer sig inte säkerställt")
-    return (f"Tabellen visar anmälda brott {year} per brottstyp mot länet och riket. "
+    against = ("länet och riket" if "rate_lan" not in levels or levels["rate_lan"].notna().any()
+               else "riket")  # a län of one kommun (Gotland) is not compared with
+    return (f"Tabellen visar anmälda brott {year} per brottstyp mot {against}. "
             + "; ".join(parts) + ".")
 
 

@@ -94,8 +94,11 @@ def omfattning(ctx: ReportContext) -> pd.DataFrame:
         Without all 290 kommuner in the data (:mod:`analysis.report.coverage`) there is no
         riket to compare with: ``rate_riket``, the ratio, p-value and rank columns are missing
         (NaN), ``verdict_riket`` is ``ej bedömbar`` and ``compared`` is False (True otherwise);
-        ``rate_lan`` is missing unless the data hold every kommun of the län.
+        ``rate_lan`` is missing unless the data hold every kommun of the län, and for a län
+        of too few kommuner to compare with (Gotland: the län's rate is the kommun's own).
     """
+    from .coverage import coverage
+
     nat = national_tables(ctx)
     if not nat["funnels"]:
         return _omfattning_alone(ctx, nat["rates"])
@@ -103,6 +106,8 @@ def omfattning(ctx: ReportContext) -> pd.DataFrame:
     r = r[r["period"] == str(ctx.year)]
     k = r[(r["level"] == "kommun") & (r["area_code"] == ctx.kommunkod)].set_index("crime_type")
     lan = r[(r["level"] == "lan") & (r["area_code"] == ctx.lanskod)].set_index("crime_type")["estimate"]
+    if coverage(ctx).lan_too_small:  # comparing the kommun with itself says nothing
+        lan = pd.Series(np.nan, index=lan.index)
     riket = r[r["level"] == "riket"].set_index("crime_type")["estimate"]
     prelim = ctx.year in preliminary_years(ctx)
     rows = []
@@ -113,7 +118,7 @@ def omfattning(ctx: ReportContext) -> pd.DataFrame:
         rows.append({"crime_type": ct, "count": int(k.at[ct, "count"]), "rate": k.at[ct, "estimate"],
                      "ci_low": k.at[ct, "ci_low"], "ci_high": k.at[ct, "ci_high"],
                      "small_numbers": bool(k.at[ct, "small_numbers"]), "preliminary": prelim,
-                     "rate_lan": lan[ct], "rate_riket": riket[ct], "expected": me["expected"],
+                     "rate_lan": lan.get(ct, np.nan), "rate_riket": riket[ct], "expected": me["expected"],
                      "excess": me["count"] - me["expected"], "ratio_riket": me["ratio"],
                      "ratio_low": me["ratio_low"], "ratio_high": me["ratio_high"],
                      "p_value": me["p_value"] if tested else np.nan, "verdict": me["verdict"],

@@ -241,10 +241,10 @@ def preload(params: dict) -> dict:
     ``kommunkod``) it reads what :func:`analysis.evaluation.load_measure_data` shares between
     measures: every kommun's crimes and population and the registry. When the batch has
     fewer drafts than the jobs asked for (``spare_jobs``, set by the runner) and a batch
-    cache, the result also asks the worker to run :func:`draft_power` in the background
-    (``"background"``): the draft's power simulation on the idle core, while the draft reads
-    its survey and evaluates the measure. Nothing here is needed for correctness: a report
-    whose parameters differ computes what it needs itself.
+    cache, the result also asks the worker to run :func:`draft_sections` in the background
+    (``"background"``): the draft's power simulation and survey indicators on the idle core,
+    while the draft evaluates the measure and draws its figures. Nothing here is needed for
+    correctness: a report whose parameters differ computes what it needs itself.
 
     Parameters
     ----------
@@ -356,12 +356,12 @@ def draft_sections(params: dict) -> dict:
     dict
         ``{"measure_id": str, "power": dict, "indicators": bool}`` (what was computed).
     """
-    from ..evaluation import load_measure_data, shared_indicators
+    from ..evaluation import shared_indicators
 
     done = {"measure_id": str(params["measure_id"]), "power": draft_power(params)}
     _, _, spec = _draft_measure(params)
     done["indicators"] = bool(spec.indicators)
-    if spec.indicators:  # the draft's cell reads the län's survey for these only
-        data = load_measure_data(params["data_dir"], str(params["measure_id"]))
-        shared_indicators(data, str(params["measure_id"]), cache_dir=params["shared_cache_dir"])
+    if spec.indicators:  # as the draft's cell: the folder, whose län survey is read here
+        shared_indicators(Path(params["data_dir"]), str(params["measure_id"]),
+                          cache_dir=params["shared_cache_dir"])
     return done

@@ -264,6 +264,7 @@ def omfattning_table(levels: pd.DataFrame) -> pd.DataFrame:
     """Counts and rates per 100 000 against län and riket; the difference from riket with the
     interval its verdict used (exact tails with the spread between kommuner); rank interval.
 
+    Without a län level (``rate_lan`` missing: a län of one kommun) there is no "Länet" column.
     Without riket (``compared`` False: the data do not hold all 290 kommuner) the kommun's own
     counts and rates with their intervals, and the län's rate where the data cover the län; no
     difference, verdict or rank is shown.
@@ -277,11 +278,13 @@ def omfattning_table(levels: pd.DataFrame) -> pd.DataFrame:
         if levels["rate_lan"].notna().any():
             own["Länet"] = [format_rate(v) for v in levels["rate_lan"]]
         return pd.DataFrame(own)
+    lan = ({"Länet": [format_rate(v) for v in levels["rate_lan"]]}
+           if levels["rate_lan"].notna().any() else {})  # none: Gotland, a län of one kommun
     return pd.DataFrame({
         "Brottstyp": levels["crime_type"],
         "Antal": [format_number(v) for v in levels["count"]],
         "Per 100 000": [format_rate(v) + (" *" if s else "") for v, s in zip(levels["rate"], levels["small_numbers"])],
-        "Länet": [format_rate(v) for v in levels["rate_lan"]],
+        **lan,
         "Riket": [format_rate(v) for v in levels["rate_riket"]],
         "Skillnad mot riket (95 % KI)": ["– (för få fall)" if s else _ratio_cell(r, lo, hi) for r, lo, hi, s in
                                          zip(levels["ratio_riket"], levels["ratio_low"], levels["ratio_high"],

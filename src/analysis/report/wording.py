@@ -68,20 +68,24 @@ def _tested(n_types: int | None, n_rows: int | None) -> str:
     return f"{count_word(n_types)} brottstyp{'er' if n_types != 1 else ''}{rest}"
 
 
-def omfattning_intro(kommun: str, lan: str, year: int, n_types: int | None = None,
+def omfattning_intro(kommun: str, lan: str | None, year: int, n_types: int | None = None,
                      n_rows: int | None = None) -> str:
     """The paragraph before the Omfattning table; ``n_types`` is the number of crime types it
-    tests together (its multiple-comparison family), ``n_rows`` the number it shows.
+    tests together (its multiple-comparison family), ``n_rows`` the number it shows; ``lan``
+    None: the län is not compared with (Gotland, a län of one kommun).
 
     Examples
     --------
     >>> "korrektion för att sju brottstyper (de övriga har för få fall för ett test) prövas" in (
     ...     omfattning_intro("Storfors", "Värmlands län", 2025, n_types=7, n_rows=15))
     True
+    >>> "jämfört med riket. " in omfattning_intro("Gotland", None, 2025)
+    True
     """
     tested = _tested(n_types, n_rows)
+    against = f"{lan} och riket" if lan else "riket"
     return (f"Anmälda brott i {kommun} under {year}, antal och per 100{NBSP}000 invånare "
-            f"(folkmängd 31 december), jämfört med {lan} och riket. Skillnaden mot riket anges i "
+            f"(folkmängd 31 december), jämfört med {against}. Skillnaden mot riket anges i "
             f"procent med ett 95-procentigt konfidensintervall som tar hänsyn både till slumpen i "
             f"små tal och till att kommuner skiljer sig åt av många skäl; bedömningen bygger på "
             f"samma intervall och på en korrektion för att {tested} prövas samtidigt. "
