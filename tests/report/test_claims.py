@@ -183,3 +183,28 @@ def test_gotland_is_compared_with_riket_not_with_itself(full_sample, cache, sect
         assert "Länet" in rt.omfattning_table(levels).columns
         assert "mot länet och riket." in cap.omfattning_sentence(
             levels, year=sections[code]["ctx"].year)
+
+
+@pytest.mark.parametrize("code", [*NAMES, "0980"])
+def test_the_problem_picture_reads_riket_as_the_omfattning_table_does(full_sample, cache, code):
+    """The Analys table's "Jämfört med riket" is the corrected verdict the Omfattning table
+    prints, not the funnel's own uncorrected one (Gotland's olaga hot: +66 %, 95 % KI +15 to
+    +133 %, "högre" in the one table and "inte efter korrektion" in the other)."""
+    from analysis.report import analysis as an
+
+    ctx = rc.make_context(full_sample, code, cache_dir=cache)
+    levels = rc.omfattning(ctx)
+    problems = an.problembild(ctx, levels, rc.forandring(ctx), rc.utveckling(ctx))
+    printed = dict(zip(rt.omfattning_table(levels)["Brottstyp"],
+                       rt.omfattning_table(levels)["Bedömning"]))
+    shown = an.problem_table(problems).set_index("Brottstyp")["Jämfört med riket"]
+    for r in problems.itertuples():
+        assert r.verdict_riket == levels.set_index("crime_type").at[r.crime_type, "verdict_riket"]
+        if shown[r.crime_type] in ("högre", "lägre"):
+            assert printed[r.crime_type].startswith(shown[r.crime_type])
+        evidence = " ".join(an._evidence(r))
+        assert ("högre än i riket" in evidence) == (r.verdict_riket == "högre")
+    if code == "0980":  # the case that disagreed: significant before the correction only
+        funnel = rc.national_tables(ctx)["funnels"]["Olaga hot"].table
+        raw = funnel.loc[funnel["area_code"] == "0980", "verdict"].iloc[0]
+        assert raw == "högre" and shown["Olaga hot"] == "ingen säkerställd skillnad"

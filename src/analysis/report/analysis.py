@@ -58,7 +58,9 @@ def problembild(ctx, levels: pd.DataFrame, changes: pd.DataFrame,
     pandas.DataFrame
         One row per crime type: ``crime_type, count, small_numbers``; for each reference
         (``riket``, ``lan``, ``liknande``) ``verdict_<ref>, ratio_<ref>, ratio_low_<ref>,
-        ratio_high_<ref>`` (the funnel's verdict and the interval it rests on); ``change_verdict,
+        ratio_high_<ref>`` (the funnel's verdict and the interval it rests on; against riket
+        the verdict of ``levels``, Benjamini–Hochberg-corrected over the crime types as the
+        Omfattning table shows it); ``change_verdict,
         change_ratio, change_low, change_high`` (last year, FDR-aware), ``trend_verdict,
         trend_apc, trend_low, trend_high`` (per year since 2015, FDR-aware and reliable only);
         ``score`` (one point per reference it is high against, 1 for a rise since last year,
@@ -86,7 +88,10 @@ def problembild(ctx, levels: pd.DataFrame, changes: pd.DataFrame,
             table = f.table
             me = table[table["area_code"] == ctx.kommunkod].iloc[0]
             r, lo, hi = _funnel_ratio(me)
-            row.update({f"verdict_{ref}": me["verdict"], f"ratio_{ref}": r,
+            # against riket: the verdict the Omfattning table prints, corrected for its family
+            # of crime types (the funnel's own verdict is not, and the two tables disagreed)
+            verdict = lv.verdict_riket if ref == "riket" else me["verdict"]
+            row.update({f"verdict_{ref}": verdict, f"ratio_{ref}": r,
                         f"ratio_low_{ref}": lo, f"ratio_high_{ref}": hi})
         c = ch.loc[ct] if ct in ch.index else None
         row.update({"change_verdict": c["verdict"] if c is not None else "",
