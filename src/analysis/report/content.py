@@ -118,7 +118,7 @@ def omfattning(ctx: ReportContext) -> pd.DataFrame:
         rows.append({"crime_type": ct, "count": int(k.at[ct, "count"]), "rate": k.at[ct, "estimate"],
                      "ci_low": k.at[ct, "ci_low"], "ci_high": k.at[ct, "ci_high"],
                      "small_numbers": bool(k.at[ct, "small_numbers"]), "preliminary": prelim,
-                     "rate_lan": lan.get(ct, np.nan), "rate_riket": riket[ct], "expected": me["expected"],
+                     "rate_lan": lan[ct], "rate_riket": riket[ct], "expected": me["expected"],
                      "excess": me["count"] - me["expected"], "ratio_riket": me["ratio"],
                      "ratio_low": me["ratio_low"], "ratio_high": me["ratio_high"],
                      "p_value": me["p_value"] if tested else np.nan, "verdict": me["verdict"],

@@ -269,17 +269,16 @@ def omfattning_table(levels: pd.DataFrame) -> pd.DataFrame:
     counts and rates with their intervals, and the län's rate where the data cover the län; no
     difference, verdict or rank is shown.
     """
+    # the län's rate where the data cover the län and it has kommuner to compare with
+    lan = ({"Länet": [format_rate(v) for v in levels["rate_lan"]]}
+           if levels["rate_lan"].notna().any() else {})
     if "compared" in levels and not levels["compared"].any():
         own = {"Brottstyp": levels["crime_type"],
                "Antal": [format_number(v) for v in levels["count"]],
                "Per 100 000 (95 % KI)": [f"{format_rate(v)} ({_ci(lo, hi)})" + (" *" if s else "")
                                          for v, lo, hi, s in zip(levels["rate"], levels["ci_low"],
                                                                  levels["ci_high"], levels["small_numbers"])]}
-        if levels["rate_lan"].notna().any():
-            own["Länet"] = [format_rate(v) for v in levels["rate_lan"]]
-        return pd.DataFrame(own)
-    lan = ({"Länet": [format_rate(v) for v in levels["rate_lan"]]}
-           if levels["rate_lan"].notna().any() else {})  # none: Gotland, a län of one kommun
+        return pd.DataFrame({**own, **lan})
     return pd.DataFrame({
         "Brottstyp": levels["crime_type"],
         "Antal": [format_number(v) for v in levels["count"]],
