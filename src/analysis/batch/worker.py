@@ -75,8 +75,9 @@ def _warm(modules) -> dict:
 def _warm_rendering() -> None:
     """Pay once, before forking, the first-use costs every report would otherwise pay.
 
-    Compiling nbconvert's templates, loading fonts for the first figure and creating the
-    IPython shell take longer than a small report's cells. None of it runs notebook code:
+    Compiling nbconvert's templates, loading fonts for the first figure, creating the
+    IPython shell and building the Word drafts' reference document take longer than a small
+    report's cells. None of it runs notebook code:
     the shell the children inherit has an empty namespace, as a new kernel has.
     """
     import base64
@@ -110,6 +111,14 @@ def _warm_rendering() -> None:
     extract_figures(nb)
     html_exporter().from_notebook_node(nb, resources={"metadata": {"name": "warm"}})
     _shell()
+    try:  # the Word draft's reference document, built once here rather than in every report
+        import docx  # noqa: F401 - python-docx, which fits the tables of every DOCX
+
+        from . import docx_style
+        from .render import pandoc_path
+        docx_style.reference_docx(pandoc_path())
+    except Exception:  # noqa: BLE001 - no pandoc: each report says so in its own error
+        pass
 
 
 class _ConfigReader:
