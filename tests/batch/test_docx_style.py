@@ -55,6 +55,33 @@ def test_reference_document_is_built_by_code_not_stored():
     assert not list(Path(analysis.__file__).parent.rglob("*.docx"))  # no stored binary
 
 
+def test_the_reference_document_is_removed_when_its_process_exits(tmp_path):
+    # it was left in the temporary folder by every report process (2 414 folders on one
+    # machine); now the process that built it removes it, and a forked child that exits
+    # normally leaves it to its parent
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import analysis
+
+    code = ("import os, sys\n"
+            "from analysis.batch import docx_style, render\n"
+            "path = docx_style.reference_docx(render.pandoc_path())\n"
+            "pid = os.fork()\n"
+            "if pid == 0:\n"
+            "    sys.exit(0)\n"
+            "os.waitpid(pid, 0)\n"
+            "print(path, path.exists())\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(Path(analysis.__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")])}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         check=True, timeout=120).stdout.split()
+    assert out[1] == "True"  # still there after the child's exit
+    assert not Path(out[0]).exists() and not Path(out[0]).parent.exists()
+
+
 def test_table_columns_fit_their_words(draft):
     d = docx.Document(str(draft))
     table = d.tables[0]

@@ -369,3 +369,13 @@ def test_a_long_title_beside_long_tick_labels_is_wrapped_inside_the_figure():
     art = next(c for c in ax.get_children() if getattr(c, "get_text", None) and c.get_text() == shown)
     assert art.get_window_extent(renderer).x1 <= fig.bbox.width
     assert shown.replace("\n", " ") == title
+
+
+def test_the_report_style_is_seaborns_whitegrid_paper_style():
+    # written out so that a draft need not import seaborn (and with it scipy.stats)
+    sns = pytest.importorskip("seaborn")
+    from analysis.report.figure_base import SEABORN_STYLE
+
+    theirs = {**sns.axes_style("whitegrid"), **sns.plotting_context("paper", font_scale=1.15)}
+    assert theirs.pop("image.cmap") == "rocket"  # seaborn's own map; no report figure uses it
+    assert SEABORN_STYLE == theirs

@@ -34,6 +34,17 @@ _CELL_PADDING = 230    # left + right cell margins
 _MAX_WANTED_CHARS = 48  # beyond this a cell wraps anyway; it should not take the whole page
 
 
+def _remove_at_exit(folder: Path) -> None:
+    """Remove ``folder`` when the process that made it exits (not when a forked child does:
+    a batch worker builds the reference once and its report processes use it)."""
+    import atexit
+    import os
+    import shutil
+
+    owner = os.getpid()
+    atexit.register(lambda: os.getpid() == owner and shutil.rmtree(folder, ignore_errors=True))
+
+
 @lru_cache(maxsize=4)
 def reference_docx(pandoc: str) -> Path:
     """An A4 reference document with Swedish styles, built from pandoc's default.
@@ -46,7 +57,8 @@ def reference_docx(pandoc: str) -> Path:
     Returns
     -------
     pathlib.Path
-        A ``.docx`` in a temporary folder of this process (built once per pandoc).
+        A ``.docx`` in a temporary folder of this process (built once per pandoc, removed
+        when the process exits).
 
     Notes
     -----
@@ -59,6 +71,7 @@ def reference_docx(pandoc: str) -> Path:
     from docx.shared import Cm, Pt
 
     folder = Path(tempfile.mkdtemp(prefix="lagesbild-reference-"))
+    _remove_at_exit(folder)
     path = folder / "reference.docx"
     raw = subprocess.run([pandoc, "--print-default-data-file", "reference.docx"],
                          capture_output=True, check=True).stdout

@@ -26,6 +26,7 @@ import sys
 import threading
 import time
 import traceback
+from functools import partial
 from pathlib import Path
 
 from . import background
@@ -74,8 +75,9 @@ def _warm(modules) -> dict:
 def _warm_rendering() -> None:
     """Pay once, before forking, the first-use costs every report would otherwise pay.
 
-    Compiling nbconvert's templates, loading fonts for the first figure and creating the
-    IPython shell take longer than a small report's cells. None of it runs notebook code:
+    Compiling nbconvert's templates, loading fonts for the first figure, creating the
+    IPython shell and building the Word drafts' reference document take longer than a small
+    report's cells. None of it runs notebook code:
     the shell the children inherit has an empty namespace, as a new kernel has.
     """
     import base64
@@ -109,6 +111,41 @@ def _warm_rendering() -> None:
     extract_figures(nb)
     html_exporter().from_notebook_node(nb, resources={"metadata": {"name": "warm"}})
     _shell()
+    try:  # the Word draft's reference document, built once here rather than in every report
+        import docx  # noqa: F401 - python-docx, which fits the tables of every DOCX
+
+        from . import docx_style
+        from .render import pandoc_path
+        docx_style.reference_docx(pandoc_path())
+    except Exception:  # noqa: BLE001 - no pandoc: each report says so in its own error
+        pass
+
+
+class _ConfigReader:
+    """The worker's first line, its configuration, read from ``fd`` when it has come."""
+
+    def __init__(self, fd: int):
+        self.fd, self.data, self.rest, self.closed = fd, b"", b"", False
+
+    def _read(self, timeout: float | None) -> dict | None:
+        while b"\n" not in self.data and not self.closed:
+            if not select.select([self.fd], [], [], timeout)[0]:
+                return None
+            chunk = os.read(self.fd, 1 << 16)
+            self.closed = not chunk
+            self.data += chunk
+        if b"\n" not in self.data:
+            return None
+        line, _, self.rest = self.data.partition(b"\n")
+        return json.loads(line)
+
+    def poll(self) -> dict | None:
+        """The configuration if it has come, else None at once."""
+        return self._read(0)
+
+    def wait(self) -> dict | None:
+        """The configuration; None when the pipe closes before it comes."""
+        return self._read(None)
 
 
 def _preload(spec: dict | None) -> dict:
@@ -258,29 +295,39 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the runner decides; Ctrl-C reaches it too
     stdin = 0
-    # What every batch needs is imported before the configuration arrives: a worker started
-    # early (prestart) does it while the runner is still checking the batch.
+    # The notebook's own modules first (when the starter knew them): the preload and the
+    # background job need them. Then what every batch needs, one module at a time, taking the
+    # configuration as soon as it has come (a worker started early, by prestart, imports
+    # while the runner is still checking the batch): the preload runs, and the background
+    # job starts on the spare core, while this process goes on warming the renderer.
     t = time.perf_counter()
-    always = _warm(_ALWAYS_WARM)
-    _warm_rendering()
-    early = _warm(sys.argv[1:])  # the notebook's own imports, when the starter knew them
-    always = {"imported": always["imported"] + early["imported"],
-              "not_imported": always["not_imported"] + early["not_imported"]}
-    line, buf = b"", b""
-    while b"\n" not in line:
-        chunk = os.read(stdin, 1 << 16)
-        if not chunk:
+    early = _warm(sys.argv[1:])
+    imported, not_imported = list(early["imported"]), list(early["not_imported"])
+    reader = _ConfigReader(stdin)
+    config: dict | None = None
+    info: dict = {}
+
+    def configure(got: dict) -> None:
+        warmed = _warm(got.get("warm_imports", ()))
+        imported.extend(warmed["imported"])
+        not_imported.extend(warmed["not_imported"])
+        info["early_s"] = time.perf_counter() - t
+        info.update(_preload(got.get("preload")))
+        info.update(background.start(info, close_fds=[proto_fd, stdin]))  # a draft's power
+
+    for step in [*(partial(_warm, [m]) for m in _ALWAYS_WARM), _warm_rendering]:
+        if config is None and (config := reader.poll()) is not None:
+            configure(config)
+        warmed = step() or {}
+        imported.extend(warmed.get("imported", ()))
+        not_imported.extend(warmed.get("not_imported", ()))
+    if config is None:
+        config = reader.wait()
+        if config is None:  # the runner closed the pipe before configuring
             return
-        line += chunk
-    line, _, buf = line.partition(b"\n")
-    config = json.loads(line)
-    waited = time.perf_counter()
-    info = _warm(config.get("warm_imports", ()))
-    info = {"imported": always["imported"] + info["imported"],
-            "not_imported": always["not_imported"] + info["not_imported"],
-            "early_s": waited - t}
-    info.update(_preload(config.get("preload")))
-    info.update(background.start(info, close_fds=[proto_fd, stdin]))  # e.g. a draft's power
+        configure(config)
+    buf = reader.rest
+    info.update({"imported": imported, "not_imported": not_imported})
     # Keep the garbage collector of each child off the parent's objects: collecting them
     # would touch (and so copy) every page inherited from the fork.
     gc.collect()

@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
+
+from .. import _special as sp
 
 __all__ = ["BatchGLMResult", "fit_batch", "hac_meat", "t_quantile", "t_pvalue"]
 
@@ -507,11 +509,11 @@ def fit_batch(y, X, *, offset=None, weights=None, family: str = "poisson", theta
 
 def t_quantile(df, ci_level):
     """Two-sided critical value: t with ``df`` degrees of freedom, normal where ``df`` is infinite."""
-    return np.where(np.isfinite(df), stats.t.ppf(0.5 + ci_level / 2, np.maximum(df, 1)),
-                    stats.norm.ppf(0.5 + ci_level / 2))
+    return np.where(np.isfinite(df), sp.t_ppf(0.5 + ci_level / 2, np.maximum(df, 1)),
+                    sp.norm_ppf(0.5 + ci_level / 2))
 
 
 def t_pvalue(z, df):
     """Two-sided p-value of a t (finite ``df``) or normal (infinite ``df``) statistic."""
-    return np.where(np.isfinite(df), 2 * stats.t.sf(np.abs(z), np.maximum(df, 1)),
-                    2 * stats.norm.sf(np.abs(z)))
+    return np.where(np.isfinite(df), 2 * sp.t_sf(np.abs(z), np.maximum(df, 1)),
+                    2 * sp.norm_sf(np.abs(z)))

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from .. import _special as sp
 from ..municipalities import lan_of, municipalities
 from ..schemas import ESTIMATE_COLUMNS
 from ._series import build_panel, to_period
@@ -101,12 +101,12 @@ def did_2x2(data: pd.DataFrame, *, outcome: str, treated: str, post: str,
     rows = []
     for m, cov in covs.items():
         se = float(np.sqrt(cov[3, 3]))
-        crit = stats.t.ppf(0.5 + ci_level / 2, dfs[m])
+        crit = sp.t_ppf(0.5 + ci_level / 2, dfs[m])
         rows.append(dict(variable="did", estimate=beta[3], se=se, ci_low=beta[3] - crit * se,
                          ci_high=beta[3] + crit * se, ci_level=ci_level, df=float(dfs[m]),
                          deff=(se / np.sqrt(covs["classic"][3, 3])) ** 2, n=n, n_eff=np.nan,
                          method=m, suppressed=False, suppressed_reason="",
-                         p_value=2 * stats.t.sf(abs(beta[3] / se), dfs[m])))
+                         p_value=2 * sp.t_sf(abs(beta[3] / se), dfs[m])))
     table = pd.DataFrame(rows)[list(ESTIMATE_COLUMNS) + ["p_value"]]
     coefs = pd.Series(beta, index=["(Intercept)", treated, post, f"{treated}:{post}"])
     return DiDResult(table, coefs, n, G)
@@ -344,10 +344,10 @@ def controlled_its(crimes: pd.DataFrame, population: pd.DataFrame, *, kommunkod:
     ti = panel.index(kommunkod)
     pf = panel_did(Y, off, ti, post)
     est, se = float(pf.params[0]), float(np.sqrt(pf.cov_cluster[0, 0]))
-    crit = stats.t.ppf(0.5 + ci_level / 2, K - 1)
+    crit = sp.t_ppf(0.5 + ci_level / 2, K - 1)
     rows = [dict(variable="rate_ratio", estimate=np.exp(est), se=se,
                  ci_low=np.exp(est - crit * se), ci_high=np.exp(est + crit * se), df=K - 1,
-                 method="cluster", p_value=2 * stats.t.sf(abs(est / se), K - 1))]
+                 method="cluster", p_value=2 * sp.t_sf(abs(est / se), K - 1))]
     # permutation over comparison kommuner (each one "treated" in turn, the real one left out)
     perm = []
     for k in range(K):
@@ -383,7 +383,7 @@ def controlled_its(crimes: pd.DataFrame, population: pd.DataFrame, *, kommunkod:
         V = covE[np.ix_(pre_idx, pre_idx)]
         wald = float(b @ np.linalg.pinv(V) @ b)
         q = len(pre_idx)
-        pretrend_p = float(stats.chi2.sf(wald, q))
+        pretrend_p = float(sp.chi2_sf(wald, q))
     else:
         pretrend_p = np.nan
     table = pd.DataFrame(rows)

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special
 
+from .. import _special as sp
 from ..crime.glm import fit_batch
 from ._series import to_period
 from .its import its_design
@@ -120,6 +121,8 @@ def poisson_quantile(q, lam, *, max_steps: int = 6) -> np.ndarray:
         down = down[k[down] > 0]
     rest = np.union1d(np.union1d(up, down), np.flatnonzero(~ok))
     if rest.size:
+        from scipy import stats  # rarely needed; importing it takes about 0.6 s
+
         k[rest] = stats.poisson.ppf(q[rest], lam[rest])
     return k.reshape(shape)
 
@@ -336,7 +339,7 @@ def survey_mde(estimate, se, *, alpha: float = 0.05, power: float = 0.8) -> pd.D
         raise ValueError("standard errors must be >= 0")
     if not (0 < alpha < 1 and 0 < power < 1):
         raise ValueError("alpha and power must lie strictly between 0 and 1")
-    mde = (stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)) * np.sqrt(2) * s
+    mde = (sp.norm_ppf(1 - alpha / 2) + sp.norm_ppf(power)) * np.sqrt(2) * s
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = np.where(p > 0, mde / p, np.nan)
     return pd.DataFrame({"estimate": p, "se": s, "mde": mde, "mde_relative": rel,

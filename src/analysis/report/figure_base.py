@@ -19,7 +19,6 @@ from pathlib import Path
 
 import matplotlib.dates as mdates
 import numpy as np
-import seaborn as sns
 from matplotlib import ticker
 from matplotlib.figure import Figure
 from matplotlib.text import Text
@@ -85,6 +84,35 @@ class ReportFigure(Figure):
         publish_display_data(data, metadata=metadata)
 
 
+#: seaborn's ``axes_style("whitegrid")`` and ``plotting_context("paper", font_scale=1.15)``
+#: (seaborn 0.13), written out: importing seaborn imports scipy.stats (about 0.8 s with
+#: seaborn itself), a sixth of an evaluation draft that draws no other seaborn plot.
+#: ``tests/report/test_figures.py`` checks them against seaborn's own values, and leaves out
+#: only seaborn's default colour map "rocket", which exists only once seaborn is imported
+#: and which no report figure uses (the one image names its map).
+SEABORN_STYLE = {
+    "axes.axisbelow": True, "axes.edgecolor": ".8", "axes.facecolor": "white",
+    "axes.grid": True, "axes.labelcolor": ".15", "axes.labelsize": 11.040000000000001,
+    "axes.linewidth": 1.0, "axes.spines.bottom": True, "axes.spines.left": True,
+    "axes.spines.right": True, "axes.spines.top": True, "axes.titlesize": 11.040000000000001,
+    "figure.facecolor": "white", "font.family": ["sans-serif"],
+    "font.sans-serif": ["Arial", "DejaVu Sans", "Liberation Sans", "Bitstream Vera Sans",
+                        "sans-serif"],
+    "font.size": 11.040000000000001, "grid.color": ".8", "grid.linestyle": "-",
+    "grid.linewidth": 0.8, "legend.fontsize": 10.12,
+    "legend.title_fontsize": 11.040000000000001, "lines.linewidth": 1.2000000000000002,
+    "lines.markersize": 4.800000000000001, "lines.solid_capstyle": "round",
+    "patch.edgecolor": "w", "patch.force_edgecolor": True, "patch.linewidth": 0.8,
+    "text.color": ".15", "xtick.bottom": False, "xtick.color": ".15",
+    "xtick.direction": "out", "xtick.labelsize": 10.12,
+    "xtick.major.size": 4.800000000000001, "xtick.major.width": 1.0,
+    "xtick.minor.size": 3.2, "xtick.minor.width": 0.8, "xtick.top": False,
+    "ytick.color": ".15", "ytick.direction": "out", "ytick.labelsize": 10.12,
+    "ytick.left": False, "ytick.major.size": 4.800000000000001, "ytick.major.width": 1.0,
+    "ytick.minor.size": 3.2, "ytick.minor.width": 0.8, "ytick.right": False,
+}
+
+
 def report_style() -> dict:
     """The rc parameters of report figures: seaborn "whitegrid"/"paper", print-sized text.
 
@@ -92,8 +120,14 @@ def report_style() -> dict:
     -------
     dict
         Use with ``matplotlib.rc_context(report_style())``; nothing is set globally.
+
+    Examples
+    --------
+    >>> style = report_style()
+    >>> style["axes.grid"], style["font.family"], style["figure.dpi"]
+    (True, 'DejaVu Sans', 150)
     """
-    rc = {**sns.axes_style("whitegrid"), **sns.plotting_context("paper", font_scale=1.15)}
+    rc = dict(SEABORN_STYLE)
     rc.update({"figure.dpi": 150, "savefig.dpi": 200, "axes.unicode_minus": True,
                "axes.titleweight": "bold", "axes.titlelocation": "left",
                "legend.frameon": False, "font.family": "DejaVu Sans",
