@@ -212,7 +212,7 @@ def _floor(codes: list[str], data: str, out: Path, kind: str) -> dict:
 
     from analysis.batch.execute import execute_item
     from analysis.batch.notebook import imported_modules
-    from analysis.batch.worker import _warm_rendering
+    from analysis.batch.warm import warm_rendering
 
     notebook, key = KINDS[kind][:2]
     nb = jupytext.read(notebook)
@@ -221,7 +221,7 @@ def _floor(codes: list[str], data: str, out: Path, kind: str) -> dict:
             importlib.import_module(name)
         except ImportError:
             pass
-    _warm_rendering()
+    warm_rendering()
     out.mkdir(parents=True, exist_ok=True)
     src = out / f"{kind}.ipynb"
     nbformat.write(nb, src)

@@ -23,7 +23,8 @@ MODULES = sorted(p for p in PKG.rglob("*.py") if "__pycache__" not in p.parts)
 LAYERS = {
     "__init__": 0, "errors": 0, "swedish": 0, "problems": 0,
     "municipalities": 1, "crime_types": 1,
-    "spellings": 2, "schemas": 2, "schema_values": 2, "multiplicity": 2, "verdicts": 3,
+    "spellings": 2, "schemas": 2, "schema_values": 2, "multiplicity": 2, "_special": 2,
+    "verdicts": 3,
     "store": 3, "cache": 3,
     "io": 4, "sample": 4, "paths": 4,
     "crime": 5, "survey": 5, "evaluation": 6,

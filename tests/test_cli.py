@@ -358,7 +358,7 @@ def _python(code: str, *args: str, tmp_path: Path):
 
 _RUN = ("import atexit, sys, threading, time\n"
         "from pathlib import Path\n"
-        "from analysis.cli import run\n"
+        "from analysis.__main__ import run_command as run\n"
         "atexit.register(lambda: Path('atexit-ran').write_text('yes'))\n"
         "if '--thread' in sys.argv:\n"
         "    sys.argv.remove('--thread')\n"
@@ -374,7 +374,7 @@ _RUN = ("import atexit, sys, threading, time\n"
                                         (["reports", "--data", "missing-folder"], 3)])
 def test_the_command_exits_with_its_code_streams_flushed_and_exit_handlers_run(
         tmp_path, args, code):
-    # run() skips the interpreter's clean-up (0.3-0.5 s) but nothing a user sees
+    # run_command() skips the interpreter's clean-up (0.3-0.5 s) but nothing a user sees
     res = _python(_RUN, *args, tmp_path=tmp_path)
     assert res.returncode == code, res.stderr[-2000:]
     assert res.stdout.startswith("printed before, not yet flushed")

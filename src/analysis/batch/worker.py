@@ -30,6 +30,7 @@ from functools import partial
 from pathlib import Path
 
 from . import background
+from .warm import warm_modules, warm_rendering
 
 __all__ = ["WorkerProcess", "WorkerDied", "worker_environment", "BLAS_THREAD_VARIABLES",
            "prestart", "prestart_for", "claim", "close_prestarted", "script_imports"]
@@ -60,66 +61,6 @@ def worker_environment(base: dict | None = None) -> dict:
 
 
 # ---------------------------------------------------------------- inside the worker process
-
-def _warm(modules) -> dict:
-    done, failed = [], []
-    for name in modules:
-        try:
-            importlib.import_module(name)
-            done.append(name)
-        except Exception:  # noqa: BLE001 - e.g. "from pandas import DataFrame"; the child retries
-            failed.append(name)
-    return {"imported": done, "not_imported": failed}
-
-
-def _warm_rendering() -> None:
-    """Pay once, before forking, the first-use costs every report would otherwise pay.
-
-    Compiling nbconvert's templates, loading fonts for the first figure, creating the
-    IPython shell and building the Word drafts' reference document take longer than a small
-    report's cells. None of it runs notebook code:
-    the shell the children inherit has an empty namespace, as a new kernel has.
-    """
-    import base64
-
-    import nbformat
-
-    from .inprocess import _shell
-    from .render import extract_figures, html_exporter
-
-    png = b""
-    if "matplotlib" in sys.modules:
-        from matplotlib.figure import Figure
-        fig = Figure(figsize=(2, 1))
-        ax = fig.add_subplot()
-        ax.plot([0, 1], [0, 1])
-        ax.set_title("åäö 1 234,5 %")
-        import io
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", bbox_inches="tight")
-        png = buf.getvalue()
-    v4 = nbformat.v4
-    cell = v4.new_code_cell("x", outputs=[
-        v4.new_output("stream", name="stdout", text="text"),
-        v4.new_output("execute_result", execution_count=1, data={
-            "text/plain": "t", "text/html": "<table><tr><td>1</td></tr></table>"}),
-        v4.new_output("error", ename="E", evalue="e", traceback=["\x1b[31mE\x1b[0m"])])
-    if png:
-        cell.outputs.append(v4.new_output("display_data", data={
-            "image/png": base64.b64encode(png).decode("ascii"), "text/plain": "<Figure>"}))
-    nb = v4.new_notebook(cells=[v4.new_markdown_cell("# Rubrik\n\n*text* och **text**"), cell])
-    extract_figures(nb)
-    html_exporter().from_notebook_node(nb, resources={"metadata": {"name": "warm"}})
-    _shell()
-    try:  # the Word draft's reference document, built once here rather than in every report
-        import docx  # noqa: F401 - python-docx, which fits the tables of every DOCX
-
-        from . import docx_style
-        from .render import pandoc_path
-        docx_style.reference_docx(pandoc_path())
-    except Exception:  # noqa: BLE001 - no pandoc: each report says so in its own error
-        pass
-
 
 class _ConfigReader:
     """The worker's first line, its configuration, read from ``fd`` when it has come."""
@@ -301,21 +242,21 @@ def main() -> None:
     # while the runner is still checking the batch): the preload runs, and the background
     # job starts on the spare core, while this process goes on warming the renderer.
     t = time.perf_counter()
-    early = _warm(sys.argv[1:])
+    early = warm_modules(sys.argv[1:])
     imported, not_imported = list(early["imported"]), list(early["not_imported"])
     reader = _ConfigReader(stdin)
     config: dict | None = None
     info: dict = {}
 
     def configure(got: dict) -> None:
-        warmed = _warm(got.get("warm_imports", ()))
+        warmed = warm_modules(got.get("warm_imports", ()))
         imported.extend(warmed["imported"])
         not_imported.extend(warmed["not_imported"])
         info["early_s"] = time.perf_counter() - t
         info.update(_preload(got.get("preload")))
         info.update(background.start(info, close_fds=[proto_fd, stdin]))  # a draft's power
 
-    for step in [*(partial(_warm, [m]) for m in _ALWAYS_WARM), _warm_rendering]:
+    for step in [*(partial(warm_modules, [m]) for m in _ALWAYS_WARM), warm_rendering]:
         if config is None and (config := reader.poll()) is not None:
             configure(config)
         warmed = step() or {}
