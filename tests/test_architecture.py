@@ -21,7 +21,7 @@ MODULES = sorted(p for p in PKG.rglob("*.py") if "__pycache__" not in p.parts)
 
 #: Layer of each top-level name: a module may import its own layer or lower ones only.
 LAYERS = {
-    "__init__": 0, "errors": 0, "swedish": 0, "problems": 0,
+    "__init__": 0, "errors": 0, "swedish": 0, "problems": 0, "process": 0,
     "municipalities": 1, "crime_types": 1,
     "spellings": 2, "schemas": 2, "schema_values": 2, "multiplicity": 2, "_special": 2,
     "verdicts": 3,

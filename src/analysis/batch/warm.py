@@ -28,17 +28,18 @@ def warm_modules(modules) -> dict:
 def warm_rendering() -> None:
     """Pay once, before forking, the first-use costs every report would otherwise pay.
 
-    Compiling nbconvert's templates, loading fonts for the first figure, creating the
-    IPython shell and building the Word drafts' reference document take longer than a small
-    report's cells. None of it runs notebook code: the shell the children inherit has an
-    empty namespace, as a new kernel has.
+    Compiling nbconvert's templates, building the HTML sanitizer and the Markdown renderer,
+    loading fonts for the first figure, creating the IPython shell and building the Word
+    drafts' reference document take longer than a small report's cells. None of it runs
+    notebook code: the shell the children inherit has an empty namespace, as a new kernel
+    has.
     """
     import base64
 
     import nbformat
 
     from .inprocess import _shell
-    from .render import extract_figures, html_exporter
+    from .render import _html, extract_figures
 
     png = b""
     if "matplotlib" in sys.modules:
@@ -56,13 +57,16 @@ def warm_rendering() -> None:
         v4.new_output("stream", name="stdout", text="text"),
         v4.new_output("execute_result", execution_count=1, data={
             "text/plain": "t", "text/html": "<table><tr><td>1</td></tr></table>"}),
+        v4.new_output("display_data", data={
+            "text/plain": "t",
+            "text/markdown": "| a | b |\n|---|---|\n| 1 234,5 | [x](https://x.se) |"}),
         v4.new_output("error", ename="E", evalue="e", traceback=["\x1b[31mE\x1b[0m"])])
     if png:
         cell.outputs.append(v4.new_output("display_data", data={
             "image/png": base64.b64encode(png).decode("ascii"), "text/plain": "<Figure>"}))
     nb = v4.new_notebook(cells=[v4.new_markdown_cell("# Rubrik\n\n*text* och **text**"), cell])
     extract_figures(nb)
-    html_exporter().from_notebook_node(nb, resources={"metadata": {"name": "warm"}})
+    _html(nb, "warm")  # the sanitizer (bleach, html5lib), the Markdown renderer, the templates
     _shell()
     try:  # the Word draft's reference document, built once here rather than in every report
         import docx  # noqa: F401 - python-docx, which fits the tables of every DOCX

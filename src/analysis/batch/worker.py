@@ -454,7 +454,9 @@ class WorkerProcess:
         self._log = open(log_path, "ab")
         self._lock = threading.Lock()
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", "from analysis.batch.worker import main; main()",
+            # the runner waits for the worker to end: exit_now skips the clean-up of its imports
+            [sys.executable, "-c", "from analysis.batch.worker import main; main(); "
+             "from analysis.process import exit_now; exit_now(0)",
              *[str(m) for m in early_imports]],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log,
             env=worker_environment())
