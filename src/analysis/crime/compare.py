@@ -12,11 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import _special as sp
 from ..errors import DataError
 from ..municipalities import municipalities, name_of
 from ..multiplicity import add_qvalues
-from .glm import fit_batch, t_quantile
+from .glm import fit_batch, t_pvalue, t_quantile
 from .variance import block_dispersion, check_floor
 from .panel import MonthlyPanel, as_panel, period_mask, time_years
 from .seasonal import seasonal_terms
@@ -142,10 +141,7 @@ def _rr_columns(x1, t1, x2, t2, method, phi, df, ci_level, glm_rr=None, glm_se=N
             se = np.sqrt(phi * (1 / x1 + 1 / x2))
         else:
             lrr, se = np.log(glm_rr), glm_se
-        q = np.where(np.isfinite(df), sp.t_ppf(0.5 + ci_level / 2, np.maximum(df, 1)),
-                     sp.norm_ppf(0.5 + ci_level / 2))
-        pz = np.where(np.isfinite(df), 2 * sp.t_sf(np.abs(lrr / se), np.maximum(df, 1)),
-                      2 * sp.norm_sf(np.abs(lrr / se)))
+        q, pz = t_quantile(df, ci_level), t_pvalue(lrr / se, df)
     name = {"block": "quasi-Poisson, 12-month block dispersion, t",
             "quasipoisson": "quasi-Poisson, monthly dispersion, t",
             "negbin": "negative binomial GLM, Wald"}[method]
